@@ -1,0 +1,1 @@
+"""Default YAML configuration shipped with searchidx (installed as ``searchidx.defaults``)."""

@@ -1,0 +1,387 @@
+"""The ``searchidx`` command: a thin layer of click over :mod:`searchidx`'s API.
+
+Exit status everywhere: 0 success (``query``: results found), 1 ``query`` or
+``quotes`` found nothing (like grep), 2 an error, printed as one line.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import SearchidxError
+
+EXIT_OK, EXIT_NONE, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"searchidx: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _command(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Common options (--index, --config) and one-line errors instead of tracebacks."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                  help="YAML file overriding the default configuration "
+                       "(default: ./searchidx.yaml if present).")
+    @click.option("--index", "index_path", metavar="DIR",
+                  help="Index folder (default: $SEARCHIDX_INDEX, else ./.searchidx).")
+    @functools.wraps(func)
+    def wrapper(config_path: str | None, index_path: str | None, **kwargs: Any) -> Any:
+        from .config import ConfigWarning, load_config
+
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConfigWarning)
+                config = load_config(config_path)
+            for warning in caught:
+                click.echo(f"searchidx: warning: {warning.message}", err=True)
+            return func(config=config, index_path=index_path, **kwargs)
+        except SearchidxError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            click.echo("searchidx: interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(EXIT_OK)
+        except Exception as exc:  # a bug: say so in one line, traceback only on request
+            if os.environ.get("SEARCHIDX_DEBUG"):
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {exc} "
+                  "(set SEARCHIDX_DEBUG=1 for a traceback, and please report it)")
+
+    return wrapper
+
+
+def _index(config: Any, index_path: str | None) -> Any:
+    from .index import Index
+
+    return Index(index_path, config)
+
+
+def _csv_list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _out(text: str) -> None:
+    if text:
+        click.echo(text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="searchidx")
+def main() -> None:
+    """Full-text search with faceted filters for Italian news articles.
+
+    \b
+    searchidx index seeds/                      build or update the index
+    searchidx query munizioni --speaker Kirby   search it
+    searchidx show 002_3735a5c7a403e3e4         one article, every field
+    searchidx facets speakers                   all values of a facet
+    searchidx quotes --speaker Kirby            who said what
+    searchidx extract seeds/                    extraction only, as JSON lines
+    searchidx stats                             what is in the index
+    """
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--rebuild", is_flag=True, help="Start the index over instead of updating it.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Summary format.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+@_command
+def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebuild: bool,
+              fmt: str, quiet: bool) -> None:
+    """Index articles from files and folders (recursive).
+
+    Reads .txt/.md plain text, .json (an object or a list) and .jsonl. Re-running
+    updates the index: new articles are added, changed ones (by content hash)
+    re-indexed, unchanged ones skipped, and articles whose files disappeared from
+    an indexed folder removed. A file that cannot be read is reported and skipped;
+    the exit status is then 2, but everything else is indexed.
+
+    \b
+    Examples:
+      searchidx index seeds/
+      searchidx index ../shared/data/facta/articles.jsonl --index /tmp/facta
+      searchidx index seeds/ --rebuild
+    """
+    ix = _index(config, index_path)
+    bar: Any = None
+    progress = None
+    if not quiet and fmt == "text" and sys.stderr.isatty():
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
+                bar.__enter__()
+            bar.update(1)
+    try:
+        report = ix.update(paths, rebuild=rebuild, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for error in report.errors:
+        click.echo(f"searchidx: skipped {error}", err=True)
+    if not quiet:
+        for warning in report.warnings:
+            click.echo(f"searchidx: warning: {warning}", err=True)
+    if fmt == "json":
+        from .render import to_json
+
+        _out(to_json({"index": str(ix.path), **report.to_dict()}))
+    else:
+        _out(f"{report.summary()} -> {ix.path}")
+    sys.exit(EXIT_ERROR if report.failed else EXIT_OK)
+
+
+_FILTER_HELP = "(repeatable; case- and accent-insensitive; a full name, an alias or a surname)"
+
+
+def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--person", multiple=True, help=f"Articles naming this person {_FILTER_HELP}."),
+        click.option("--speaker", multiple=True, help=f"Articles quoting this person {_FILTER_HELP}."),
+        click.option("--place", multiple=True, help="Articles naming this place (repeatable)."),
+        click.option("--org", multiple=True, help="Articles naming this organisation (repeatable)."),
+        click.option("--topic", multiple=True, help="Articles on this topic (repeatable)."),
+        click.option("--publisher", "--source", "publisher", multiple=True,
+                     help="Articles from this publisher (repeatable)."),
+        click.option("--media", multiple=True, help="Articles citing this outlet (repeatable)."),
+        click.option("--tag", multiple=True, help="Articles with this tag (repeatable)."),
+        click.option("--from", "date_from", metavar="DATE",
+                     help="Articles dated on or after DATE: 2023-09-01, 2023-09, "
+                          "'1 settembre 2023', 'settembre 2023'. Undated articles drop out."),
+        click.option("--to", "date_to", metavar="DATE", help="Articles dated on or before DATE."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
+    keys = ("person", "speaker", "place", "org", "topic", "publisher", "media", "tag")
+    out: dict[str, Any] = {k: list(kwargs.pop(k)) for k in keys}
+    out["date_from"] = kwargs.pop("date_from")
+    out["date_to"] = kwargs.pop("date_to")
+    return out
+
+
+@main.command("query")
+@click.argument("query", required=False, default="")
+@_filter_options
+@click.option("--any", "any_words", is_flag=True,
+              help="Match articles with ANY of the words (OR), ranked by relevance. Default: "
+                   "ALL words must match; a long question that matches nothing then falls "
+                   "back to ANY, with a note.")
+@click.option("--facets", metavar="LIST",
+              help="Count values over the whole result set: people,speakers,places,"
+                   "organizations,media,publisher,topics,keyphrases,tags,year,month.")
+@click.option("--facet-limit", default=10, show_default=True, help="Values shown per facet.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance",
+              show_default=True, help="Order (an empty query lists newest first).")
+@click.option("--limit", "-n", default=10, show_default=True, help="Results per page.")
+@click.option("--page", default=1, show_default=True, help="Page number.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--no-snippets", is_flag=True, help="Skip highlighted snippets (faster).")
+@click.option("--batch", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Run one query per line of FILE ('-' = stdin); one JSON line per query.")
+@_command
+def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
+              facets: str | None, facet_limit: int, sort: str, limit: int, page: int, fmt: str,
+              no_snippets: bool, batch: Any, **kwargs: Any) -> None:
+    """Search the index.
+
+    \b
+    Query language:
+      munizioni sottomarini     all words (stemmed: munizione finds munizioni)
+      "cooperazione militare"   a phrase;  "putin kim"~3  words within 3 positions
+      droni OR missili          either;  NOT Kim / -Kim  exclude
+      title:Putin               one field: title, body, exact, quote, person,
+                                speaker, place, org, topic, publisher, tag, year, month
+      exact:"Kim Jong Un"       unstemmed, accent-folded match
+      muniz*   munizoni~        trailing wildcard; fuzzy (edit distance 1, or ~2)
+
+    \b
+    Examples:
+      searchidx query munizioni
+      searchidx query "" --speaker Kirby --from 2023-09-01
+      searchidx query "era sovietica" --facets people,speakers --format json
+      printf 'munizioni\\ndroni\\n' | searchidx query --batch - --any --limit 3
+    """
+    from .render import render_search, to_json
+
+    ix = _index(config, index_path)
+    options = dict(any=any_words, facets=_csv_list(facets), facet_limit=facet_limit,
+                   sort=sort, limit=limit, page=page, snippets=not no_snippets,
+                   **_filters(kwargs))
+    if batch is not None:
+        status = EXIT_NONE
+        for line in batch:
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            try:
+                result = ix.search(text, **options)
+            except SearchidxError as exc:
+                _out(to_json({"query": text, "error": str(exc)}))
+                status = EXIT_ERROR
+                continue
+            record = {"query": text, "total": result.total,
+                      "hits": [h.to_dict() for h in result.hits]}
+            if result.facets:
+                record["facets"] = result.to_dict()["facets"]
+            if result.notice:
+                record["notice"] = result.notice
+            _out(to_json(record))
+            if result.total and status == EXIT_NONE:
+                status = EXIT_OK
+        sys.exit(status)
+    result = ix.search(query, **options)
+    _out(render_search(result, fmt, color=fmt == "text" and sys.stdout.isatty()))
+    sys.exit(EXIT_OK if result.total else EXIT_NONE)
+
+
+@main.command("show")
+@click.argument("doc_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_command
+def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None:
+    """Show one article with every field.
+
+    \b
+    Example:
+      searchidx show 002_3735a5c7a403e3e4
+    """
+    from .render import document_text, to_json
+
+    doc = _index(config, index_path).document(doc_id)
+    if doc is None:
+        raise SearchidxError(f"no article with id '{doc_id}'; find ids with 'searchidx query'")
+    _out(to_json(doc) if fmt == "json" else document_text(doc))
+
+
+@main.command("stats")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_command
+def stats_cmd(config: Any, index_path: str | None, fmt: str) -> None:
+    """Documents, date range, size, fields and last update of the index."""
+    from .render import stats_text, to_json
+
+    stats = _index(config, index_path).stats()
+    _out(to_json(stats) if fmt == "json" else stats_text(stats))
+
+
+@main.command("facets")
+@click.argument("field")
+@click.option("--query", "-q", "query", default="", help="Count only over articles matching this.")
+@_filter_options
+@click.option("--any", "any_words", is_flag=True, help="OR the words of --query.")
+@click.option("--limit", "-n", type=int, default=None, help="Show only the N most frequent.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_command
+def facets_cmd(config: Any, index_path: str | None, field: str, query: str, any_words: bool,
+               limit: int | None, fmt: str, **kwargs: Any) -> None:
+    """All values of a facet with their counts.
+
+    FIELD: people, speakers, places, organizations, media, publisher, topics,
+    keyphrases, tags, year, month.
+
+    \b
+    Examples:
+      searchidx facets speakers
+      searchidx facets people --query munizioni --format json
+    """
+    from .render import facet_values_text, to_json
+
+    values = _index(config, index_path).facet_counts(field, query, any=any_words,
+                                                     **_filters(kwargs))
+    if limit is not None:
+        values = values[:limit]
+    if fmt == "json":
+        _out(to_json({"field": field, "values": [{"value": v, "count": c} for v, c in values]}))
+    else:
+        _out(facet_values_text(values))
+
+
+@main.command("quotes")
+@click.argument("query", required=False, default="")
+@click.option("--speaker", multiple=True, help=f"Quotes by this person {_FILTER_HELP}.")
+@click.option("--from", "date_from", metavar="DATE", help="Articles dated on or after DATE.")
+@click.option("--to", "date_to", metavar="DATE", help="Articles dated on or before DATE.")
+@click.option("--limit", "-n", default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text",
+              show_default=True)
+@_command
+def quotes_cmd(config: Any, index_path: str | None, query: str, speaker: tuple[str, ...],
+               date_from: str | None, date_to: str | None, limit: int, fmt: str) -> None:
+    """Who said what: quotes, searchable by their words.
+
+    \b
+    Examples:
+      searchidx quotes --speaker Kirby
+      searchidx quotes "negoziati" --from 2023-09
+    """
+    from .render import quotes_text, to_json
+
+    quotes = _index(config, index_path).quotes(query, speaker=list(speaker),
+                                               date_from=date_from, date_to=date_to, limit=limit)
+    if fmt == "json":
+        _out(to_json({"query": query, "total": len(quotes), "quotes": quotes}))
+    elif fmt == "jsonl":
+        _out("\n".join(to_json(q) for q in quotes))
+    else:
+        _out(quotes_text(quotes))
+    sys.exit(EXIT_OK if quotes else EXIT_NONE)
+
+
+@main.command("extract")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--no-body", is_flag=True, help="Leave the article body out of the output.")
+@_command
+def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
+                no_body: bool) -> None:
+    """Extract fields without indexing: one JSON object per article, per line.
+
+    Reads what 'index' reads ('-' for standard input), so you can check what
+    will be indexed: title, date, publisher, people with mentions, speakers,
+    quotes, places, organizations, cited media, topics, key phrases.
+
+    \b
+    Examples:
+      searchidx extract seeds/
+      cat article.txt | searchidx extract -
+    """
+    from .errors import ReadError
+    from .pipeline import extract
+    from .render import to_json
+
+    failed = False
+    for item in extract(paths, config):
+        if isinstance(item, ReadError):
+            click.echo(f"searchidx: skipped {item}", err=True)
+            failed = True
+            continue
+        record = item.to_dict()
+        if no_body:
+            record.pop("body")
+        click.echo(to_json(record))
+    sys.exit(EXIT_ERROR if failed else EXIT_OK)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,541 @@
+"""The index stage: Whoosh schema, incremental writer, and the :class:`Index` API.
+
+An index folder holds the Whoosh segments and ``manifest.sqlite3``, which
+remembers each source file's fingerprint and the ids of the articles it gave.
+The manifest is always written *after* the Whoosh commit it describes: a crash
+between the two leaves the manifest behind, and the next run simply re-reads
+those files (updates replace by unique id, so nothing is duplicated).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .analysis import italian_analyzer, name_key
+from .config import Config, load_config
+from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
+from .models import Article
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.sqlite3"
+ENV_INDEX = "SEARCHIDX_INDEX"
+
+# user-facing facet/filter name -> (indexed key field, facet column)
+FACETS: dict[str, tuple[str | None, str]] = {
+    "people": ("people", "f_people"),
+    "speakers": ("speakers", "f_speakers"),
+    "places": ("places", "f_places"),
+    "organizations": ("organizations", "f_organizations"),
+    "media": ("media", "f_media"),
+    "publisher": ("publisher", "f_publisher"),
+    "topics": ("topics", "f_topics"),
+    "keyphrases": (None, "f_keyphrases"),
+    "tags": ("tags", "f_tags"),
+    "year": ("year", "f_year"),
+    "month": ("month", "f_month"),
+}
+FACET_ALIASES = {"person": "people", "speaker": "speakers", "place": "places",
+                 "org": "organizations", "orgs": "organizations", "organization": "organizations",
+                 "source": "publisher", "topic": "topics", "tag": "tags", "keyphrase": "keyphrases"}
+_SEP = "\x1f"
+
+
+def resolve_index_path(index: str | os.PathLike[str] | None, config: Config) -> Path:
+    """``--index`` wins, then ``$SEARCHIDX_INDEX``, then ``index.path`` from the config."""
+    chosen = index or os.environ.get(ENV_INDEX) or config["index"]["path"]
+    return Path(chosen).expanduser()
+
+
+def build_schema(config: Config) -> Any:
+    """The Whoosh schema; analyzers come from the ``italian`` config section."""
+    from whoosh import columns
+    from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+    text = italian_analyzer(config)
+    exact = italian_analyzer(config, stem=False, stop=False)
+    boost = float(config["index"]["title_boost"])
+
+    def names() -> KEYWORD:
+        return KEYWORD(commas=True, lowercase=False, scorable=False)
+
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True),
+        "path": ID(stored=True),
+        "title": TEXT(analyzer=text, stored=True, field_boost=boost),
+        "body": TEXT(analyzer=text, stored=True),
+        "exact": TEXT(analyzer=exact),
+        "quotes": TEXT(analyzer=text),
+        "date": STORED(),
+        "date_start": NUMERIC(int, bits=32, sortable=True),
+        "date_end": NUMERIC(int, bits=32),
+        "dated": ID(sortable=True),
+        "data": STORED(),
+    }
+    for key_field, column in FACETS.values():
+        if key_field:
+            fields[key_field] = names()
+        fields[column] = COLUMN(columns.VarBytesColumn())
+    return Schema(**fields)
+
+
+def _date_int(d: _dt.date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+def _keys(names: Iterable[str], stop: frozenset[str]) -> str:
+    """Comma-joined filter keys: each whole name and each of its words (a surname)."""
+    keys: dict[str, None] = {}
+    for name in names:
+        key = name_key(name)
+        if not key:
+            continue
+        keys[key] = None
+        for part in key.split():
+            if len(part) > 1 and part not in stop:
+                keys[part] = None
+    return ",".join(keys)
+
+
+def _column(values: Iterable[str]) -> bytes:
+    return _SEP.join(dict.fromkeys(v for v in values if v)).encode("utf-8")
+
+
+def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
+    """What Whoosh stores and indexes for one article."""
+    people_names = [n for p in article.people for n in (p.name, *p.aliases)]
+    speaker_names = list(article.speakers)
+    for person in article.people:
+        if person.name in article.speakers:
+            speaker_names.extend(person.aliases)
+    date = article.date
+    year = f"{date.start.year:04d}" if date else ""
+    month = f"{date.start.year:04d}-{date.start.month:02d}" if date and date.precision != "year" else ""
+    facet_values = {
+        "people": [p.name for p in article.people],
+        "speakers": article.speakers,
+        "places": article.places,
+        "organizations": article.organizations,
+        "media": article.cited_media,
+        "publisher": [article.publisher] if article.publisher else [],
+        "topics": article.topics,
+        "keyphrases": article.keyphrases,
+        "tags": article.tags,
+        "year": [year],
+        "month": [month],
+    }
+    key_sources = {**facet_values, "people": people_names, "speakers": speaker_names}
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "path": article.path,
+        "title": article.title or "",
+        "body": article.body,
+        "exact": f"{article.title or ''}\n{article.body}",
+        "quotes": "\n".join(q.text for q in article.quotes),
+        "dated": "1" if date else "0",
+        "date": date.to_dict() if date else None,
+    }
+    if date:
+        doc["date_start"] = _date_int(date.start)
+        doc["date_end"] = _date_int(date.end)
+    data = article.to_dict()
+    for key in ("id", "path", "title", "body", "date"):
+        data.pop(key)
+    data["line"] = article.line
+    doc["data"] = data
+    for name, (key_field, column) in FACETS.items():
+        values = facet_values[name]
+        doc[column] = _column(values)
+        if key_field:
+            doc[key_field] = (_keys(key_sources[name], stop) if name in
+                              ("people", "speakers", "places", "organizations", "media", "publisher")
+                              else ",".join(dict.fromkeys(name_key(v) for v in values if v)))
+    return doc
+
+
+@dataclass
+class IndexReport:
+    """Counts of one ``index`` run, and the errors met (the run went on)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    errors: list[ReadError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.removed} removed, {self.failed} failed in {self.seconds:.1f}s")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "removed": self.removed, "failed": self.failed, "seconds": round(self.seconds, 3),
+                "errors": [str(e) for e in self.errors], "warnings": self.warnings}
+
+
+class Manifest:
+    """Source files and the article ids each gave, in SQLite beside the index."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path)
+        self.db.executescript(
+            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, sha1 TEXT, size INTEGER);"
+            "CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, path TEXT, hash TEXT);"
+            "CREATE INDEX IF NOT EXISTS docs_path ON docs(path);"
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+        )
+
+    def file_sha1(self, path: str) -> str | None:
+        row = self.db.execute("SELECT sha1 FROM files WHERE path=?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def docs_of(self, path: str) -> dict[str, str]:
+        return dict(self.db.execute("SELECT id, hash FROM docs WHERE path=?", (path,)))
+
+    def owner(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT path FROM docs WHERE id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def files_under(self, root: str) -> list[str]:
+        prefix = root.rstrip(os.sep) + os.sep
+        return [p for (p,) in self.db.execute("SELECT path FROM files")
+                if p == root or p.startswith(prefix)]
+
+    def count_docs(self, path: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM docs WHERE path=?", (path,)).fetchone()[0]
+
+    def apply(self, files: dict[str, tuple[str, int] | None],
+              docs: dict[str, tuple[str, str] | None]) -> None:
+        """Record files (None = forget) and docs (None = forget) in one transaction."""
+        with self.db:
+            for path, info in files.items():
+                if info is None:
+                    self.db.execute("DELETE FROM files WHERE path=?", (path,))
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, *info))
+            for doc_id, entry in docs.items():
+                if entry is None:
+                    self.db.execute("DELETE FROM docs WHERE id=?", (doc_id,))
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO docs VALUES (?,?,?)", (doc_id, *entry))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)",
+                            (_dt.datetime.now().isoformat(timespec="seconds"),))
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class _Batch:
+    """Whoosh writes and manifest changes that are committed together."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.writer: Any = None
+        self.files: dict[str, tuple[str, int] | None] = {}
+        self.docs: dict[str, tuple[str, str] | None] = {}
+        self.size = 0
+
+    def _writer(self) -> Any:
+        if self.writer is None:
+            self.writer = self.index._open_writer()
+        return self.writer
+
+    def put(self, article: Article) -> None:
+        self._writer().update_document(**document_fields(article, self.index._stop))
+        self.docs[article.id] = (article.path, article.content_hash)
+        self.size += 1
+
+    def delete(self, doc_id: str) -> None:
+        self._writer().delete_by_term("id", doc_id)
+        self.docs[doc_id] = None
+        self.size += 1
+
+    def commit(self, manifest: Manifest) -> None:
+        if self.writer is not None:
+            self.writer.commit()
+            self.writer = None
+        if self.files or self.docs:
+            manifest.apply(self.files, self.docs)
+        self.files, self.docs, self.size = {}, {}, 0
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+
+
+class Index:
+    """A searchidx index folder: build it with :meth:`update`, query it with :meth:`search`.
+
+    >>> ix = Index(".searchidx")            # doctest: +SKIP
+    >>> ix.update(["seeds/"]).summary()     # doctest: +SKIP
+    >>> ix.search("munizioni", speaker=["Kirby"]).total  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None,
+                 config: Config | None = None) -> None:
+        self.config = config or load_config()
+        self.path = resolve_index_path(path, self.config)
+        self._ix: Any = None
+        self._searcher: Any = None
+        self._stop = frozenset(name_key(s) for s in self.config["italian"]["stopwords"])
+
+    # -- opening ----------------------------------------------------------
+    def exists(self) -> bool:
+        return (self.path / MANIFEST).is_file()
+
+    def _whoosh(self) -> Any:
+        """The open Whoosh index; a clear error if it is missing or damaged."""
+        if self._ix is None:
+            from whoosh import index as windex
+
+            if not self.exists() or not windex.exists_in(str(self.path)):
+                raise IndexMissingError(
+                    f"no index at {self.path}; build one with 'searchidx index PATH' "
+                    f"(or point --index / ${ENV_INDEX} at it)")
+            try:
+                self._ix = windex.open_dir(str(self.path))
+            except Exception as exc:  # Whoosh raises many types on damaged files
+                raise IndexCorruptError(
+                    f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
+                    f"rebuild it with 'searchidx index --rebuild PATH'") from None
+        return self._ix
+
+    def _create(self) -> None:
+        from whoosh import index as windex
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        windex.create_in(str(self.path), build_schema(self.config))
+        manifest = Manifest(self.path / MANIFEST)
+        manifest.apply({}, {})
+        manifest.close()
+
+    def _open_writer(self) -> Any:
+        from whoosh.index import LockError
+
+        try:
+            return self._whoosh().writer(limitmb=int(self.config["index"]["writer_memory_mb"]))
+        except LockError:
+            raise SearchidxError(
+                f"index at {self.path} is being written by another process; "
+                f"wait for it to finish and run again") from None
+
+    def searcher(self) -> Any:
+        """A cached Whoosh searcher, refreshed if the index changed on disk."""
+        if self._searcher is None:
+            self._searcher = self._whoosh().searcher()
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        self._ix = None
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ----------------------------------------------------------
+    def update(self, paths: Iterable[str | os.PathLike[str]], *, rebuild: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> IndexReport:
+        """Bring the index in line with ``paths``: add new, re-index changed (content
+        hash), skip unchanged, remove articles whose files left an indexed folder."""
+        from .extraction import extract_article
+        from .read import discover, read_source
+
+        started = time.perf_counter()
+        report = IndexReport()
+        if rebuild and self.path.exists():
+            self.close()
+            self._remove_index_files()
+        if not self.exists():
+            self._create()
+        self._whoosh()
+        roots = [Path(p).resolve() for p in paths]
+        sources, errors = discover(roots, self.config)
+        report.errors.extend(errors)
+        manifest = Manifest(self.path / MANIFEST)
+        batch = _Batch(self)
+        commit_every = max(1, int(self.config["index"]["commit_every"]))
+        seen_files = {str(s.path) for s in sources}
+        claimed: dict[str, str] = {}  # id -> file, for this run
+        try:
+            for root in roots:
+                if root.is_dir():
+                    for gone in manifest.files_under(str(root)):
+                        if gone not in seen_files:
+                            for doc_id in manifest.docs_of(gone):
+                                batch.delete(doc_id)
+                                report.removed += 1
+                            batch.files[gone] = None
+            for done, src in enumerate(sources, 1):
+                if progress:
+                    progress(done, len(sources))
+                key = str(src.path)
+                try:
+                    data = src.path.read_bytes()
+                except OSError as exc:
+                    report.errors.append(ReadError(key, f"cannot read ({exc.strerror or exc})"))
+                    continue
+                sha1 = hashlib.sha1(data).hexdigest()
+                if manifest.file_sha1(key) == sha1 and not rebuild:
+                    report.unchanged += manifest.count_docs(key)
+                    for doc_id in manifest.docs_of(key):
+                        claimed.setdefault(doc_id, key)
+                    continue
+                old = manifest.docs_of(key)
+                for item in read_source(src, self.config, data):
+                    if isinstance(item, ReadError):
+                        report.errors.append(item)
+                        continue
+                    report.warnings.extend(f"{key}: {w}" for w in item.warnings)
+                    owner = claimed.get(item.id) or manifest.owner(item.id)
+                    if owner is not None and owner != key:
+                        report.errors.append(ReadError(
+                            key, f"duplicate id '{item.id}' (already indexed from {owner}); "
+                                 "skipped — the first file to give an id keeps it", item.line))
+                        continue
+                    claimed[item.id] = key
+                    previous = old.pop(item.id, None)
+                    if previous == item.content_hash:
+                        report.unchanged += 1
+                        continue
+                    batch.put(extract_article(item, self.config))
+                    if previous is None:
+                        report.added += 1
+                    else:
+                        report.updated += 1
+                    if batch.size >= commit_every:
+                        batch.commit(manifest)
+                for doc_id in old:  # records that left a changed file
+                    batch.delete(doc_id)
+                    report.removed += 1
+                batch.files[key] = (sha1, len(data))
+            batch.commit(manifest)
+        except BaseException:
+            batch.cancel()
+            raise
+        finally:
+            manifest.close()
+        report.failed = len(report.errors)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _remove_index_files(self) -> None:
+        """Empty the index folder for ``--rebuild``, but only of what searchidx made."""
+        for child in self.path.iterdir():
+            if child.name == MANIFEST or child.name.startswith(("MAIN_", "_MAIN_")) \
+                    or child.suffix in (".toc", ".seg", ".pst", ".trm", ".dcz", ".fvz", ".lock"):
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+
+    # -- reading ----------------------------------------------------------
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """Every stored field of one article, or None."""
+        stored = self.searcher().document(id=doc_id)
+        return _expand(stored) if stored else None
+
+    def stats(self) -> dict[str, Any]:
+        """Documents, date range, size on disk, fields, last update."""
+        searcher = self.searcher()
+        reader = searcher.reader()
+        dates = sorted(v for v in reader.lexicon("date_start")) if reader.doc_count() else []
+        first = last = None
+        if dates:
+            from whoosh.fields import NUMERIC
+
+            field_type: NUMERIC = searcher.schema["date_start"]
+            values = [field_type.from_bytes(b) for b in dates]
+            values = [v for v in values if v]
+            if values:
+                first, last = _int_date(min(values)), _int_date(max(values))
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        manifest = Manifest(self.path / MANIFEST)
+        try:
+            updated = manifest.meta("updated")
+            files = manifest.db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+        finally:
+            manifest.close()
+        return {
+            "index": str(self.path),
+            "documents": reader.doc_count(),
+            "files": files,
+            "date_from": first,
+            "date_to": last,
+            "undated": searcher.doc_frequency("dated", "0"),
+            "size_bytes": size,
+            "fields": sorted(n for n in searcher.schema.names() if not n.startswith("f_")),
+            "facets": sorted(FACETS),
+            "last_update": updated,
+        }
+
+    def iter_documents(self) -> Iterator[dict[str, Any]]:
+        for stored in self.searcher().all_stored_fields():
+            yield _expand(stored)
+
+    # -- searching (see search.py) -------------------------------------------
+    def search(self, query: str = "", **options: Any) -> Any:
+        """Run a query; options are those of :class:`searchidx.search.SearchRequest`."""
+        from .search import SearchRequest, run_search
+
+        return run_search(self, SearchRequest(query=query, **options))
+
+    def facet_counts(self, facet: str, query: str = "", **options: Any) -> list[tuple[str, int]]:
+        """All values of one facet with their counts, over the articles matching ``query``."""
+        from .search import SearchRequest, run_search
+
+        request = SearchRequest(query=query, facets=[facet], facet_limit=None, limit=0, **options)
+        return run_search(self, request).facets[normalise_facet(facet)]
+
+    def quotes(self, query: str = "", **options: Any) -> Any:
+        """Quotes (who said what), searchable by the words of the quote."""
+        from .search import find_quotes
+
+        return find_quotes(self, query, **options)
+
+
+def normalise_facet(name: str) -> str:
+    """User spelling of a facet/filter name -> its canonical name (or an error)."""
+    from .errors import QueryError
+
+    key = FACET_ALIASES.get(name.strip().lower(), name.strip().lower())
+    if key not in FACETS:
+        import difflib
+
+        near = difflib.get_close_matches(key, list(FACETS) + list(FACET_ALIASES), n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        raise QueryError(f"unknown facet '{name}'{hint} (known: {', '.join(FACETS)})")
+    return key
+
+
+def _int_date(value: int) -> str:
+    return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+
+
+def _expand(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored Whoosh document as the article dict users see (``show``, JSON)."""
+    data = dict(stored.get("data") or {})
+    return {"id": stored["id"], "path": stored.get("path"), "title": stored.get("title") or None,
+            "date": stored.get("date"), **data, "body": stored.get("body", "")}

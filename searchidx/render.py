@@ -1,0 +1,170 @@
+"""The render stage: results as terminal text, JSON, JSON lines or CSV.
+
+Every function returns a string; the CLI decides where it goes. Terminal text
+uses click's styling (cheap to import) and turns the snippets' ``<em>`` marks
+into bold; machine formats keep the marks so scripts can find them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+import click
+
+from .search import Hit, SearchResult
+
+FORMATS = ("text", "json", "jsonl", "csv")
+_EM = re.compile(r"<em>(.*?)</em>", re.S)
+_CSV_FIELDS = ("id", "score", "title", "date", "publisher", "people", "speakers", "topics",
+               "snippet", "path")
+
+
+def to_json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _strip_marks(text: str) -> str:
+    return _EM.sub(r"\1", text)
+
+
+def _bold_marks(text: str, color: bool) -> str:
+    if not color:
+        return _EM.sub(r"\1", text)
+    return _EM.sub(lambda m: click.style(m.group(1), bold=True, fg="yellow"), text)
+
+
+def headline(hit: Hit, body_lead: str = "") -> str:
+    """The title, or else the first words of the snippet."""
+    if hit.title:
+        return hit.title
+    text = _strip_marks(hit.snippet or body_lead).lstrip("…")
+    return (text[:90].rsplit(" ", 1)[0] + "…") if len(text) > 90 else text
+
+
+def search_text(result: SearchResult, color: bool = False) -> str:
+    """A readable result list for a terminal."""
+    lines: list[str] = []
+    shown = len(result.hits)
+    first = (result.page - 1) * result.limit + 1
+    head = f"{result.total} article{'s' if result.total != 1 else ''}"
+    if result.query:
+        head += f" for {result.query!r}"
+    if shown:
+        head += f" (showing {first}-{first + shown - 1})"
+    lines.append(click.style(head, bold=True) if color else head)
+    if result.notice:
+        lines.append(f"note: {result.notice}")
+    if result.dropped_undated:
+        lines.append(f"note: {result.dropped_undated} undated article"
+                     f"{'s' if result.dropped_undated != 1 else ''} left out by the date filter")
+    for rank, hit in enumerate(result.hits, first):
+        title = headline(hit)
+        lines.append("")
+        lines.append(f"{rank}. " + (click.style(title, bold=True) if color else title))
+        meta = [hit.date or "undated", hit.publisher or "", hit.id]
+        if hit.speakers:
+            meta.append("speakers: " + ", ".join(hit.speakers))
+        lines.append("   " + " · ".join(m for m in meta if m))
+        if hit.snippet:
+            lines.append("   " + _bold_marks(hit.snippet, color))
+    if result.facets:
+        lines.append("")
+        lines.extend(facets_text(result.facets))
+    return "\n".join(lines)
+
+
+def facets_text(facets: dict[str, list[tuple[str, int]]]) -> list[str]:
+    out = []
+    for name, values in facets.items():
+        shown = ", ".join(f"{v} ({c})" for v, c in values) or "(none)"
+        out.append(f"{name}: {shown}")
+    return out
+
+
+def search_jsonl(result: SearchResult) -> str:
+    return "\n".join(to_json(h.to_dict()) for h in result.hits)
+
+
+def search_csv(result: SearchResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_CSV_FIELDS)
+    for hit in result.hits:
+        row = hit.to_dict()
+        writer.writerow([
+            "; ".join(row[f]) if isinstance(row[f], list)
+            else _strip_marks(row[f]) if f == "snippet"
+            else "" if row[f] is None else row[f]
+            for f in _CSV_FIELDS
+        ])
+    return buffer.getvalue().rstrip("\n")
+
+
+def render_search(result: SearchResult, fmt: str, color: bool = False) -> str:
+    if fmt == "json":
+        return to_json(result.to_dict())
+    if fmt == "jsonl":
+        return search_jsonl(result)
+    if fmt == "csv":
+        return search_csv(result)
+    return search_text(result, color)
+
+
+def document_text(doc: dict[str, Any]) -> str:
+    """Every field of one article, then its body."""
+    lines = [f"id: {doc['id']}"]
+    date = doc.get("date")
+    simple = [("title", doc.get("title")),
+              ("date", f"{date['value']} ({date['precision']})" if date else None),
+              ("publisher", doc.get("publisher")), ("url", doc.get("url")),
+              ("path", doc.get("path")), ("line", doc.get("line"))]
+    lines += [f"{k}: {v}" for k, v in simple if v]
+    for person in doc.get("people", []):
+        aliases = sorted({m["text"] for m in person.get("mentions", [])} - {person["name"]})
+        role = f" — {person['role']}" if person.get("role") else ""
+        extra = f" (also: {', '.join(aliases)})" if aliases else ""
+        lines.append(f"person: {person['name']}{role}{extra}")
+    for key in ("speakers", "places", "organizations", "cited_media", "topics", "keyphrases",
+                "tags"):
+        if doc.get(key):
+            lines.append(f"{key}: {', '.join(doc[key])}")
+    for quote in doc.get("quotes", []):
+        lines.append(f"quote ({quote['kind']}) {quote['speaker']}: {quote['text']}")
+    for mentioned in doc.get("dates_mentioned", []):
+        lines.append(f"date mentioned: {mentioned.get('text')} -> {mentioned.get('value')}")
+    lines += ["", doc.get("body", "")]
+    return "\n".join(lines)
+
+
+def stats_text(stats: dict[str, Any]) -> str:
+    size = stats["size_bytes"]
+    human = f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.1f} kB"
+    span = (f"{stats['date_from']} to {stats['date_to']}" if stats["date_from"]
+            else "no dated articles")
+    return "\n".join([
+        f"index:       {stats['index']}",
+        f"documents:   {stats['documents']} ({stats['undated']} undated) from "
+        f"{stats['files']} files",
+        f"dates:       {span}",
+        f"size:        {human}",
+        f"fields:      {', '.join(stats['fields'])}",
+        f"facets:      {', '.join(stats['facets'])}",
+        f"last update: {stats['last_update'] or 'never'}",
+    ])
+
+
+def facet_values_text(values: list[tuple[str, int]]) -> str:
+    width = max((len(str(c)) for _, c in values), default=1)
+    return "\n".join(f"{c:>{width}}  {v}" for v, c in values)
+
+
+def quotes_text(quotes: list[dict[str, Any]]) -> str:
+    out = []
+    for q in quotes:
+        out.append(f"{q['speaker']} · {q['date'] or 'undated'} · {q['id']} ({q['kind']})")
+        out.append(f"   {q['text']}")
+    return "\n".join(out)

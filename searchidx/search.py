@@ -1,0 +1,442 @@
+"""The search stage: query language, filters, facets, snippets.
+
+Queries are parsed by Whoosh's parser over ``title`` and ``body`` (BM25F, the
+title boosted), extended with fuzzy terms (``word~``), ``-word`` exclusion and
+user-friendly field names (``speaker:Kirby``, ``person:"Kim Jong Un"``). Name
+fields never go through Whoosh's term matching as typed: every name the user
+gives is turned into the same comparable key the indexer stored
+(:func:`searchidx.analysis.name_key`), so name filters ignore case, accents and
+hyphens and match a whole name, an alias or a single surname.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .analysis import fold, name_key
+from .errors import QueryError
+from .index import _SEP, FACETS, _date_int, _expand, normalise_facet
+from .models import DateValue
+
+if TYPE_CHECKING:
+    from .index import Index
+
+NAME_FIELDS = ("people", "speakers", "places", "organizations", "media", "publisher",
+               "topics", "tags")
+# what a user may write before a colon -> schema field
+QUERY_FIELDS = {
+    "title": "title", "body": "body", "text": "body", "exact": "exact", "quote": "quotes",
+    "quotes": "quotes", "id": "id", "year": "year", "month": "month",
+    **{name: name for name in NAME_FIELDS},
+    "person": "people", "speaker": "speakers", "place": "places", "org": "organizations",
+    "orgs": "organizations", "organization": "organizations", "source": "publisher",
+    "topic": "topics", "tag": "tags",
+}
+FILTER_OPTIONS = {"person": "people", "speaker": "speakers", "place": "places",
+                  "org": "organizations", "topic": "topics", "publisher": "publisher",
+                  "media": "media", "tag": "tags"}
+SORTS = ("relevance", "date", "-date")
+_SIMPLE_WORDS = re.compile(r"^[\w\s’'\-,.?!;:]+$")
+_FALLBACK_MIN_WORDS = 3
+_SNIPPET_CHARS = 240
+
+
+@dataclass
+class SearchRequest:
+    """Everything ``searchidx query`` can ask; the API's keyword arguments."""
+
+    query: str = ""
+    any: bool = False
+    person: list[str] = field(default_factory=list)
+    speaker: list[str] = field(default_factory=list)
+    place: list[str] = field(default_factory=list)
+    org: list[str] = field(default_factory=list)
+    topic: list[str] = field(default_factory=list)
+    publisher: list[str] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)
+    date_from: str | DateValue | None = None
+    date_to: str | DateValue | None = None
+    facets: list[str] = field(default_factory=list)
+    facet_limit: int | None = 10
+    sort: str = "relevance"
+    limit: int = 10
+    page: int = 1
+    snippets: bool = True
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float | None
+    title: str | None
+    date: str | None
+    publisher: str | None
+    people: list[str]
+    speakers: list[str]
+    topics: list[str]
+    snippet: str
+    path: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    dropped_undated: int = 0
+    notice: str | None = None
+    page: int = 1
+    limit: int = 10
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"query": self.query, "total": self.total,
+                               "page": self.page, "limit": self.limit,
+                               "hits": [h.to_dict() for h in self.hits]}
+        if self.facets:
+            out["facets"] = {name: [{"value": v, "count": c} for v, c in values]
+                             for name, values in self.facets.items()}
+        if self.dropped_undated:
+            out["dropped_undated"] = self.dropped_undated
+        if self.notice:
+            out["notice"] = self.notice
+        return out
+
+
+# -- building queries -----------------------------------------------------------
+
+def name_query(index: Index, fieldname: str, value: str) -> Any:
+    """Articles whose ``fieldname`` holds ``value`` as a whole name, alias or surname."""
+    from whoosh import query
+
+    key = name_key(value)
+    if not key:
+        raise QueryError(f"empty {fieldname} filter; give a name, e.g. --speaker Kirby")
+    keys = {key, *_alias_keys(index, key)} if fieldname in ("people", "speakers") else {key}
+    terms = [query.Term(fieldname, k) for k in sorted(keys)]
+    return terms[0] if len(terms) == 1 else query.Or(terms)
+
+
+def _alias_keys(index: Index, key: str) -> set[str]:
+    """Canonical names from ``config/people.yaml`` whose name or an alias has this key."""
+    found: set[str] = set()
+    for entry in index.config.get("people", "people", []) or []:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            continue
+        names = [entry["name"], *(entry.get("aliases") or [])]
+        if any(name_key(str(n)) == key for n in names):
+            found.add(name_key(entry["name"]))
+    return found
+
+
+def _date_value(value: str | DateValue | None, option: str) -> DateValue | None:
+    if value is None or isinstance(value, DateValue):
+        return value
+    from .dates import parse_user_date
+
+    return parse_user_date(value, option)
+
+
+def date_query(date_from: DateValue | None, date_to: DateValue | None) -> Any:
+    """Articles whose date interval overlaps [from, to]."""
+    from whoosh import query
+
+    parts = []
+    if date_from is not None:
+        parts.append(query.NumericRange("date_end", _date_int(date_from.start), None))
+    if date_to is not None:
+        parts.append(query.NumericRange("date_start", None, _date_int(date_to.end)))
+    return query.And(parts)
+
+
+def _parser(index: Index, any_words: bool, fields: tuple[str, ...] = ("title", "body")) -> Any:
+    from whoosh import qparser
+
+    group = qparser.OrGroup.factory(0.9) if any_words else qparser.AndGroup
+    schema = index.searcher().schema
+    boosts = {"title": float(index.config["index"]["title_boost"])}
+    parser = qparser.MultifieldParser(list(fields), schema, fieldboosts=boosts, group=group)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.remove_plugin_class(qparser.BoostPlugin)  # "^" is common in pasted text
+    return parser
+
+
+def _rewrite(index: Index, q: Any) -> Any:
+    """Map user field names to schema fields; name fields become name queries."""
+    from whoosh import query
+
+    if isinstance(q, query.compound.CompoundQuery) or isinstance(q, query.wrappers.WrappingQuery):
+        return q.apply(lambda sub: _rewrite(index, sub))
+    if isinstance(q, query.Not):
+        return query.Not(_rewrite(index, q.query))
+    fieldname = getattr(q, "fieldname", None)
+    if fieldname is None:
+        return q
+    target = QUERY_FIELDS.get(fieldname)
+    if target is None:
+        import difflib
+
+        near = difflib.get_close_matches(fieldname, list(QUERY_FIELDS), n=1)
+        hint = f"; did you mean '{near[0]}:'?" if near else ""
+        raise QueryError(f"unknown field '{fieldname}:' in query{hint} "
+                         f"(fields: {', '.join(sorted(set(QUERY_FIELDS)))})")
+    if target in NAME_FIELDS:
+        text = " ".join(q.words) if isinstance(q, query.Phrase) else getattr(q, "text", "")
+        return name_query(index, target, str(text))
+    if target in ("year", "month", "id") and isinstance(q, query.Term):
+        return query.Term(target, q.text)
+    if target != fieldname:
+        q = q.copy()
+        q.fieldname = target
+    return q
+
+
+def parse_query(index: Index, text: str, any_words: bool = False,
+                fields: tuple[str, ...] = ("title", "body")) -> Any:
+    """The Whoosh query for a user's query string (None when it has no words)."""
+    from whoosh import query
+
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) > 10_000:
+        raise QueryError("query is longer than 10,000 characters; shorten it")
+    parser = _parser(index, any_words, fields)
+    # the parser lowercases nothing itself; user fields are matched case-insensitively
+    text = re.sub(r"(?<![\w])([A-Za-z]+):", lambda m: m.group(1).lower() + ":", text)
+    try:
+        q = parser.parse(text)
+    except Exception as exc:  # the parser's own failures on odd input
+        raise QueryError(f"cannot parse query {text!r}: {exc}") from None
+    q = _rewrite(index, q)
+    q = q.normalize()
+    if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
+        return None
+    return q
+
+
+# -- running them ----------------------------------------------------------------
+
+def run_search(index: Index, req: SearchRequest) -> SearchResult:
+    """Execute one :class:`SearchRequest` against an open :class:`Index`."""
+    from whoosh import query, sorting
+
+    if req.sort not in SORTS:
+        raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
+    if req.limit < 0 or req.page < 1:
+        raise QueryError("--limit must be >= 0 and --page >= 1")
+    facets = [normalise_facet(f) for f in req.facets]
+    searcher = index.searcher()
+    text_q = parse_query(index, req.query, req.any)
+    notice = None
+    if req.query.strip() and text_q is None:
+        notice = "the query has only stopwords (common words that are not indexed)"
+    filters = _filters(index, req)
+    date_from = _date_value(req.date_from, "--from")
+    date_to = _date_value(req.date_to, "--to")
+    date_q = date_query(date_from, date_to) if (date_from or date_to) else None
+
+    def combine(text: Any) -> Any:
+        parts = [p for p in (text, *filters, date_q) if p is not None]
+        if req.query.strip() and text is None:
+            return query.NullQuery
+        return query.And(parts).normalize() if parts else query.Every()
+
+    final = combine(text_q)
+    total = _count(searcher, final)
+    if (total == 0 and not req.any and text_q is not None
+            and _SIMPLE_WORDS.match(req.query)
+            and len(req.query.split()) >= _FALLBACK_MIN_WORDS):
+        relaxed = parse_query(index, req.query, any_words=True)
+        relaxed_final = combine(relaxed)
+        relaxed_total = _count(searcher, relaxed_final)
+        if relaxed_total:
+            final, total, text_q = relaxed_final, relaxed_total, relaxed
+            notice = ("no article has all the words; showing articles with any of them "
+                      "(--any asks for this directly)")
+    dropped = 0
+    if date_q is not None:
+        undated = query.And([p for p in (text_q, *filters) if p is not None]
+                            + [query.Term("dated", "0")])
+        dropped = _count(searcher, undated)
+
+    sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
+    hits: list[Hit] = []
+    if req.limit and total:
+        sortedby = None
+        if sort != "relevance":
+            sortedby = [sorting.FieldFacet("dated", reverse=True),
+                        sorting.FieldFacet("date_start", reverse=sort == "-date")]
+        page = searcher.search_page(final, req.page, pagelen=req.limit, sortedby=sortedby,
+                                    terms=req.snippets)
+        if req.snippets:
+            from whoosh import highlight
+
+            page.results.fragmenter = highlight.ContextFragmenter(maxchars=_SNIPPET_CHARS,
+                                                                  surround=80)
+            page.results.formatter = _EmFormatter()
+        if req.page <= page.pagecount:
+            hits = [_hit(h, sort == "relevance", req.snippets) for h in page]
+    counts: dict[str, list[tuple[str, int]]] = {}
+    if facets:
+        docnums = list(searcher.docs_for_query(final)) if total else []
+        counts = facet_counts(searcher, docnums, facets, req.facet_limit)
+    return SearchResult(query=req.query, total=total, hits=hits, facets=counts,
+                        dropped_undated=dropped, notice=notice, page=req.page, limit=req.limit)
+
+
+def _filters(index: Index, req: SearchRequest) -> list[Any]:
+    from whoosh import query
+
+    out = []
+    for option, fieldname in FILTER_OPTIONS.items():
+        values = getattr(req, option)
+        if isinstance(values, str):
+            values = [values]
+        for value in values or []:
+            out.append(name_query(index, fieldname, value))
+    return [query.And(out)] if out else []
+
+
+def _count(searcher: Any, q: Any) -> int:
+    from whoosh import query
+
+    if q is query.NullQuery:
+        return 0
+    if isinstance(q, query.Every):
+        return searcher.doc_count()
+    return sum(1 for _ in searcher.docs_for_query(q))
+
+
+def facet_counts(searcher: Any, docnums: list[int], facets: list[str],
+                 limit: int | None) -> dict[str, list[tuple[str, int]]]:
+    """Value counts of each facet over the whole result set (not only the page)."""
+    reader = searcher.reader()
+    out: dict[str, list[tuple[str, int]]] = {}
+    for name in facets:
+        column = reader.column_reader(FACETS[name][1])
+        counter: Counter[str] = Counter()
+        for docnum in docnums:
+            raw = column[docnum]
+            if raw:
+                counter.update(raw.decode("utf-8").split(_SEP))
+        ranked = sorted(counter.items(), key=lambda kv: (-kv[1], fold(kv[0])))
+        out[name] = ranked if limit is None else ranked[:limit]
+    return out
+
+
+class _EmFormatter:
+    """Whoosh formatter marking matched words as ``<em>word</em>`` (like Elasticsearch)."""
+
+    between = " … "
+
+    def __call__(self, text: str, fragments: list[Any]) -> str:
+        return self.between.join(self._fragment(text, f) for f in fragments)
+
+    def format(self, fragments: list[Any], replace: bool = False) -> str:
+        return self.between.join(self._fragment(f.text, f) for f in fragments)
+
+    def _fragment(self, text: str, fragment: Any) -> str:
+        out, index = [], fragment.startchar
+        for token in fragment.matches:
+            if token.startchar < index:
+                continue
+            out.append(text[index:token.startchar])
+            out.append(f"<em>{text[token.startchar:token.endchar]}</em>")
+            index = token.endchar
+        out.append(text[index:fragment.endchar])
+        prefix = "…" if fragment.startchar > 0 else ""
+        suffix = "…" if fragment.endchar < len(text) else ""
+        return prefix + " ".join("".join(out).split()) + suffix
+
+
+def _lead(body: str) -> str:
+    """The opening of an article, cut at a word boundary, when nothing is highlighted."""
+    text = " ".join(body.split())
+    if len(text) <= _SNIPPET_CHARS:
+        return text
+    return text[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _hit(hit: Any, scored: bool, snippets: bool) -> Hit:
+    stored = hit.fields()
+    data = stored.get("data") or {}
+    snippet = ""
+    if snippets:
+        snippet = hit.highlights("body", top=2) or _lead(stored.get("body", ""))
+    date = stored.get("date")
+    return Hit(
+        id=stored["id"],
+        score=round(hit.score, 4) if scored and hit.score is not None else None,
+        title=stored.get("title") or None,
+        date=date["value"] if date else None,
+        publisher=data.get("publisher"),
+        people=[p["name"] for p in data.get("people", [])],
+        speakers=list(data.get("speakers", [])),
+        topics=list(data.get("topics", [])),
+        snippet=snippet,
+        path=stored.get("path"),
+    )
+
+
+# -- quotes --------------------------------------------------------------------
+
+def find_quotes(index: Index, query_text: str = "", *, speaker: list[str] | None = None,
+                date_from: str | DateValue | None = None, date_to: str | DateValue | None = None,
+                limit: int | None = 20) -> list[dict[str, Any]]:
+    """Quotes matching the words of ``query_text`` (all of them) and the filters."""
+    from whoosh import query
+
+    from .analysis import analyze
+
+    searcher = index.searcher()
+    text_q = parse_query(index, query_text, fields=("quotes",))
+    parts = [p for p in (text_q,) if p is not None]
+    speaker_keys = [name_key(s) for s in speaker or []]
+    parts += [name_query(index, "speakers", s) for s in speaker or []]
+    date_from_v = _date_value(date_from, "--from")
+    date_to_v = _date_value(date_to, "--to")
+    if date_from_v or date_to_v:
+        parts.append(date_query(date_from_v, date_to_v))
+    if query_text.strip() and text_q is None:
+        return []
+    q = query.And(parts).normalize() if parts else query.Every()
+    wanted = {t for f, t in q.iter_all_terms() if f == "quotes"} if text_q is not None else set()
+    wanted_text = {t.decode() if isinstance(t, bytes) else t for t in wanted}
+    out: list[dict[str, Any]] = []
+    from whoosh import sorting
+
+    results = searcher.search(q, limit=None, sortedby=[
+        sorting.FieldFacet("dated", reverse=True), sorting.FieldFacet("date_start", reverse=True)])
+    for hit in results:
+        article = _expand(hit.fields())
+        for quote in article.get("quotes", []):
+            if speaker_keys and not _speaker_matches(quote["speaker"], article, speaker_keys):
+                continue
+            if wanted_text and not wanted_text & set(analyze(quote["text"], index.config)):
+                continue
+            out.append({"speaker": quote["speaker"],
+                        "date": (article.get("date") or {}).get("value"),
+                        "id": article["id"], "title": article.get("title"),
+                        "kind": quote["kind"], "text": quote["text"]})
+            if limit is not None and len(out) >= limit:
+                return out
+    return out
+
+
+def _speaker_matches(speaker: str, article: dict[str, Any], keys: list[str]) -> bool:
+    names = [speaker]
+    for person in article.get("people", []):
+        if person["name"] == speaker:
+            names.extend(m["text"] for m in person.get("mentions", []))
+    candidates = {name_key(n) for n in names}
+    candidates |= {part for c in candidates for part in c.split()}
+    return any(k in candidates for k in keys)
