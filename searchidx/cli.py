@@ -99,9 +99,11 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Summary format.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+@click.option("--wait", type=float, default=0.0, metavar="SECONDS", show_default=True,
+              help="If another process is writing the index, wait this long for it.")
 @_command
 def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebuild: bool,
-              fmt: str, quiet: bool) -> None:
+              fmt: str, quiet: bool, wait: float) -> None:
     """Index articles from files and folders (recursive).
 
     Reads .txt/.md plain text, .json (an object or a list) and .jsonl. Re-running
@@ -127,7 +129,7 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
                 bar.__enter__()
             bar.update(1)
     try:
-        report = ix.update(paths, rebuild=rebuild, progress=progress)
+        report = ix.update(paths, rebuild=rebuild, wait=wait, progress=progress)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -150,10 +152,13 @@ _FILTER_HELP = "(repeatable; case- and accent-insensitive; a full name, an alias
 
 def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--person", multiple=True, help=f"Articles naming this person {_FILTER_HELP}."),
-        click.option("--speaker", multiple=True, help=f"Articles quoting this person {_FILTER_HELP}."),
+        click.option("--person", multiple=True,
+                     help=f"Articles naming this person {_FILTER_HELP}."),
+        click.option("--speaker", multiple=True,
+                     help=f"Articles quoting this person {_FILTER_HELP}."),
         click.option("--place", multiple=True, help="Articles naming this place (repeatable)."),
-        click.option("--org", multiple=True, help="Articles naming this organisation (repeatable)."),
+        click.option("--org", multiple=True,
+                     help="Articles naming this organisation (repeatable)."),
         click.option("--topic", multiple=True, help="Articles on this topic (repeatable)."),
         click.option("--publisher", "--source", "publisher", multiple=True,
                      help="Articles from this publisher (repeatable)."),

@@ -146,7 +146,7 @@ def section_names() -> list[str]:
                   if e.name.endswith(".yaml"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _default_section(section: str) -> dict[str, Any]:
     """One shipped section, parsed once per process."""
     if section not in section_names():
@@ -206,7 +206,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, cwd: Path | None 
         defaults = _default_section(section)
         for key in value:
             if key not in defaults:
-                _unknown(str(key), sorted(defaults), f"{name}:{_line_of(node, [section, str(key)])}")
+                line = _line_of(node, [section, str(key)])
+                _unknown(str(key), sorted(defaults), f"{name}:{line}")
     config = Config((name, data, node))
     for section in data:
         if section in known:

@@ -23,6 +23,7 @@ from typing import Any
 from .analysis import italian_analyzer, name_key
 from .config import Config, load_config
 from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
+from .locking import LOCK_NAME, WriteLock
 from .models import Article
 
 SCHEMA_VERSION = 1
@@ -47,6 +48,8 @@ FACET_ALIASES = {"person": "people", "speaker": "speakers", "place": "places",
                  "org": "organizations", "orgs": "organizations", "organization": "organizations",
                  "source": "publisher", "topic": "topics", "tag": "tags", "keyphrase": "keyphrases"}
 _SEP = "\x1f"
+# facets whose filter also matches a single word of a value (a surname, "Corea")
+_NAMED = frozenset({"people", "speakers", "places", "organizations", "media", "publisher"})
 
 
 def resolve_index_path(index: str | os.PathLike[str] | None, config: Config) -> Path:
@@ -118,7 +121,8 @@ def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
             speaker_names.extend(person.aliases)
     date = article.date
     year = f"{date.start.year:04d}" if date else ""
-    month = f"{date.start.year:04d}-{date.start.month:02d}" if date and date.precision != "year" else ""
+    month = (f"{date.start.year:04d}-{date.start.month:02d}"
+             if date and date.precision != "year" else "")
     facet_values = {
         "people": [p.name for p in article.people],
         "speakers": article.speakers,
@@ -155,8 +159,7 @@ def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
         values = facet_values[name]
         doc[column] = _column(values)
         if key_field:
-            doc[key_field] = (_keys(key_sources[name], stop) if name in
-                              ("people", "speakers", "places", "organizations", "media", "publisher")
+            doc[key_field] = (_keys(key_sources[name], stop) if name in _NAMED
                               else ",".join(dict.fromkeys(name_key(v) for v in values if v)))
     return doc
 
@@ -211,9 +214,6 @@ class Manifest:
         prefix = root.rstrip(os.sep) + os.sep
         return [p for (p,) in self.db.execute("SELECT path FROM files")
                 if p == root or p.startswith(prefix)]
-
-    def count_docs(self, path: str) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM docs WHERE path=?", (path,)).fetchone()[0]
 
     def apply(self, files: dict[str, tuple[str, int] | None],
               docs: dict[str, tuple[str, str] | None]) -> None:
@@ -338,7 +338,11 @@ class Index:
     def searcher(self) -> Any:
         """A cached Whoosh searcher, refreshed if the index changed on disk."""
         if self._searcher is None:
-            self._searcher = self._whoosh().searcher()
+            from whoosh import scoring
+
+            section = self.config["index"]
+            weighting = scoring.BM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
+            self._searcher = self._whoosh().searcher(weighting=weighting)
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
         return self._searcher
@@ -357,20 +361,36 @@ class Index:
 
     # -- writing ----------------------------------------------------------
     def update(self, paths: Iterable[str | os.PathLike[str]], *, rebuild: bool = False,
+               wait: float = 0.0,
                progress: Callable[[int, int], None] | None = None) -> IndexReport:
         """Bring the index in line with ``paths``: add new, re-index changed (content
-        hash), skip unchanged, remove articles whose files left an indexed folder."""
+        hash), skip unchanged, remove articles whose files left an indexed folder.
+
+        Only one process writes at a time: another waits up to ``wait`` seconds
+        for the lock, then fails with a message naming the holder.
+        """
+        started = time.perf_counter()
+        report = IndexReport()
+        self.path.mkdir(parents=True, exist_ok=True)
+        with WriteLock(self.path, wait) as lock:
+            if lock.stale_note:
+                report.warnings.append(lock.stale_note)
+            if rebuild:
+                self.close()
+                self._remove_index_files()
+            if not self.exists():
+                self._create()
+            self._whoosh()
+            self._update(paths, report, progress)
+        report.failed = len(report.errors)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _update(self, paths: Iterable[str | os.PathLike[str]], report: IndexReport,
+                progress: Callable[[int, int], None] | None) -> None:
         from .extraction import extract_article
         from .read import discover, read_source
 
-        started = time.perf_counter()
-        report = IndexReport()
-        if rebuild and self.path.exists():
-            self.close()
-            self._remove_index_files()
-        if not self.exists():
-            self._create()
-        self._whoosh()
         roots = [Path(p).resolve() for p in paths]
         sources, errors = discover(roots, self.config)
         report.errors.extend(errors)
@@ -398,9 +418,10 @@ class Index:
                     report.errors.append(ReadError(key, f"cannot read ({exc.strerror or exc})"))
                     continue
                 sha1 = hashlib.sha1(data).hexdigest()
-                if manifest.file_sha1(key) == sha1 and not rebuild:
-                    report.unchanged += manifest.count_docs(key)
-                    for doc_id in manifest.docs_of(key):
+                if manifest.file_sha1(key) == sha1:
+                    known = manifest.docs_of(key)
+                    report.unchanged += len(known)
+                    for doc_id in known:
                         claimed.setdefault(doc_id, key)
                     continue
                 old = manifest.docs_of(key)
@@ -413,7 +434,7 @@ class Index:
                     if owner is not None and owner != key:
                         report.errors.append(ReadError(
                             key, f"duplicate id '{item.id}' (already indexed from {owner}); "
-                                 "skipped — the first file to give an id keeps it", item.line))
+                                 "skipped: the first file to give an id keeps it", item.line))
                         continue
                     claimed[item.id] = key
                     previous = old.pop(item.id, None)
@@ -437,15 +458,13 @@ class Index:
             raise
         finally:
             manifest.close()
-        report.failed = len(report.errors)
-        report.seconds = time.perf_counter() - started
-        return report
 
     def _remove_index_files(self) -> None:
         """Empty the index folder for ``--rebuild``, but only of what searchidx made."""
         for child in self.path.iterdir():
-            if child.name == MANIFEST or child.name.startswith(("MAIN_", "_MAIN_")) \
-                    or child.suffix in (".toc", ".seg", ".pst", ".trm", ".dcz", ".fvz", ".lock"):
+            if child.name == LOCK_NAME:
+                continue
+            if child.name.startswith(MANIFEST) or child.name.startswith(("MAIN_", "_MAIN_")):
                 if child.is_dir():
                     shutil.rmtree(child)
                 else:

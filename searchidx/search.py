@@ -173,7 +173,7 @@ def _rewrite(index: Index, q: Any) -> Any:
     """Map user field names to schema fields; name fields become name queries."""
     from whoosh import query
 
-    if isinstance(q, query.compound.CompoundQuery) or isinstance(q, query.wrappers.WrappingQuery):
+    if isinstance(q, (query.compound.CompoundQuery, query.wrappers.WrappingQuery)):
         return q.apply(lambda sub: _rewrite(index, sub))
     if isinstance(q, query.Not):
         return query.Not(_rewrite(index, q.query))
@@ -269,13 +269,18 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
         dropped = _count(searcher, undated)
 
     sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
+    ranked = final
+    if sort == "relevance" and text_q is not None:
+        nearby = proximity_query(index, req.query)
+        if nearby is not None:
+            ranked = query.AndMaybe(final, nearby)
     hits: list[Hit] = []
     if req.limit and total:
         sortedby = None
         if sort != "relevance":
             sortedby = [sorting.FieldFacet("dated", reverse=True),
                         sorting.FieldFacet("date_start", reverse=sort == "-date")]
-        page = searcher.search_page(final, req.page, pagelen=req.limit, sortedby=sortedby,
+        page = searcher.search_page(ranked, req.page, pagelen=req.limit, sortedby=sortedby,
                                     terms=req.snippets)
         if req.snippets:
             from whoosh import highlight
@@ -291,6 +296,30 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
         counts = facet_counts(searcher, docnums, facets, req.facet_limit)
     return SearchResult(query=req.query, total=total, hits=hits, facets=counts,
                         dropped_undated=dropped, notice=notice, page=req.page, limit=req.limit)
+
+
+def proximity_query(index: Index, text: str) -> Any:
+    """Optional clauses rewarding consecutive query words found close together.
+
+    Only for plain-word queries: "crisi petrolifera del 1973" adds
+    ``"crisi petrolifera"~2`` and ``"petrolifera 1973"~2`` (stopwords are gone,
+    as in the index) in title and body, so a paragraph that has the words as a
+    phrase ranks above one that merely has them somewhere.
+    """
+    from whoosh import query
+
+    section = index.config["index"]
+    boost = float(section["proximity_boost"])
+    if boost <= 0 or not _SIMPLE_WORDS.match(text):
+        return None
+    analyzer = index.searcher().schema["body"].analyzer
+    terms = [t.text for t in analyzer(text)]
+    pairs = list(dict.fromkeys(zip(terms, terms[1:], strict=False)))
+    if not pairs:
+        return None
+    slop = int(section["proximity_slop"])
+    return query.Or([query.Phrase(f, list(pair), slop=slop, boost=boost)
+                     for f in ("title", "body") for pair in pairs])
 
 
 def _filters(index: Index, req: SearchRequest) -> list[Any]:

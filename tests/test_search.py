@@ -1,0 +1,144 @@
+"""Searching the seeds: the gold queries, filters, facets, sorting, errors."""
+
+import pytest
+
+from searchidx.errors import QueryError
+
+from .conftest import GOLD
+
+FILTER_OPTIONS = {"speaker": "speaker", "person": "person", "publisher": "publisher",
+                  "date_from": "date_from", "date_to": "date_to"}
+
+
+def gold_case_id(case):
+    return case.get("query") or ",".join(f"{k}={v}" for k, v in case["filter"].items())
+
+
+@pytest.mark.parametrize("case", GOLD["queries"], ids=gold_case_id)
+def test_gold_searches_return_exactly_the_expected_articles(seeds_index, case):
+    options = {}
+    for key, value in (case.get("filter") or {}).items():
+        options[FILTER_OPTIONS[key]] = value if key.startswith("date") else [value]
+    result = seeds_index.search(case.get("query", ""), limit=50, **options)
+    assert sorted(h.id for h in result.hits) == sorted(case["expect"])
+    assert result.total == len(case["expect"])
+
+
+def test_date_filter_reports_undated_articles_dropped(seeds_index):
+    result = seeds_index.search("", date_from="2023-09-01")
+    assert result.dropped_undated == 3  # 001, 002, 003 have no date
+
+
+def test_italian_natural_dates_in_filters(seeds_index):
+    by_iso = seeds_index.search("", date_from="2023-09-01", date_to="2023-09-30")
+    by_words = seeds_index.search("", date_from="1 settembre 2023", date_to="settembre 2023")
+    assert [h.id for h in by_iso.hits] == [h.id for h in by_words.hits] == ["000_9d63219bb1120001"]
+
+
+def test_month_precision_overlaps_a_day_range(seeds_index):
+    # "2023-09" is the whole month: a range inside it still finds the article
+    result = seeds_index.search("", date_from="2023-09-10", date_to="2023-09-12")
+    assert [h.id for h in result.hits] == ["000_9d63219bb1120001"]
+
+
+def test_empty_query_with_filter_lists_newest_first(seeds_index):
+    result = seeds_index.search("", speaker=["Kirby"])
+    dates = [h.date for h in result.hits]
+    assert dates[:2] == ["2023-09", "2023-08-31"]
+    assert dates[2] is None  # undated last
+
+
+def test_title_match_ranks_above_body_match(seeds_index):
+    result = seeds_index.search("elogia")
+    assert result.hits[0].id == "002_3735a5c7a403e3e4"
+
+
+def test_or_not_and_minus(seeds_index):
+    either = {h.id for h in seeds_index.search("Telegram OR Bloomberg", limit=20).hits}
+    assert either == {"003_f20a1f5d3ef70c67", "004_de43da4d890992ab"}
+    without = {h.id for h in seeds_index.search("munizioni NOT Telegram", limit=20).hits}
+    assert without == {"001_830db2598d0653a2", "002_3735a5c7a403e3e4"}
+    minus = {h.id for h in seeds_index.search("munizioni -Telegram", limit=20).hits}
+    assert minus == without
+
+
+def test_any_mode_ors_the_words(seeds_index):
+    strict = seeds_index.search("Telegram Bloomberg")
+    loose = seeds_index.search("Telegram Bloomberg", any=True)
+    assert strict.total == 0 and loose.total == 2
+
+
+def test_proximity_phrase(seeds_index):
+    near = {h.id for h in seeds_index.search('"sottomarini nucleare"~3', limit=20).hits}
+    assert near == {"000_9d63219bb1120001", "001_830db2598d0653a2", "003_f20a1f5d3ef70c67"}
+    assert seeds_index.search('"sottomarini Telegram"~3').total == 0
+
+
+def test_wildcard_and_fuzzy(seeds_index):
+    assert seeds_index.search("munizi*").total == 3
+    assert {h.id for h in seeds_index.search("Bloomberx~").hits} == {"004_de43da4d890992ab"}
+
+
+def test_field_queries(seeds_index):
+    assert [h.id for h in seeds_index.search("title:Allarme").hits] == ["004_de43da4d890992ab"]
+    speaker = {h.id for h in seeds_index.search("speaker:kirby").hits}
+    assert speaker == {"000_9d63219bb1120001", "002_3735a5c7a403e3e4", "004_de43da4d890992ab"}
+    person = {h.id for h in seeds_index.search('person:"Kim Jong Un"').hits}
+    assert len(person) == 5
+
+
+def test_exact_field_is_unstemmed(seeds_index):
+    assert seeds_index.search("exact:munizione").total == 0
+    assert seeds_index.search("exact:munizioni").total == 3
+
+
+def test_unknown_field_is_a_clear_error(seeds_index):
+    with pytest.raises(QueryError, match=r"unknown field 'speakr:'.*did you mean 'speaker:'"):
+        seeds_index.search("speakr:Kirby")
+
+
+def test_facets_count_the_whole_result_set(seeds_index):
+    result = seeds_index.search("", limit=1, facets=["speakers", "year", "month", "publisher"])
+    speakers = dict(result.facets["speakers"])
+    assert speakers["John Kirby"] == 3
+    assert speakers["Adrienne Watson"] == 2
+    assert dict(result.facets["year"]) == {"2023": 2}
+    assert dict(result.facets["month"]) == {"2023-08": 1, "2023-09": 1}
+    assert dict(result.facets["publisher"]) == {"Globalist.it": 1}
+    assert len(result.hits) == 1 and result.total == 5
+
+
+def test_sort_by_date_ascending_and_paging(seeds_index):
+    page1 = seeds_index.search("", sort="date", limit=2, page=1)
+    page2 = seeds_index.search("", sort="date", limit=2, page=2)
+    assert [h.date for h in page1.hits] == ["2023-08-31", "2023-09"]
+    assert len(page2.hits) == 2 and not set(h.id for h in page1.hits) & set(h.id for h in page2.hits)
+
+
+def test_snippets_highlight_the_matched_words(seeds_index):
+    hit = seeds_index.search("reciprocita").hits[0]
+    assert "<em>reciprocità</em>" in hit.snippet
+
+
+def test_long_question_falls_back_to_any_words_with_a_notice(seeds_index):
+    result = seeds_index.search("quando Kirby ha parlato di elefanti rosa e missili")
+    assert result.total > 0
+    assert "any of them" in result.notice
+
+
+def test_stopword_only_query_says_so(seeds_index):
+    result = seeds_index.search("della")
+    assert result.total == 0 and "stopwords" in result.notice
+
+
+def test_bad_dates_and_sort_are_query_errors(seeds_index):
+    with pytest.raises(QueryError, match="--from"):
+        seeds_index.search("", date_from="2023-13-45")
+    with pytest.raises(QueryError, match="--sort"):
+        seeds_index.search("x", sort="size")
+
+
+def test_quotes_by_speaker_and_words(seeds_index):
+    quotes = seeds_index.quotes("reciprocità", speaker=["Kirby"])
+    assert quotes and all(q["speaker"] == "John Kirby" for q in quotes)
+    assert any("reciprocità" in q["text"] for q in quotes)
