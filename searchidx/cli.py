@@ -94,7 +94,7 @@ def main() -> None:
 
 
 @main.command("index")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--rebuild", is_flag=True, help="Start the index over instead of updating it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Summary format.")
@@ -110,11 +110,13 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
     updates the index: new articles are added, changed ones (by content hash)
     re-indexed, unchanged ones skipped, and articles whose files disappeared from
     an indexed folder removed. A file that cannot be read is reported and skipped;
-    the exit status is then 2, but everything else is indexed.
+    the exit status is then 2, but everything else is indexed. With no PATH, the
+    files and folders indexed before are updated (or, with --rebuild, re-read).
 
     \b
     Examples:
       searchidx index seeds/
+      searchidx index                    # update what was indexed before
       searchidx index ../shared/data/facta/articles.jsonl --index /tmp/facta
       searchidx index seeds/ --rebuild
     """

@@ -9,12 +9,16 @@ those files (updates replace by unique id, so nothing is duplicated).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import os
+import pickle
 import shutil
 import sqlite3
+import struct
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +68,6 @@ def build_schema(config: Config) -> Any:
     from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
     text = italian_analyzer(config)
-    exact = italian_analyzer(config, stem=False, stop=False)
     boost = float(config["index"]["title_boost"])
 
     def names() -> KEYWORD:
@@ -74,8 +77,8 @@ def build_schema(config: Config) -> Any:
         "id": ID(stored=True, unique=True),
         "path": ID(stored=True),
         "title": TEXT(analyzer=text, stored=True, field_boost=boost),
-        "body": TEXT(analyzer=text, stored=True),
-        "exact": TEXT(analyzer=exact),
+        "body": TEXT(analyzer=text),
+        "body_z": STORED(),  # the body, zlib-compressed: a third of the size
         "quotes": TEXT(analyzer=text),
         "date": STORED(),
         "date_start": NUMERIC(int, bits=32, sortable=True),
@@ -142,7 +145,7 @@ def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
         "path": article.path,
         "title": article.title or "",
         "body": article.body,
-        "exact": f"{article.title or ''}\n{article.body}",
+        "body_z": zlib.compress(article.body.encode("utf-8"), 6),
         "quotes": "\n".join(q.text for q in article.quotes),
         "dated": "1" if date else "0",
         "date": date.to_dict() if date else None,
@@ -197,6 +200,7 @@ class Manifest:
             "CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, path TEXT, hash TEXT);"
             "CREATE INDEX IF NOT EXISTS docs_path ON docs(path);"
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+            "CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY);"
         )
 
     def file_sha1(self, path: str) -> str | None:
@@ -231,6 +235,13 @@ class Manifest:
                     self.db.execute("INSERT OR REPLACE INTO docs VALUES (?,?,?)", (doc_id, *entry))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)",
                             (_dt.datetime.now().isoformat(timespec="seconds"),))
+
+    def roots(self) -> list[str]:
+        return [p for (p,) in self.db.execute("SELECT path FROM roots ORDER BY path")]
+
+    def add_roots(self, roots: Iterable[str]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO roots VALUES (?)", [(r,) for r in roots])
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -337,6 +348,20 @@ class Index:
 
     def searcher(self) -> Any:
         """A cached Whoosh searcher, refreshed if the index changed on disk."""
+        with self.reading():
+            return self._open_searcher()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Turn the low-level errors of a damaged index into one clear error."""
+        try:
+            yield
+        except (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError) as exc:
+            raise IndexCorruptError(
+                f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
+                f"rebuild it with 'searchidx index --rebuild'") from None
+
+    def _open_searcher(self) -> Any:
         if self._searcher is None:
             from whoosh import scoring
 
@@ -360,6 +385,16 @@ class Index:
         self.close()
 
     # -- writing ----------------------------------------------------------
+    def indexed_roots(self) -> list[str]:
+        """The files and folders given to earlier ``update`` runs."""
+        if not self.exists():
+            return []
+        manifest = Manifest(self.path / MANIFEST)
+        try:
+            return manifest.roots()
+        finally:
+            manifest.close()
+
     def update(self, paths: Iterable[str | os.PathLike[str]], *, rebuild: bool = False,
                wait: float = 0.0,
                progress: Callable[[int, int], None] | None = None) -> IndexReport:
@@ -371,6 +406,10 @@ class Index:
         """
         started = time.perf_counter()
         report = IndexReport()
+        paths = list(paths) or self.indexed_roots()
+        if not paths:
+            raise SearchidxError("nothing to index: give files or folders, "
+                                 "e.g. 'searchidx index seeds/'")
         self.path.mkdir(parents=True, exist_ok=True)
         with WriteLock(self.path, wait) as lock:
             if lock.stale_note:
@@ -395,6 +434,7 @@ class Index:
         sources, errors = discover(roots, self.config)
         report.errors.extend(errors)
         manifest = Manifest(self.path / MANIFEST)
+        manifest.add_roots(str(r) for r in roots if r.exists())
         batch = _Batch(self)
         commit_every = max(1, int(self.config["index"]["commit_every"]))
         seen_files = {str(s.path) for s in sources}
@@ -425,11 +465,18 @@ class Index:
                         claimed.setdefault(doc_id, key)
                     continue
                 old = manifest.docs_of(key)
+                in_file: set[str] = set()
                 for item in read_source(src, self.config, data):
                     if isinstance(item, ReadError):
                         report.errors.append(item)
                         continue
                     report.warnings.extend(f"{key}: {w}" for w in item.warnings)
+                    if item.id in in_file:
+                        report.errors.append(ReadError(
+                            key, f"duplicate id '{item.id}' in the same file; skipped: "
+                                 "the first record with an id keeps it", item.line))
+                        continue
+                    in_file.add(item.id)
                     owner = claimed.get(item.id) or manifest.owner(item.id)
                     if owner is not None and owner != key:
                         report.errors.append(ReadError(
@@ -473,37 +520,36 @@ class Index:
     # -- reading ----------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Every stored field of one article, or None."""
-        stored = self.searcher().document(id=doc_id)
+        with self.reading():
+            stored = self.searcher().document(id=doc_id)
         return _expand(stored) if stored else None
 
     def stats(self) -> dict[str, Any]:
         """Documents, date range, size on disk, fields, last update."""
-        searcher = self.searcher()
-        reader = searcher.reader()
-        dates = sorted(v for v in reader.lexicon("date_start")) if reader.doc_count() else []
-        first = last = None
-        if dates:
-            from whoosh.fields import NUMERIC
-
-            field_type: NUMERIC = searcher.schema["date_start"]
-            values = [field_type.from_bytes(b) for b in dates]
-            values = [v for v in values if v]
-            if values:
-                first, last = _int_date(min(values)), _int_date(max(values))
+        with self.reading():
+            searcher = self.searcher()
+            reader = searcher.reader()
+            missing = searcher.schema["date_start"].max_value  # Whoosh's "no value"
+            starts = [v for v in reader.column_reader("date_start") if v and v != missing] \
+                if reader.doc_count() else []
+            undated = searcher.doc_frequency("dated", "0")
+            documents = reader.doc_count()
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         manifest = Manifest(self.path / MANIFEST)
         try:
             updated = manifest.meta("updated")
             files = manifest.db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+            roots = manifest.roots()
         finally:
             manifest.close()
         return {
             "index": str(self.path),
-            "documents": reader.doc_count(),
+            "documents": documents,
             "files": files,
-            "date_from": first,
-            "date_to": last,
-            "undated": searcher.doc_frequency("dated", "0"),
+            "sources": roots,
+            "date_from": _int_date(min(starts)) if starts else None,
+            "date_to": _int_date(max(starts)) if starts else None,
+            "undated": undated,
             "size_bytes": size,
             "fields": sorted(n for n in searcher.schema.names() if not n.startswith("f_")),
             "facets": sorted(FACETS),
@@ -519,7 +565,8 @@ class Index:
         """Run a query; options are those of :class:`searchidx.search.SearchRequest`."""
         from .search import SearchRequest, run_search
 
-        return run_search(self, SearchRequest(query=query, **options))
+        with self.reading():
+            return run_search(self, SearchRequest(query=query, **options))
 
     def facet_counts(self, facet: str, query: str = "", **options: Any) -> list[tuple[str, int]]:
         """All values of one facet with their counts, over the articles matching ``query``."""
@@ -557,4 +604,10 @@ def _expand(stored: dict[str, Any]) -> dict[str, Any]:
     """A stored Whoosh document as the article dict users see (``show``, JSON)."""
     data = dict(stored.get("data") or {})
     return {"id": stored["id"], "path": stored.get("path"), "title": stored.get("title") or None,
-            "date": stored.get("date"), **data, "body": stored.get("body", "")}
+            "date": stored.get("date"), **data, "body": unpack_body(stored)}
+
+
+def unpack_body(stored: dict[str, Any]) -> str:
+    """The article body from its stored, compressed form."""
+    packed = stored.get("body_z")
+    return zlib.decompress(packed).decode("utf-8") if packed else ""

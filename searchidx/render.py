@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .search import Hit, SearchResult
+from .search import SearchResult
 
 FORMATS = ("text", "json", "jsonl", "csv")
 _EM = re.compile(r"<em>(.*?)</em>", re.S)
@@ -37,14 +37,6 @@ def _bold_marks(text: str, color: bool) -> str:
     return _EM.sub(lambda m: click.style(m.group(1), bold=True, fg="yellow"), text)
 
 
-def headline(hit: Hit, body_lead: str = "") -> str:
-    """The title, or else the first words of the snippet."""
-    if hit.title:
-        return hit.title
-    text = _strip_marks(hit.snippet or body_lead).lstrip("…")
-    return (text[:90].rsplit(" ", 1)[0] + "…") if len(text) > 90 else text
-
-
 def search_text(result: SearchResult, color: bool = False) -> str:
     """A readable result list for a terminal."""
     lines: list[str] = []
@@ -62,7 +54,7 @@ def search_text(result: SearchResult, color: bool = False) -> str:
         lines.append(f"note: {result.dropped_undated} undated article"
                      f"{'s' if result.dropped_undated != 1 else ''} left out by the date filter")
     for rank, hit in enumerate(result.hits, first):
-        title = headline(hit)
+        title = hit.title or hit.first_line
         lines.append("")
         lines.append(f"{rank}. " + (click.style(title, bold=True) if color else title))
         meta = [hit.date or "undated", hit.publisher or "", hit.id]

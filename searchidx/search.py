@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import snippets
 from .analysis import fold, name_key
 from .errors import QueryError
-from .index import _SEP, FACETS, _date_int, _expand, normalise_facet
+from .index import _SEP, FACETS, _date_int, _expand, normalise_facet, unpack_body
 from .models import DateValue
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ NAME_FIELDS = ("people", "speakers", "places", "organizations", "media", "publis
                "topics", "tags")
 # what a user may write before a colon -> schema field
 QUERY_FIELDS = {
-    "title": "title", "body": "body", "text": "body", "exact": "exact", "quote": "quotes",
+    "title": "title", "body": "body", "text": "body", "quote": "quotes",
     "quotes": "quotes", "id": "id", "year": "year", "month": "month",
     **{name: name for name in NAME_FIELDS},
     "person": "people", "speaker": "speakers", "place": "places", "org": "organizations",
@@ -41,7 +43,6 @@ FILTER_OPTIONS = {"person": "people", "speaker": "speakers", "place": "places",
 SORTS = ("relevance", "date", "-date")
 _SIMPLE_WORDS = re.compile(r"^[\w\s’'\-,.?!;:]+$")
 _FALLBACK_MIN_WORDS = 3
-_SNIPPET_CHARS = 240
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Hit:
     topics: list[str]
     snippet: str
     path: str | None
+    first_line: str = ""  # the opening words, to show when there is no title
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -127,12 +129,10 @@ def name_query(index: Index, fieldname: str, value: str) -> Any:
 def _alias_keys(index: Index, key: str) -> set[str]:
     """Canonical names from ``config/people.yaml`` whose name or an alias has this key."""
     found: set[str] = set()
-    for entry in index.config.get("people", "people", []) or []:
-        if not isinstance(entry, dict) or not entry.get("name"):
-            continue
-        names = [entry["name"], *(entry.get("aliases") or [])]
-        if any(name_key(str(n)) == key for n in names):
-            found.add(name_key(entry["name"]))
+    for name, entry in (index.config.get("people", "people") or {}).items():
+        aliases = (entry or {}).get("aliases") or [] if isinstance(entry, dict) else []
+        if any(name_key(str(n)) == key for n in (name, *aliases)):
+            found.add(name_key(name))
     return found
 
 
@@ -170,7 +170,7 @@ def _parser(index: Index, any_words: bool, fields: tuple[str, ...] = ("title", "
 
 
 def _rewrite(index: Index, q: Any) -> Any:
-    """Map user field names to schema fields; name fields become name queries."""
+    """Terms on name fields become name queries (see :func:`name_query`)."""
     from whoosh import query
 
     if isinstance(q, (query.compound.CompoundQuery, query.wrappers.WrappingQuery)):
@@ -178,25 +178,60 @@ def _rewrite(index: Index, q: Any) -> Any:
     if isinstance(q, query.Not):
         return query.Not(_rewrite(index, q.query))
     fieldname = getattr(q, "fieldname", None)
-    if fieldname is None:
-        return q
-    target = QUERY_FIELDS.get(fieldname)
-    if target is None:
-        import difflib
-
-        near = difflib.get_close_matches(fieldname, list(QUERY_FIELDS), n=1)
-        hint = f"; did you mean '{near[0]}:'?" if near else ""
-        raise QueryError(f"unknown field '{fieldname}:' in query{hint} "
-                         f"(fields: {', '.join(sorted(set(QUERY_FIELDS)))})")
-    if target in NAME_FIELDS:
+    if fieldname in NAME_FIELDS:
         text = " ".join(q.words) if isinstance(q, query.Phrase) else getattr(q, "text", "")
-        return name_query(index, target, str(text))
-    if target in ("year", "month", "id") and isinstance(q, query.Term):
-        return query.Term(target, q.text)
-    if target != fieldname:
-        q = q.copy()
-        q.fieldname = target
+        return name_query(index, fieldname, str(text))
     return q
+
+
+_EXACT = re.compile(r'(?<![\w:])exact:(?:"([^"]*)"|([^\s"()]+))', re.IGNORECASE)
+
+
+def split_exact(text: str) -> tuple[str, list[re.Pattern[str]]]:
+    """Take ``exact:word`` / ``exact:"a phrase"`` out of a query.
+
+    Each becomes an ordinary (stemmed) clause, which finds the candidates, plus
+    a pattern on the folded, unstemmed text that every hit must contain:
+    ``exact:munizione`` does not match an article that only says ``munizioni``.
+    """
+    patterns: list[re.Pattern[str]] = []
+
+    def replace(match: re.Match[str]) -> str:
+        phrase = match.group(1) if match.group(1) is not None else match.group(2)
+        words = re.findall(r"[^\W_]+", fold(phrase))
+        if not words:
+            return " "
+        patterns.append(re.compile(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])"))
+        return f'"{phrase}"' if match.group(1) is not None else phrase
+
+    return _EXACT.sub(replace, text), patterns
+
+
+_QUOTED_OR_FIELD = re.compile(r'"[^"]*"|(?<![\w:/])([^\W\d_][\w]*):(?=[^\s/])')
+
+
+def _map_field_names(text: str) -> str:
+    """``Speaker:Kirby`` -> ``speakers:Kirby``; an unknown ``name:`` is an error.
+
+    Whoosh's parser only knows schema names, and would silently search an
+    unknown ``speakr:`` as words; users get friendly names and a clear error.
+    Text inside double quotes and URLs (``http://``) are left alone.
+    """
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group(0)
+        target = QUERY_FIELDS.get(name.lower())
+        if target is None:
+            import difflib
+
+            near = difflib.get_close_matches(name.lower(), list(QUERY_FIELDS), n=1)
+            hint = f"; did you mean '{near[0]}:'?" if near else ""
+            raise QueryError(f"unknown field '{name}:' in query{hint} "
+                             f"(fields: {', '.join(sorted(set(QUERY_FIELDS)))})")
+        return f"{target}:"
+
+    return _QUOTED_OR_FIELD.sub(replace, text)
 
 
 def parse_query(index: Index, text: str, any_words: bool = False,
@@ -210,8 +245,7 @@ def parse_query(index: Index, text: str, any_words: bool = False,
     if len(text) > 10_000:
         raise QueryError("query is longer than 10,000 characters; shorten it")
     parser = _parser(index, any_words, fields)
-    # the parser lowercases nothing itself; user fields are matched case-insensitively
-    text = re.sub(r"(?<![\w])([A-Za-z]+):", lambda m: m.group(1).lower() + ":", text)
+    text = _map_field_names(text)
     try:
         q = parser.parse(text)
     except Exception as exc:  # the parser's own failures on odd input
@@ -235,7 +269,8 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
         raise QueryError("--limit must be >= 0 and --page >= 1")
     facets = [normalise_facet(f) for f in req.facets]
     searcher = index.searcher()
-    text_q = parse_query(index, req.query, req.any)
+    query_text, exact = split_exact(req.query)
+    text_q = parse_query(index, query_text, req.any)
     notice = None
     if req.query.strip() and text_q is None:
         notice = "the query has only stopwords (common words that are not indexed)"
@@ -251,8 +286,9 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
         return query.And(parts).normalize() if parts else query.Every()
 
     final = combine(text_q)
-    total = _count(searcher, final)
-    if (total == 0 and not req.any and text_q is not None
+    allowed = _exact_docnums(searcher, final, exact) if exact else None
+    total = len(allowed) if allowed is not None else _count(searcher, final)
+    if (total == 0 and not exact and not req.any and text_q is not None
             and _SIMPLE_WORDS.match(req.query)
             and len(req.query.split()) >= _FALLBACK_MIN_WORDS):
         relaxed = parse_query(index, req.query, any_words=True)
@@ -281,18 +317,14 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
             sortedby = [sorting.FieldFacet("dated", reverse=True),
                         sorting.FieldFacet("date_start", reverse=sort == "-date")]
         page = searcher.search_page(ranked, req.page, pagelen=req.limit, sortedby=sortedby,
-                                    terms=req.snippets)
-        if req.snippets:
-            from whoosh import highlight
-
-            page.results.fragmenter = highlight.ContextFragmenter(maxchars=_SNIPPET_CHARS,
-                                                                  surround=80)
-            page.results.formatter = _EmFormatter()
+                                    filter=allowed)
+        marker = _snippet_maker(index, final) if req.snippets else None
         if req.page <= page.pagecount:
-            hits = [_hit(h, sort == "relevance", req.snippets) for h in page]
+            hits = [_hit(h, sort == "relevance", marker) for h in page]
     counts: dict[str, list[tuple[str, int]]] = {}
     if facets:
-        docnums = list(searcher.docs_for_query(final)) if total else []
+        docnums = (sorted(allowed) if allowed is not None
+                   else list(searcher.docs_for_query(final)) if total else [])
         counts = facet_counts(searcher, docnums, facets, req.facet_limit)
     return SearchResult(query=req.query, total=total, hits=hits, facets=counts,
                         dropped_undated=dropped, notice=notice, page=req.page, limit=req.limit)
@@ -335,6 +367,17 @@ def _filters(index: Index, req: SearchRequest) -> list[Any]:
     return [query.And(out)] if out else []
 
 
+def _exact_docnums(searcher: Any, q: Any, patterns: list[re.Pattern[str]]) -> set[int]:
+    """Documents matching ``q`` whose unstemmed, folded text has every exact pattern."""
+    keep = set()
+    for docnum in searcher.docs_for_query(q):
+        stored = searcher.stored_fields(docnum)
+        text = fold(f"{stored.get('title') or ''}\n{unpack_body(stored)}")
+        if all(p.search(text) for p in patterns):
+            keep.add(docnum)
+    return keep
+
+
 def _count(searcher: Any, q: Any) -> int:
     from whoosh import query
 
@@ -362,45 +405,34 @@ def facet_counts(searcher: Any, docnums: list[int], facets: list[str],
     return out
 
 
-class _EmFormatter:
-    """Whoosh formatter marking matched words as ``<em>word</em>`` (like Elasticsearch)."""
+def _snippet_maker(index: Index, q: Any) -> Callable[[str], str]:
+    """A function giving the highlighted passage of a body for query ``q``."""
+    reader = index.searcher().reader()
+    terms: set[str] = set()
+    for leaf in [q, *q.leaves()]:
+        if getattr(leaf, "fieldname", None) not in ("body", "title"):
+            continue
+        if hasattr(leaf, "_btexts"):  # prefix, wildcard, fuzzy: the words they matched
+            terms.update(t.decode("utf-8") if isinstance(t, bytes) else t
+                         for t in leaf._btexts(reader))
+        elif hasattr(leaf, "words"):
+            terms.update(leaf.words)
+        elif isinstance(getattr(leaf, "text", None), str):
+            terms.add(leaf.text)
+    analyzer = index.searcher().schema["body"].analyzer
 
-    between = " … "
+    def tokenize(text: str) -> Iterator[tuple[str, int, int]]:
+        for token in analyzer(text, chars=True):
+            yield token.text, token.startchar, token.endchar
 
-    def __call__(self, text: str, fragments: list[Any]) -> str:
-        return self.between.join(self._fragment(text, f) for f in fragments)
-
-    def format(self, fragments: list[Any], replace: bool = False) -> str:
-        return self.between.join(self._fragment(f.text, f) for f in fragments)
-
-    def _fragment(self, text: str, fragment: Any) -> str:
-        out, index = [], fragment.startchar
-        for token in fragment.matches:
-            if token.startchar < index:
-                continue
-            out.append(text[index:token.startchar])
-            out.append(f"<em>{text[token.startchar:token.endchar]}</em>")
-            index = token.endchar
-        out.append(text[index:fragment.endchar])
-        prefix = "…" if fragment.startchar > 0 else ""
-        suffix = "…" if fragment.endchar < len(text) else ""
-        return prefix + " ".join("".join(out).split()) + suffix
+    return lambda body: snippets.snippet(body, terms, tokenize) or snippets.lead(body)
 
 
-def _lead(body: str) -> str:
-    """The opening of an article, cut at a word boundary, when nothing is highlighted."""
-    text = " ".join(body.split())
-    if len(text) <= _SNIPPET_CHARS:
-        return text
-    return text[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-
-
-def _hit(hit: Any, scored: bool, snippets: bool) -> Hit:
+def _hit(hit: Any, scored: bool, marker: Callable[[str], str] | None) -> Hit:
     stored = hit.fields()
     data = stored.get("data") or {}
-    snippet = ""
-    if snippets:
-        snippet = hit.highlights("body", top=2) or _lead(stored.get("body", ""))
+    body = unpack_body(stored)
+    snippet = marker(body) if marker else ""
     date = stored.get("date")
     return Hit(
         id=stored["id"],
@@ -413,7 +445,13 @@ def _hit(hit: Any, scored: bool, snippets: bool) -> Hit:
         topics=list(data.get("topics", [])),
         snippet=snippet,
         path=stored.get("path"),
+        first_line=_first_line(body),
     )
+
+
+def _first_line(body: str, width: int = 90) -> str:
+    line = body.strip().split("\n", 1)[0]
+    return line if len(line) <= width else line[:width].rsplit(" ", 1)[0] + "…"
 
 
 # -- quotes --------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""searchidx test suite."""

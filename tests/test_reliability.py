@@ -1,0 +1,156 @@
+"""Crash safety and concurrency, with real subprocesses.
+
+A writer is SIGKILLed at random moments; after each kill the index must open,
+answer, and hold only whole, unique documents; a resumed run must end with
+exactly the source set. Bounded in count and time so the suite stays fast.
+"""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from searchidx import Index
+from searchidx.config import load_config
+from searchidx.errors import IndexCorruptError
+
+from .conftest import SEEDS
+
+KILLS = 6
+ARTICLES = 300
+
+
+def make_corpus(folder):
+    """300 JSONL articles (seed text with distinct ids) plus the five .txt seeds."""
+    folder.mkdir()
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    with open(folder / "bulk.jsonl", "w", encoding="utf-8") as out:
+        for n in range(ARTICLES):
+            record = {"id": f"bulk-{n:04d}", "title": f"Articolo {n}",
+                      "date": f"2023-{n % 12 + 1:02d}-01", "text": texts[n % len(texts)]}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    for seed in SEEDS.glob("*.txt"):
+        (folder / seed.name).write_text(seed.read_text("utf-8"), encoding="utf-8")
+    return {f"bulk-{n:04d}" for n in range(ARTICLES)} | {p.stem for p in SEEDS.glob("*.txt")}
+
+
+def cli(*args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "searchidx.cli", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def stored_ids(index_dir, config):
+    with Index(index_dir, config) as ix:
+        ids = [doc["id"] for doc in ix.iter_documents()]
+        docs = ix.stats()["documents"]
+        assert all(doc["body"] for doc in ix.iter_documents())
+    return ids, docs
+
+
+@pytest.fixture()
+def small_batches(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text("index:\n  commit_every: 25\n", encoding="utf-8")
+    return path
+
+
+def test_sigkill_at_random_moments_never_loses_or_duplicates(tmp_path, small_batches):
+    expected = make_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "ix"
+    config = load_config(small_batches)
+    rng = random.Random(20231123)
+    deadline = time.monotonic() + 60
+    survived = 0
+    for _ in range(KILLS):
+        if time.monotonic() > deadline:
+            break
+        proc = cli("index", str(tmp_path / "corpus"), "--index", str(index_dir),
+                   "--config", str(small_batches), "--quiet")
+        time.sleep(rng.uniform(0.3, 2.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        if not (index_dir / "manifest.sqlite3").exists():
+            continue
+        ids, docs = stored_ids(index_dir, config)
+        assert len(ids) == len(set(ids)) == docs, "duplicate or partial documents after a kill"
+        assert set(ids) <= expected
+        survived += 1
+    assert survived >= 1
+    done = cli("index", str(tmp_path / "corpus"), "--index", str(index_dir),
+               "--config", str(small_batches), "--quiet")
+    out, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err
+    ids, docs = stored_ids(index_dir, config)
+    assert sorted(ids) == sorted(expected) and docs == len(expected)
+
+
+def test_second_writer_is_told_who_holds_the_lock(tmp_path, small_batches):
+    make_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "ix"
+    first = cli("index", str(tmp_path / "corpus"), "--index", str(index_dir),
+                "--config", str(small_batches), "--quiet")
+    lock = index_dir / "searchidx.lock"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):
+        time.sleep(0.05)
+    second = cli("index", str(SEEDS), "--index", str(index_dir))
+    _, err = second.communicate(timeout=60)
+    assert second.returncode == 2
+    assert f"pid {first.pid}" in err and "--wait" in err
+    waiting = cli("index", str(tmp_path / "corpus"), "--index", str(index_dir), "--wait", "300",
+                  "--config", str(small_batches), "--quiet")
+    first.communicate(timeout=300)
+    _, err = waiting.communicate(timeout=300)
+    assert first.returncode == 0 and waiting.returncode == 0, err
+
+
+def test_queries_during_a_write_see_a_consistent_snapshot(tmp_path, small_batches):
+    expected = make_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "ix"
+    config = load_config(small_batches)
+    Index(index_dir, config).update([SEEDS])
+    writer = cli("index", str(tmp_path / "corpus"), "--index", str(index_dir),
+                 "--config", str(small_batches), "--quiet")
+    seen = []
+    while writer.poll() is None:
+        with Index(index_dir, config) as ix:
+            result = ix.search("", limit=0)
+            seen.append(result.total)
+            assert result.total == ix.stats()["documents"]
+        time.sleep(0.05)
+    assert writer.returncode == 0
+    assert seen == sorted(seen)  # never goes back, never a torn state
+    with Index(index_dir, config) as ix:
+        assert ix.search("", limit=0).total == len(expected)
+
+
+def test_lock_left_by_a_killed_writer_is_cleared_with_a_note(tmp_path):
+    index_dir = tmp_path / "ix"
+    index_dir.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (index_dir / "searchidx.lock").write_text(f"pid {dead.pid} (searchidx index)\n")
+    report = Index(index_dir, load_config(search_cwd=False)).update([SEEDS])
+    assert report.added == 5
+    assert any(f"process {dead.pid}" in w for w in report.warnings)
+
+
+def test_damaged_index_gives_one_clear_error(tmp_path):
+    index_dir = tmp_path / "ix"
+    config = load_config(search_cwd=False)
+    Index(index_dir, config).update([SEEDS])
+    for segment in index_dir.glob("*.seg"):
+        with open(segment, "r+b") as handle:
+            handle.truncate(max(0, os.path.getsize(segment) // 3))
+    with pytest.raises(IndexCorruptError, match="--rebuild"):
+        with Index(index_dir, config) as ix:
+            ix.search("munizioni")
+            ix.stats()
+    report = Index(index_dir, config).update([], rebuild=True)
+    assert report.added == 5
+    assert Index(index_dir, config).search("munizioni").total == 3
