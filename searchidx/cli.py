@@ -285,7 +285,13 @@ def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None
               show_default=True)
 @_command
 def stats_cmd(config: Any, index_path: str | None, fmt: str) -> None:
-    """Documents, date range, size, fields and last update of the index."""
+    """Documents, date range, size, fields and last update of the index.
+
+    \b
+    Examples:
+      searchidx stats
+      searchidx stats --format json --index /tmp/facta
+    """
     from .render import stats_text, to_json
 
     stats = _index(config, index_path).stats()

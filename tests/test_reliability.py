@@ -113,7 +113,10 @@ def test_queries_during_a_write_see_a_consistent_snapshot(tmp_path, small_batche
     expected = make_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "ix"
     config = load_config(small_batches)
-    Index(index_dir, config).update([SEEDS])
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "prima.txt").write_text("Notizia precedente\nUn testo già indicizzato.\n")
+    Index(index_dir, config).update([earlier])
     writer = cli("index", str(tmp_path / "corpus"), "--index", str(index_dir),
                  "--config", str(small_batches), "--quiet")
     seen = []
@@ -126,7 +129,7 @@ def test_queries_during_a_write_see_a_consistent_snapshot(tmp_path, small_batche
     assert writer.returncode == 0
     assert seen == sorted(seen)  # never goes back, never a torn state
     with Index(index_dir, config) as ix:
-        assert ix.search("", limit=0).total == len(expected)
+        assert ix.search("", limit=0).total == len(expected) + 1
 
 
 def test_lock_left_by_a_killed_writer_is_cleared_with_a_note(tmp_path):
@@ -147,10 +150,9 @@ def test_damaged_index_gives_one_clear_error(tmp_path):
     for segment in index_dir.glob("*.seg"):
         with open(segment, "r+b") as handle:
             handle.truncate(max(0, os.path.getsize(segment) // 3))
-    with pytest.raises(IndexCorruptError, match="--rebuild"):
-        with Index(index_dir, config) as ix:
-            ix.search("munizioni")
-            ix.stats()
+    with pytest.raises(IndexCorruptError, match="--rebuild"), Index(index_dir, config) as ix:
+        ix.search("munizioni")
+        ix.stats()
     report = Index(index_dir, config).update([], rebuild=True)
     assert report.added == 5
     assert Index(index_dir, config).search("munizioni").total == 3

@@ -112,7 +112,8 @@ def test_sort_by_date_ascending_and_paging(seeds_index):
     page1 = seeds_index.search("", sort="date", limit=2, page=1)
     page2 = seeds_index.search("", sort="date", limit=2, page=2)
     assert [h.date for h in page1.hits] == ["2023-08-31", "2023-09"]
-    assert len(page2.hits) == 2 and not set(h.id for h in page1.hits) & set(h.id for h in page2.hits)
+    assert len(page2.hits) == 2
+    assert not {h.id for h in page1.hits} & {h.id for h in page2.hits}
 
 
 def test_snippets_highlight_the_matched_words(seeds_index):
