@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from whoosh.fields import TEXT
+
 from .analysis import italian_analyzer, name_key
 from .config import Config, load_config
 from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
 from .locking import LOCK_NAME, WriteLock
-from .models import Article
+from .models import Article, RawArticle
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.sqlite3"
@@ -62,10 +64,28 @@ def resolve_index_path(index: str | os.PathLike[str] | None, config: Config) -> 
     return Path(chosen).expanduser()
 
 
+class PreAnalyzed:
+    """A text field's postings computed in a worker process (see :mod:`searchidx.prepare`)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[bytes, int, float, bytes]]) -> None:
+        self.items = items
+
+
+class ItalianText(TEXT):
+    """A TEXT field that also accepts postings analysed in a worker process."""
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        if isinstance(value, PreAnalyzed):
+            return value.items
+        return super().index(value, **kwargs)
+
+
 def build_schema(config: Config) -> Any:
     """The Whoosh schema; analyzers come from the ``italian`` config section."""
     from whoosh import columns
-    from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+    from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, Schema
 
     text = italian_analyzer(config)
     boost = float(config["index"]["title_boost"])
@@ -76,10 +96,10 @@ def build_schema(config: Config) -> Any:
     fields: dict[str, Any] = {
         "id": ID(stored=True, unique=True),
         "path": ID(stored=True),
-        "title": TEXT(analyzer=text, stored=True, field_boost=boost),
-        "body": TEXT(analyzer=text),
+        "title": ItalianText(analyzer=text, stored=True, field_boost=boost),
+        "body": ItalianText(analyzer=text),
         "body_z": STORED(),  # the body, zlib-compressed: a third of the size
-        "quotes": TEXT(analyzer=text),
+        "quotes": ItalianText(analyzer=text),
         "date": STORED(),
         "date_start": NUMERIC(int, bits=32, sortable=True),
         "date_end": NUMERIC(int, bits=32),
@@ -251,6 +271,9 @@ class Manifest:
         self.db.close()
 
 
+_FileDone = tuple[str, str, int, list[str]]  # path, sha1, size, ids that left the file
+
+
 class _Batch:
     """Whoosh writes and manifest changes that are committed together."""
 
@@ -266,9 +289,9 @@ class _Batch:
             self.writer = self.index._open_writer()
         return self.writer
 
-    def put(self, article: Article) -> None:
-        self._writer().update_document(**document_fields(article, self.index._stop))
-        self.docs[article.id] = (article.path, article.content_hash)
+    def put(self, doc_id: str, path: str, content_hash: str, fields: dict[str, Any]) -> None:
+        self._writer().update_document(**fields)
+        self.docs[doc_id] = (path, content_hash)
         self.size += 1
 
     def delete(self, doc_id: str) -> None:
@@ -362,14 +385,16 @@ class Index:
                 f"rebuild it with 'searchidx index --rebuild'") from None
 
     def _open_searcher(self) -> Any:
+        if self._searcher is not None and not self._searcher.up_to_date():
+            # a fresh searcher, not refresh(): Whoosh's refresh fails on an empty index
+            self._searcher.close()
+            self._searcher = None
         if self._searcher is None:
             from whoosh import scoring
 
             section = self.config["index"]
             weighting = scoring.BM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
             self._searcher = self._whoosh().searcher(weighting=weighting)
-        elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
         return self._searcher
 
     def close(self) -> None:
@@ -427,8 +452,8 @@ class Index:
 
     def _update(self, paths: Iterable[str | os.PathLike[str]], report: IndexReport,
                 progress: Callable[[int, int], None] | None) -> None:
-        from .extraction import extract_article
-        from .read import discover, read_source
+        from .prepare import Preparer
+        from .read import discover
 
         roots = [Path(p).resolve() for p in paths]
         sources, errors = discover(roots, self.config)
@@ -436,9 +461,12 @@ class Index:
         manifest = Manifest(self.path / MANIFEST)
         manifest.add_roots(str(r) for r in roots if r.exists())
         batch = _Batch(self)
-        commit_every = max(1, int(self.config["index"]["commit_every"]))
+        section = self.config["index"]
+        commit_every = max(1, int(section["commit_every"]))
+        preparer = Preparer(self.config, self._whoosh().schema, self._stop,
+                            int(section["workers"]))
         seen_files = {str(s.path) for s in sources}
-        claimed: dict[str, str] = {}  # id -> file, for this run
+        in_flight: tuple[Callable[[], list[Any]], list[_FileDone]] | None = None
         try:
             for root in roots:
                 if root.is_dir():
@@ -448,63 +476,96 @@ class Index:
                                 batch.delete(doc_id)
                                 report.removed += 1
                             batch.files[gone] = None
-            for done, src in enumerate(sources, 1):
-                if progress:
-                    progress(done, len(sources))
-                key = str(src.path)
-                try:
-                    data = src.path.read_bytes()
-                except OSError as exc:
-                    report.errors.append(ReadError(key, f"cannot read ({exc.strerror or exc})"))
-                    continue
-                sha1 = hashlib.sha1(data).hexdigest()
-                if manifest.file_sha1(key) == sha1:
-                    known = manifest.docs_of(key)
-                    report.unchanged += len(known)
-                    for doc_id in known:
-                        claimed.setdefault(doc_id, key)
-                    continue
-                old = manifest.docs_of(key)
-                in_file: set[str] = set()
-                for item in read_source(src, self.config, data):
-                    if isinstance(item, ReadError):
-                        report.errors.append(item)
-                        continue
-                    report.warnings.extend(f"{key}: {w}" for w in item.warnings)
-                    if item.id in in_file:
-                        report.errors.append(ReadError(
-                            key, f"duplicate id '{item.id}' in the same file; skipped: "
-                                 "the first record with an id keeps it", item.line))
-                        continue
-                    in_file.add(item.id)
-                    owner = claimed.get(item.id) or manifest.owner(item.id)
-                    if owner is not None and owner != key:
-                        report.errors.append(ReadError(
-                            key, f"duplicate id '{item.id}' (already indexed from {owner}); "
-                                 "skipped: the first file to give an id keeps it", item.line))
-                        continue
-                    claimed[item.id] = key
-                    previous = old.pop(item.id, None)
-                    if previous == item.content_hash:
-                        report.unchanged += 1
-                        continue
-                    batch.put(extract_article(item, self.config))
-                    if previous is None:
-                        report.added += 1
-                    else:
-                        report.updated += 1
-                    if batch.size >= commit_every:
-                        batch.commit(manifest)
-                for doc_id in old:  # records that left a changed file
-                    batch.delete(doc_id)
-                    report.removed += 1
-                batch.files[key] = (sha1, len(data))
+            # while the workers prepare one unit, the writer takes the previous one
+            for jobs, finished in self._units(sources, manifest, report, progress):
+                waiting = preparer.submit(jobs)
+                if in_flight is not None:
+                    self._write(batch, manifest, commit_every, *in_flight)
+                in_flight = (waiting, finished)
+            if in_flight is not None:
+                self._write(batch, manifest, commit_every, *in_flight)
             batch.commit(manifest)
         except BaseException:
             batch.cancel()
             raise
         finally:
+            preparer.close()
             manifest.close()
+
+    @staticmethod
+    def _write(batch: _Batch, manifest: Manifest, commit_every: int,
+               waiting: Callable[[], list[Any]], finished: list[_FileDone]) -> None:
+        for doc_id, path, content_hash, fields in waiting():
+            batch.put(doc_id, path, content_hash, fields)
+            if batch.size >= commit_every:
+                batch.commit(manifest)
+        for key, sha1, size, stale in finished:
+            for doc_id in stale:
+                batch.delete(doc_id)
+            batch.files[key] = (sha1, size)
+
+    def _units(self, sources: list[Any], manifest: Manifest, report: IndexReport,
+               progress: Callable[[int, int], None] | None, size: int = 256
+               ) -> Iterator[tuple[list[RawArticle], list[_FileDone]]]:
+        """Articles that need (re-)indexing, in units of ``size``, with the files each
+        unit completes; unchanged files and records are counted and skipped here."""
+        from .read import read_source
+
+        jobs: list[RawArticle] = []
+        finished: list[_FileDone] = []
+        claimed: dict[str, str] = {}  # id -> file, for this run
+        for done, src in enumerate(sources, 1):
+            if progress:
+                progress(done, len(sources))
+            key = str(src.path)
+            try:
+                data = src.path.read_bytes()
+            except OSError as exc:
+                report.errors.append(ReadError(key, f"cannot read ({exc.strerror or exc})"))
+                continue
+            sha1 = hashlib.sha1(data).hexdigest()
+            if manifest.file_sha1(key) == sha1:
+                known = manifest.docs_of(key)
+                report.unchanged += len(known)
+                for doc_id in known:
+                    claimed.setdefault(doc_id, key)
+                continue
+            old = manifest.docs_of(key)
+            in_file: set[str] = set()
+            for item in read_source(src, self.config, data):
+                if isinstance(item, ReadError):
+                    report.errors.append(item)
+                    continue
+                report.warnings.extend(f"{key}: {w}" for w in item.warnings)
+                if item.id in in_file:
+                    report.errors.append(ReadError(
+                        key, f"duplicate id '{item.id}' in the same file; skipped: "
+                             "the first record with an id keeps it", item.line))
+                    continue
+                in_file.add(item.id)
+                owner = claimed.get(item.id) or manifest.owner(item.id)
+                if owner is not None and owner != key:
+                    report.errors.append(ReadError(
+                        key, f"duplicate id '{item.id}' (already indexed from {owner}); "
+                             "skipped: the first file to give an id keeps it", item.line))
+                    continue
+                claimed[item.id] = key
+                previous = old.pop(item.id, None)
+                if previous == item.content_hash:
+                    report.unchanged += 1
+                    continue
+                if previous is None:
+                    report.added += 1
+                else:
+                    report.updated += 1
+                jobs.append(item)
+                if len(jobs) >= size:
+                    yield jobs, finished
+                    jobs, finished = [], []
+            report.removed += len(old)  # records that left a changed file
+            finished.append((key, sha1, len(data), list(old)))
+        if jobs or finished:
+            yield jobs, finished
 
     def _remove_index_files(self) -> None:
         """Empty the index folder for ``--rebuild``, but only of what searchidx made."""
