@@ -32,6 +32,9 @@ class ReadError(SearchidxError):
     """One input file (or one record of it) that cannot be read; the run goes on."""
 
     def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        from .models import printable_path
+
+        path = printable_path(path)
         self.path = path
         self.line = line
         self.reason = message

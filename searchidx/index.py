@@ -30,7 +30,7 @@ from .analysis import italian_analyzer, name_key
 from .config import Config, load_config
 from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
 from .locking import LOCK_NAME, WriteLock
-from .models import Article, RawArticle
+from .models import Article, RawArticle, printable_path
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.sqlite3"
@@ -459,18 +459,18 @@ class Index:
         sources, errors = discover(roots, self.config)
         report.errors.extend(errors)
         manifest = Manifest(self.path / MANIFEST)
-        manifest.add_roots(str(r) for r in roots if r.exists())
+        manifest.add_roots(printable_path(r) for r in roots if r.exists())
         batch = _Batch(self)
         section = self.config["index"]
         commit_every = max(1, int(section["commit_every"]))
         preparer = Preparer(self.config, self._whoosh().schema, self._stop,
                             int(section["workers"]))
-        seen_files = {str(s.path) for s in sources}
+        seen_files = {printable_path(s.path) for s in sources}
         in_flight: tuple[Callable[[], list[Any]], list[_FileDone]] | None = None
         try:
             for root in roots:
                 if root.is_dir():
-                    for gone in manifest.files_under(str(root)):
+                    for gone in manifest.files_under(printable_path(root)):
                         if gone not in seen_files:
                             for doc_id in manifest.docs_of(gone):
                                 batch.delete(doc_id)
@@ -517,7 +517,7 @@ class Index:
         for done, src in enumerate(sources, 1):
             if progress:
                 progress(done, len(sources))
-            key = str(src.path)
+            key = printable_path(src.path)
             try:
                 data = src.path.read_bytes()
             except OSError as exc:

@@ -15,6 +15,15 @@ from typing import Any
 PRECISIONS = ("day", "month", "year")
 
 
+def printable_path(path: object) -> str:
+    """A file name as valid UTF-8 text: undecodable bytes become ``\\xff`` escapes.
+
+    File names are bytes on POSIX; one that is not UTF-8 reaches Python with
+    surrogates, which SQLite, Whoosh and the terminal all refuse.
+    """
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class DateValue:
     """A date known to some precision: ``2023-09`` is the whole of September 2023.

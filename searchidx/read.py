@@ -33,7 +33,7 @@ import yaml
 from .config import Config
 from .dates import parse_date
 from .errors import ConfigError, ReadError
-from .models import DateValue, RawArticle
+from .models import DateValue, RawArticle, printable_path
 
 # Part of every content hash: bump it when reading changes what an article
 # looks like, so that ``index`` re-reads files whose bytes did not change.
@@ -230,7 +230,8 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[SourceFi
                     str(path), f"skipped: {_megabytes(st.st_size)} MB is above the "
                                f"{rules.max_file_mb:g} MB limit (reading.max_file_mb)"))
                 continue
-            found.append(SourceFile(path, root, rel_id, st.st_size, st.st_mtime_ns))
+            found.append(SourceFile(path, root, printable_path(rel_id), st.st_size,
+                                    st.st_mtime_ns))
     return found, errors
 
 
@@ -346,7 +347,7 @@ def read_source(src: SourceFile, config: Config,
     ``data`` is the file's content when the caller already read it (the indexer
     hashes it first), so the file is not read twice.
     """
-    path = str(src.path)
+    path = printable_path(src.path)
     if data is None:
         try:
             data = src.path.read_bytes()
