@@ -88,7 +88,6 @@ def build_schema(config: Config) -> Any:
     from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, Schema
 
     text = italian_analyzer(config)
-    boost = float(config["index"]["title_boost"])
 
     def names() -> KEYWORD:
         return KEYWORD(commas=True, lowercase=False, scorable=False)
@@ -96,7 +95,7 @@ def build_schema(config: Config) -> Any:
     fields: dict[str, Any] = {
         "id": ID(stored=True, unique=True),
         "path": ID(stored=True),
-        "title": ItalianText(analyzer=text, stored=True, field_boost=boost),
+        "title": ItalianText(analyzer=text, stored=True),
         "body": ItalianText(analyzer=text),
         "body_z": STORED(),  # the body, zlib-compressed: a third of the size
         "quotes": ItalianText(analyzer=text),
@@ -164,7 +163,7 @@ def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
         "id": article.id,
         "path": article.path,
         "title": article.title or "",
-        "body": article.body,
+        "body": f"{article.title}\n{article.body}" if article.title else article.body,
         "body_z": zlib.compress(article.body.encode("utf-8"), 6),
         "quotes": "\n".join(q.text for q in article.quotes),
         "dated": "1" if date else "0",

@@ -156,13 +156,25 @@ def date_query(date_from: DateValue | None, date_to: DateValue | None) -> Any:
     return query.And(parts)
 
 
+def _star_only_wildcards() -> Any:
+    from whoosh import qparser
+
+    class StarOnlyWildcards(qparser.WildcardPlugin):
+        qmarks = ""
+        expr = r"(?P<text>[*])"
+
+    return StarOnlyWildcards()
+
+
 def _parser(index: Index, any_words: bool, fields: tuple[str, ...] = ("title", "body")) -> Any:
     from whoosh import qparser
 
-    group = qparser.OrGroup.factory(0.9) if any_words else qparser.AndGroup
+    group = qparser.OrGroup if any_words else qparser.AndGroup
     schema = index.searcher().schema
     boosts = {"title": float(index.config["index"]["title_boost"])}
     parser = qparser.MultifieldParser(list(fields), schema, fieldboosts=boosts, group=group)
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.add_plugin(_star_only_wildcards())  # "?" ends questions; it is no wildcard
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.PlusMinusPlugin())
     parser.remove_plugin_class(qparser.BoostPlugin)  # "^" is common in pasted text
@@ -305,18 +317,13 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
         dropped = _count(searcher, undated)
 
     sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
-    ranked = final
-    if sort == "relevance" and text_q is not None:
-        nearby = proximity_query(index, req.query)
-        if nearby is not None:
-            ranked = query.AndMaybe(final, nearby)
     hits: list[Hit] = []
     if req.limit and total:
         sortedby = None
         if sort != "relevance":
             sortedby = [sorting.FieldFacet("dated", reverse=True),
                         sorting.FieldFacet("date_start", reverse=sort == "-date")]
-        page = searcher.search_page(ranked, req.page, pagelen=req.limit, sortedby=sortedby,
+        page = searcher.search_page(final, req.page, pagelen=req.limit, sortedby=sortedby,
                                     filter=allowed)
         marker = _snippet_maker(index, final) if req.snippets else None
         if req.page <= page.pagecount:
@@ -328,30 +335,6 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
         counts = facet_counts(searcher, docnums, facets, req.facet_limit)
     return SearchResult(query=req.query, total=total, hits=hits, facets=counts,
                         dropped_undated=dropped, notice=notice, page=req.page, limit=req.limit)
-
-
-def proximity_query(index: Index, text: str) -> Any:
-    """Optional clauses rewarding consecutive query words found close together.
-
-    Only for plain-word queries: "crisi petrolifera del 1973" adds
-    ``"crisi petrolifera"~2`` and ``"petrolifera 1973"~2`` (stopwords are gone,
-    as in the index) in title and body, so a paragraph that has the words as a
-    phrase ranks above one that merely has them somewhere.
-    """
-    from whoosh import query
-
-    section = index.config["index"]
-    boost = float(section["proximity_boost"])
-    if boost <= 0 or not _SIMPLE_WORDS.match(text):
-        return None
-    analyzer = index.searcher().schema["body"].analyzer
-    terms = [t.text for t in analyzer(text)]
-    pairs = list(dict.fromkeys(zip(terms, terms[1:], strict=False)))
-    if not pairs:
-        return None
-    slop = int(section["proximity_slop"])
-    return query.Or([query.Phrase(f, list(pair), slop=slop, boost=boost)
-                     for f in ("title", "body") for pair in pairs])
 
 
 def _filters(index: Index, req: SearchRequest) -> list[Any]:
