@@ -1,0 +1,158 @@
+"""Named entities of one text: the tagger's spans reconciled with the gazetteers.
+
+The gazetteer knows names for sure (``Casa Bianca`` is an organisation,
+``Kyodo`` a news agency, ``Kim-Jong`` a person); the tagger finds the names
+nobody listed. Where both speak about the same words the longer span wins and,
+on a tie, the gazetteer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .resources import Resources
+from .tagger import load_model, tag
+from .text import Token
+
+_KINDS = {"PER": "person", "ORG": "org", "LOC": "place"}
+_VOWELS = frozenset("aeiouyàèéìíòóùúäëïöüâêîôûæøå")
+
+
+@dataclass
+class Entity:
+    kind: str  # "person" | "place" | "org" | "media"
+    a: int  # first token
+    b: int  # end token (exclusive)
+    canonical: str | None  # from a gazetteer, else None
+    start: int  # character offsets
+    end: int
+    text: str
+
+
+def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[int, int]:
+    """Drop role words, weekdays and other non-name words at the edges of a name, and a
+    leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina")."""
+    while a < b and (tokens[a].lower in res.roles or tokens[a].lower in res.not_names
+                     or not tokens[a].text[0].isalpha()):
+        a += 1
+    if b - a >= 3 and res.lexicon.case.get(tokens[a].lower) in ("L", "l") \
+            and tokens[a + 1].lower in res.lexicon.first_names:
+        a += 1
+    while b > a and (not tokens[b - 1].text[0].isalnum()
+                     or tokens[b - 1].lower in res.lexicon.particles):
+        b -= 1
+    return a, b
+
+
+def _cut_at_case_change(tokens: list[Token], a: int, b: int) -> int:
+    """End a name where an upper-case dateline meets the sentence: "MIRANDOLA Erano"."""
+    for k in range(a, b - 1):
+        t, nxt = tokens[k].text, tokens[k + 1].text
+        if len(t) > 2 and t.isupper() and t.isalpha() and not nxt.isupper():
+            return k + 1
+    return b
+
+
+def _plausible_person(tokens: list[Token], a: int, b: int) -> bool:
+    """A name has a capitalised word with a vowel that is not a bare acronym or a single
+    letter ("Cdc", "Bmj", "USA" are not people)."""
+    return any(t.upper and len(t.text) > 1 and not (t.text.isupper() and "." not in t.text)
+               and any(c in _VOWELS for c in t.lower) for t in tokens[a:b])
+
+
+def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity]:
+    """All entities of ``text`` in order, without overlaps."""
+    texts = [t.text for t in tokens]
+    lowers = [t.lower for t in tokens]
+    gaz: list[tuple[int, int, str, str]] = []
+    i = 0
+    n = len(tokens)
+    first = res.gazetteer.by_first
+    while i < n:
+        hit = (res.gazetteer.match(texts, lowers, i)
+               if texts[i] in first or lowers[i] in first else None)
+        if hit is None:
+            i += 1
+            continue
+        length, entry = hit
+        gaz.append((i, i + length, entry.kind, entry.canonical))
+        i += length
+    found: list[tuple[int, int, str, str | None]] = list(gaz)
+    for a, b, label, _ in tag(tokens, res.lexicon, load_model()):
+        kind = _KINDS[label]
+        b = _cut_at_case_change(tokens, a, b)
+        if kind != "person" and all(len(t.text.rstrip(".")) <= 2 for t in tokens[a:b]):
+            continue  # "F. S": initials, not an organisation
+        if kind == "person":
+            a, b = _trim_person(tokens, a, b, res)
+            if a >= b or not _plausible_person(tokens, a, b):
+                continue
+            if a > 0 and tokens[a - 1].lower in res.lexicon.prefixes \
+                    and tokens[a - 1].sent == tokens[a].sent:
+                a -= 1  # "suor Rosanna", "don Milani": the prefix is part of the name
+        clash = [g for g in gaz if g[0] < b and a < g[1]]
+        if any(g[1] - g[0] >= b - a for g in clash):
+            continue  # a gazetteer name as long or longer covers it
+        if clash and kind != "person":
+            continue  # an unknown organisation around a known name: keep the known one
+        if kind != "person" and all(res.lexicon.case.get(t.lower) in ("L", "l")
+                                    for t in tokens[a:b] if t.upper):
+            continue  # "Esteri", "Dipartimento": common words capitalised, not a name
+        found = [f for f in found if not (f[0] < b and a < f[1])]
+        found.append((a, b, kind, None))
+    found.sort()
+    out = []
+    for a, b, kind, canonical in found:
+        if canonical is None:
+            kind = _cued_kind(tokens, a, res) or kind
+        out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
+                          text[tokens[a].start:tokens[b - 1].end]))
+    return out
+
+
+def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
+    """The kind a common noun before a name gives it: "l’agenzia di stampa giapponese
+    Kyodo" is a medium, "la società Urban Screen" an organisation, "la stazione
+    Serenella" a place. Up to two adjectives may stand between noun and name."""
+    k = a - 1
+    skipped = 0
+    while k >= 0 and skipped <= 2:
+        w = tokens[k].lower
+        kind = res.cue_nouns.get(w)
+        if kind is not None:
+            return kind
+        if k >= 1 and w == "stampa" and tokens[k - 1].lower == "di":
+            k -= 2  # "agenzia di stampa"
+            continue
+        if tokens[k].upper or not tokens[k].text.isalpha() or w in res.function_words:
+            return None
+        k -= 1
+        skipped += 1
+    return None
+
+
+def display_name(text: str) -> str:
+    """A name as a facet shows it: spaces normalised, an all-capitals name title-cased."""
+    name = " ".join(text.split())
+    return name.title() if name.isupper() and len(name) > 4 else name
+
+
+def surnames(entities: list[Entity], tokens: list[Token]) -> set[str]:
+    """Last words of the multiword person names found: what a text calls them later."""
+    return {tokens[e.b - 1].text for e in entities
+            if e.kind == "person" and e.b - e.a > 1 and len(tokens[e.b - 1].text) > 2}
+
+
+def add_repeated_names(text: str, tokens: list[Token], entities: list[Entity],
+                       names: set[str], res: Resources) -> list[Entity]:
+    """Mark a surname standing alone (``Shojgu, in quell’occasione ...``) as the person
+    it names elsewhere in the article, where the tagger left it untagged."""
+    if not names:
+        return entities
+    taken = {k for e in entities for k in range(e.a, e.b)}
+    added = [Entity("person", k, k + 1, None, t.start, t.end, t.text)
+             for k, t in enumerate(tokens)
+             if t.text in names and k not in taken and t.lower not in res.not_names]
+    if not added:
+        return entities
+    return sorted(entities + added, key=lambda e: e.a)

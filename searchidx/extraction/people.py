@@ -1,0 +1,163 @@
+"""People of one article: mentions grouped under one canonical name each.
+
+Variants merge when they agree once case, accents, hyphens, initials and
+transliteration are ignored (``Kim Jong-Un`` / ``Kim Jong Un``, ``John F.
+Kirby`` / ``John Kirby``, ``Sergej Shojgu`` / ``Sergei Shoigu``); a part of a
+name (``Kirby``, ``Kim``, ``Kim-Jong``) joins the full name it belongs to in
+the same article, else a known person of ``config/people.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models import Mention, Person
+from .entities import Entity, display_name
+from .resources import Resources, translit_key
+from .text import Token
+
+_STOPS = frozenset(",;:.()[]“”«»\"–—")
+
+
+@dataclass
+class PersonMention:
+    entity: Entity
+    field: str  # "body" | "title"
+    words: tuple[str, ...]  # transliteration keys of the name's words, initials dropped
+    canonical: str | None = None
+
+
+@dataclass
+class Cluster:
+    name: str
+    words: tuple[str, ...]
+    mentions: list[PersonMention] = field(default_factory=list)
+    role: str | None = None
+    known: bool = False  # canonical name from people.yaml
+
+
+def _words(text: str, res: Resources) -> tuple[str, ...]:
+    parts = translit_key(text, res.translit).split()
+    return tuple(p for p in parts if len(p) > 1)
+
+
+def _known(text: str, res: Resources) -> str | None:
+    """Canonical name of a people.yaml alias, ignoring case, hyphens, initials, spelling."""
+    for key in (translit_key(text, res.translit), " ".join(_words(text, res))):
+        hit = res.person_keys.get(key)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _contiguous(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    n = len(part)
+    return 0 < n < len(whole) and any(whole[k:k + n] == part for k in range(len(whole) - n + 1))
+
+
+def role_near(tokens: list[Token], entity: Entity, res: Resources) -> str | None:
+    """The role written next to a name: "il portavoce del Cremlino Dmitry Peskov",
+    "la portavoce della Casa Bianca, Karine Jean-Pierre", "John F. Kirby, portavoce
+    del consiglio per la sicurezza nazionale, ..."."""
+    a, b = entity.a, entity.b
+    sent = tokens[a].sent
+    k = a - 1
+    if k >= 0 and tokens[k].text == ",":
+        k -= 1
+    end = k + 1
+    role_at = None
+    while k >= 0 and end - k <= 12 and tokens[k].sent == sent:
+        if tokens[k].text in _STOPS:
+            break
+        if tokens[k].lower in res.roles:
+            role_at = k
+        elif role_at is not None:
+            break
+        k -= 1
+    if role_at is not None:
+        return _span_text(tokens, role_at, end)
+    if b + 1 < len(tokens) and tokens[b].text == "," and tokens[b + 1].lower in res.roles:
+        e = b + 2
+        while (e < len(tokens) and e - b < 12 and tokens[e].sent == sent
+               and tokens[e].text not in _STOPS):
+            e += 1
+        return _span_text(tokens, b + 1, e)
+    return None
+
+
+def _span_text(tokens: list[Token], a: int, b: int) -> str:
+    out = []
+    for k in range(a, b):
+        if k > a and tokens[k].start > tokens[k - 1].end:
+            out.append(" ")
+        out.append(tokens[k].text)
+    return "".join(out)
+
+
+def cluster_people(mentions: list[PersonMention], res: Resources) -> list[Cluster]:
+    """Group mentions of one person; full names first so parts can join them."""
+    clusters: list[Cluster] = []
+    order = sorted(range(len(mentions)), key=lambda k: (-len(mentions[k].words), k))
+    for k in order:
+        m = mentions[k]
+        if not m.words:
+            continue
+        target = None
+        for c in clusters:
+            if c.words == m.words or (m.canonical is not None and c.name == m.canonical):
+                target = c
+                break
+        if target is None and m.canonical is None:
+            # a part of a longer name already seen in this article
+            parts = [c for c in clusters if _contiguous(m.words, c.words)]
+            if parts:
+                ends = [c for c in parts if c.words[-len(m.words):] == m.words]
+                target = (ends or parts)[0]
+        if target is None:
+            if m.canonical is not None:
+                target = Cluster(m.canonical, _words(m.canonical, res), known=True)
+            else:
+                target = Cluster(display_name(m.entity.text), m.words)
+            clusters.append(target)
+        target.mentions.append(m)
+    for c in clusters:
+        c.mentions.sort(key=lambda m: (m.field != "title", m.entity.start))
+    clusters.sort(key=lambda c: min((m.field != "title", m.entity.start) for m in c.mentions))
+    return clusters
+
+
+def build_people(body_tokens: list[Token], body_entities: list[Entity],
+                 title_entities: list[Entity], res: Resources) -> tuple[list[Person],
+                                                                    dict[int, str]]:
+    """Persons of an article, and the canonical name of each body person entity
+    (keyed by its first token index) for speaker attribution."""
+    mentions: list[PersonMention] = []
+    for field_name, entities in (("body", body_entities), ("title", title_entities)):
+        for e in entities:
+            if e.kind == "person":
+                mentions.append(PersonMention(e, field_name, _words(e.text, res),
+                                              e.canonical or _known(e.text, res)))
+    # a one-word alias of a known person ("Kim") defers to a full name in the article
+    for m in mentions:
+        if m.canonical is not None and len(m.words) == 1 and any(
+                _contiguous(m.words, o.words) for o in mentions if o.canonical != m.canonical):
+            m.canonical = None
+    clusters = cluster_people(mentions, res)
+    people: list[Person] = []
+    by_token: dict[int, str] = {}
+    for c in clusters:
+        role = res.person_roles.get(c.name) if c.known else None
+        if role is None:
+            for m in c.mentions:
+                if m.field == "body":
+                    role = role_near(body_tokens, m.entity, res)
+                    if role:
+                        break
+        people.append(Person(
+            name=c.name, role=role,
+            mentions=[Mention(m.entity.text, m.entity.start, m.entity.end, m.field)
+                      for m in c.mentions]))
+        for m in c.mentions:
+            if m.field == "body":
+                by_token[m.entity.a] = c.name
+    return people, by_token

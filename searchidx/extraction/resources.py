@@ -1,0 +1,246 @@
+"""Everything extraction needs from the configuration, compiled once per Config.
+
+Gazetteers become token-sequence dictionaries and word lists become sets and
+regexes here, so ``extract_article`` only does lookups. The result is cached
+per :class:`~searchidx.config.Config` object (weakly: a discarded config frees
+its resources).
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..analysis import analyze, fold, name_key
+from ..config import Config
+from .tagger import Lexicon, load_case_table, load_place_words
+from .text import tokenize
+
+
+@dataclass
+class Entry:
+    """One gazetteer name: what it is and its canonical form."""
+
+    kind: str  # "person" | "place" | "org" | "media"
+    canonical: str
+
+
+@dataclass
+class Gazetteer:
+    """Token-sequence lookup: first token text -> [(token texts, entry)], longest first."""
+
+    by_first: dict[str, list[tuple[tuple[str, ...], bool, Entry]]] = field(default_factory=dict)
+
+    def add(self, name: str, entry: Entry, ignore_case: bool = False) -> None:
+        toks = tuple(t.lower if ignore_case else t.text for t in tokenize(name))
+        if not toks:
+            return
+        bucket = self.by_first.setdefault(toks[0], [])
+        if any(existing == toks and ic == ignore_case for existing, ic, _ in bucket):
+            return  # the first definition wins (canonical names are added first)
+        bucket.append((toks, ignore_case, entry))
+        bucket.sort(key=lambda item: -len(item[0]))
+
+    def match(self, texts: list[str], lowers: list[str], i: int) -> tuple[int, Entry] | None:
+        """Longest entry starting at token ``i``: (number of tokens, entry)."""
+        cands = self.by_first.get(texts[i])
+        low = self.by_first.get(lowers[i]) if lowers[i] != texts[i] else None
+        best: tuple[int, Entry] | None = None
+        for bucket in (cands, low):
+            if not bucket:
+                continue
+            for toks, ignore_case, entry in bucket:
+                n = len(toks)
+                if best is not None and n <= best[0]:
+                    break
+                seq = lowers if ignore_case else texts
+                if tuple(seq[i:i + n]) == toks:
+                    best = (n, entry)
+                    break
+        return best
+
+
+@dataclass
+class Resources:
+    """Compiled extraction knowledge for one configuration."""
+
+    lexicon: Lexicon
+    gazetteer: Gazetteer
+    not_names: frozenset[str]
+    roles: frozenset[str]
+    translit: list[tuple[str, str]]
+    person_keys: dict[str, str]  # name_key / translit key of an alias -> canonical
+    person_roles: dict[str, str]
+    auxiliaries: frozenset[str]
+    adverbs: frozenset[str]
+    participles: frozenset[str]
+    finite_verbs: frozenset[str]
+    gerunds: frozenset[str]
+    according: dict[str, list[tuple[str, ...]]]  # first word -> phrases, longest first
+    according_fillers: frozenset[str]
+    prepositions: frozenset[str]
+    articles: frozenset[str]
+    quote_marks: dict[str, str]
+    quote_settings: dict[str, Any]
+    publisher_keys: dict[str, str]
+    domains: dict[str, str]
+    cue_nouns: dict[str, str]  # common noun -> the kind of the name after it
+    function_words: frozenset[str]
+    topic_terms: list[tuple[str, tuple[str, ...], float]]  # topic, term sequence, weight
+    topic_settings: dict[str, Any]
+    keyphrase_settings: dict[str, Any]
+    keyphrase_stop: frozenset[str]
+    keyphrase_links: frozenset[str]
+    keyphrase_stop_endings: tuple[str, ...]
+    months: dict[str, int]
+    year_cues: frozenset[str]
+    year_range: tuple[int, int]
+    date_pattern: re.Pattern[str]
+
+
+def _words(items: Iterable[Any]) -> frozenset[str]:
+    return frozenset(fold(str(x)) for x in items)
+
+
+def _lower(items: Iterable[Any]) -> frozenset[str]:
+    """Lowercased, not folded: compared with token text, where "è" is not "e"."""
+    return frozenset(str(x).lower() for x in items)
+
+
+def _alternation(phrases: Iterable[str]) -> str:
+    """Regex alternation of phrases, longest first, spaces matching any whitespace."""
+    parts = sorted({str(p).strip() for p in phrases if str(p).strip()}, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in parts)
+
+
+_PLACES: frozenset[str] | None = None
+
+
+def _places() -> frozenset[str]:
+    global _PLACES
+    if _PLACES is None:
+        _PLACES = load_place_words()
+    return _PLACES
+
+
+def translit_key(name: str, pairs: list[tuple[str, str]]) -> str:
+    """Spelling-insensitive key: ``Sergej Shojgu`` and ``Sergei Shoigu`` agree."""
+    key = name_key(name)
+    for a, b in pairs:
+        key = key.replace(a, b)
+    return key
+
+
+def _build(config: Config) -> Resources:
+    names = config["names"]
+    particles = _words(names["particles"])
+    roles = _words(names["roles"])
+    translit = sorted(((fold(str(a)), fold(str(b))) for a, b in names["transliteration"].items()),
+                      key=lambda p: -len(p[0]))
+    gaz = Gazetteer()
+    person_keys: dict[str, str] = {}
+    person_roles: dict[str, str] = {}
+    for canonical, info in (config["people"].get("people") or {}).items():
+        info = info or {}
+        aliases = [canonical, *(info.get("aliases") or [])]
+        for alias in aliases:
+            # a lone surname ("Austin") may be a place: it only names a person the
+            # tagger found; longer or hyphenated aliases are recognised as they are
+            if len(str(alias).split()) > 1 or "-" in str(alias):
+                gaz.add(str(alias), Entry("person", canonical))
+            person_keys.setdefault(name_key(str(alias)), canonical)
+            person_keys.setdefault(translit_key(str(alias), translit), canonical)
+        if info.get("role"):
+            person_roles[canonical] = str(info["role"])
+    sources = config["sources"]
+    ignore_case = {str(x) for x in sources.get("media_ignore_case") or []}
+    for canonical, aliases in (sources.get("media") or {}).items():
+        for alias in [canonical, *(aliases or [])]:
+            gaz.add(str(alias), Entry("media", canonical), ignore_case=canonical in ignore_case)
+    place_words: set[str] = set()
+    org_words: set[str] = set()
+    gazetteer = config["gazetteer"]
+    for kind, section, words in (("place", "places", place_words),
+                                 ("org", "organizations", org_words)):
+        for canonical, aliases in (gazetteer.get(section) or {}).items():
+            for alias in [canonical, *(aliases or [])]:
+                gaz.add(str(alias), Entry(kind, canonical))
+                words.update(t.lower for t in tokenize(str(alias)) if t.upper)
+    cue_nouns = {fold(str(w)): "media" for w in sources.get("media_nouns") or []}
+    for kind, key in (("org", "organization_nouns"), ("place", "place_nouns")):
+        for w in gazetteer.get(key) or []:
+            cue_nouns.setdefault(fold(str(w)), kind)
+    lexicon = Lexicon(particles=particles, prefixes=_words(names["prefixes"]),
+                      first_names=_words(names["first_names"]), world_places=_places(),
+                      roles=roles, place_words=frozenset(place_words),
+                      org_words=frozenset(org_words), case=load_case_table())
+
+    speech = config["speech"]
+    according: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in speech["according_to"]:
+        words = tuple(str(phrase).lower().split())
+        if words:
+            according.setdefault(words[0], []).append(words)
+    for phrases in according.values():
+        phrases.sort(key=len, reverse=True)
+
+    publisher_keys: dict[str, str] = {}
+    for canonical, aliases in (sources.get("publishers") or {}).items():
+        for alias in [canonical, *(aliases or [])]:
+            publisher_keys.setdefault(name_key(str(alias)), canonical)
+
+    topics = config["topics"]
+    topic_terms: list[tuple[str, tuple[str, ...], float]] = []
+    for label, keywords in (topics.get("topics") or {}).items():
+        for word, weight in (keywords or {}).items():
+            terms = tuple(analyze(str(word), config))
+            if terms:
+                topic_terms.append((str(label), terms, float(weight)))
+
+    dates = config["mentioned_dates"]
+    months = {fold(str(k)): int(v) for k, v in dates["months"].items()}
+    month_alt = _alternation(months)
+    full_months = _alternation(k for k in months if len(k) > 4)
+    date_pattern = re.compile(
+        rf"\b(?P<day>[0-3]?\d)(?:°|º)?\s+(?P<month>{month_alt})\.?(?:\s+(?P<year>\d{{4}}))?\b"
+        rf"|\b(?P<month2>{month_alt})\s+(?P<year2>\d{{4}})\b"
+        r"|\b(?P<nd>[0-3]?\d)[/.-](?P<nm>[01]?\d)[/.-](?P<ny>\d{4})\b"
+        r"|\b(?P<year3>\d{4})\b"
+        rf"|\b(?:{_alternation(dates['month_cues'])})\s+(?P<month3>{full_months})\b(?!\s+\d)",
+        re.IGNORECASE)
+    lo, hi = (list(dates["year_range"]) + [1900, 2100])[:2]
+    kp = topics.get("keyphrases") or {}
+    return Resources(
+        lexicon=lexicon, gazetteer=gaz, not_names=_words(names["not_names"]), roles=roles,
+        translit=translit, person_keys=person_keys, person_roles=person_roles,
+        auxiliaries=_lower(speech["auxiliaries"]), adverbs=_lower(speech["adverbs"]),
+        participles=_lower(speech["participles"]), finite_verbs=_lower(speech["finite"]),
+        gerunds=_lower(speech["gerunds"]), according=according,
+        according_fillers=_words(speech["according_to_fillers"]),
+        prepositions=_words(speech["prepositions"]), articles=_words(speech["articles"]),
+        quote_marks={str(k): str(v) for k, v in speech["quote_marks"].items()},
+        quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
+        domains={str(k).lower(): str(v) for k, v in (sources.get("domains") or {}).items()},
+        cue_nouns=cue_nouns, function_words=_words(config["italian"]["stopwords"]),
+        topic_terms=topic_terms,
+        topic_settings=dict(topics.get("settings") or {}), keyphrase_settings=dict(kp),
+        keyphrase_stop=_words(kp.get("stop") or []),
+        keyphrase_links=frozenset(str(w).lower() for w in kp.get("links") or []),
+        keyphrase_stop_endings=tuple(str(w).lower() for w in kp.get("stop_endings") or []),
+        months=months,
+        year_cues=_words(dates["year_cues"]), year_range=(int(lo), int(hi)),
+        date_pattern=date_pattern)
+
+
+_CACHE: weakref.WeakKeyDictionary[Config, Resources] = weakref.WeakKeyDictionary()
+
+
+def resources_for(config: Config) -> Resources:
+    """The compiled resources of ``config`` (built on first use)."""
+    res = _CACHE.get(config)
+    if res is None:
+        res = _CACHE[config] = _build(config)
+    return res

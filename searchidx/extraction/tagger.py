@@ -1,0 +1,413 @@
+"""A small named-entity tagger: averaged structured perceptron over name-like tokens.
+
+Trained on KIND Wikinews (``scripts/train_tagger.py``) and shipped as a gzipped
+JSON file of weights, so it needs neither network nor numpy. Only runs of
+capitalised tokens (with lowercase particles such as ``von der`` inside) are
+tagged, with the words around them as context: Italian names are capitalised,
+and skipping the other ~85% of tokens keeps extraction fast. Tags are BIO over
+PER, ORG and LOC.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from .text import Token
+
+TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+MODEL_FILE = "ner.json.gz"
+CASE_FILE = "wordcase.json.gz"
+PLACES_FILE = "places.txt.gz"
+_N = len(TAGS)
+# allowed[i][j]: tag j may follow tag i (an I- tag continues its own entity only)
+_ALLOWED = [[not (t.startswith("I-") and p[2:] != t[2:]) for t in TAGS] for p in TAGS]
+_START_ALLOWED = [not t.startswith("I-") for t in TAGS]
+_NEG = float("-inf")
+_WORD = re.compile(r"[^\W\d_]+")
+_SHAPE_SUB = (re.compile(r"[A-ZÀ-ÖØ-Þ]"), re.compile(r"[a-zß-öø-ÿ]"), re.compile(r"\d"))
+
+
+@dataclass
+class Lexicon:
+    """Word lists the features consult (from config: names, roles, gazetteer)."""
+
+    particles: frozenset[str] = frozenset()
+    prefixes: frozenset[str] = frozenset()  # lowercase words opening a name: "don", "suor"
+    first_names: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+    place_words: frozenset[str] = frozenset()
+    org_words: frozenset[str] = frozenset()
+    world_places: frozenset[str] = frozenset()  # words of the shipped place-name list
+    # lowercased word -> how it is usually written mid-sentence in a reference corpus:
+    # "L" always lowercase, "l" mostly, "u" mostly capitalised, "U" always
+    case: dict[str, str] = field(default_factory=dict)
+
+
+def shape(word: str) -> str:
+    """Compressed character classes: ``Jong-un`` -> ``Xx-x``, ``F.`` -> ``X.``."""
+    s = _SHAPE_SUB[0].sub("X", word)
+    s = _SHAPE_SUB[1].sub("x", s)
+    s = _SHAPE_SUB[2].sub("d", s)
+    out = []
+    for ch in s:
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
+def _namelike(tok: Token) -> bool:
+    """Capitalised, or a lowercase Arabic article joined to a name: ``al-Maliki``."""
+    if tok.upper:
+        return True
+    head, _, rest = tok.text.partition("-")
+    return bool(rest) and len(head) <= 3 and rest[:1].isupper()
+
+
+def regions(tokens: Sequence[Token], lex: Lexicon) -> list[tuple[int, int]]:
+    """Maximal runs ``[i, j)`` of name-like tokens in one sentence: particles may join
+    two runs ("Ursula von der Leyen"), a prefix may open one ("suor Rosanna")."""
+    out: list[tuple[int, int]] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        t = tokens[i]
+        opens = t.lower in lex.prefixes and i + 1 < n and tokens[i + 1].upper \
+            and tokens[i + 1].sent == t.sent
+        if not (t.upper or opens):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and tokens[j].sent == t.sent:
+            if _namelike(tokens[j]):
+                j += 1
+                continue
+            k = j
+            while k < n and tokens[k].lower in lex.particles and k - j < 3:
+                k += 1
+            if j < k < n and _namelike(tokens[k]) and tokens[k].sent == t.sent:
+                j = k + 1
+                continue
+            break
+        out.append((i, j))
+        i = j
+    return out
+
+
+def _features(tokens: Sequence[Token], i: int, a: int, b: int, lex: Lexicon) -> list[str]:
+    """Feature strings of token ``i`` of the region ``[a, b)``."""
+    ri, rlen = i - a, b - a
+    t = tokens[i]
+    w = t.lower
+    n = len(tokens)
+    sent = t.sent
+    p1 = tokens[i - 1] if i > 0 and tokens[i - 1].sent == sent else None
+    p2 = tokens[i - 2] if p1 is not None and i > 1 and tokens[i - 2].sent == sent else None
+    n1 = tokens[i + 1] if i + 1 < n and tokens[i + 1].sent == sent else None
+    n2 = tokens[i + 2] if n1 is not None and i + 2 < n and tokens[i + 2].sent == sent else None
+    sh = shape(t.text)
+    pw = p1.lower if p1 else "<s>"
+    nw = n1.lower if n1 else "</s>"
+    feats = [
+        "b",
+        "w=" + w,
+        "s=" + sh,
+        "x3=" + w[-3:],
+        "x2=" + w[-2:],
+        "p3=" + w[:3],
+        "pw=" + pw,
+        "nw=" + nw,
+        "pw2=" + (p2.lower if p2 else "<s>"),
+        "nw2=" + (n2.lower if n2 else "</s>"),
+        "ps=" + (shape(p1.text) if p1 else "<s>"),
+        "ns=" + (shape(n1.text) if n1 else "</s>"),
+        "pw|w=" + pw + "|" + w,
+        "w|nw=" + w + "|" + nw,
+        "r=" + ("1" if rlen == 1 else "f" if ri == 0 else "l" if ri == rlen - 1 else "m")
+        + str(min(rlen, 4)),
+        "bw=" + (tokens[a - 1].lower if a > 0 and tokens[a - 1].sent == sent else "<s>"),
+        "aw=" + (tokens[b].lower if b < n and tokens[b].sent == sent else "</s>"),
+        "x4=" + w[-4:],
+        "nw|nw2=" + nw + "|" + (n2.lower if n2 else "</s>"),
+        "pw2|pw=" + (p2.lower if p2 else "<s>") + "|" + pw,
+        "w|r=" + w + "|" + str(ri) + str(min(rlen, 3)),
+    ]
+    if p1 is None or p1.text in "“«\"(:–-—":
+        feats.append("first|s=" + sh)
+    if w in lex.first_names:
+        feats.append("fn")
+    if p1 is not None and p1.lower in lex.first_names and p1.upper:
+        feats.append("pfn")
+    if n1 is not None and n1.lower in lex.first_names and n1.upper:
+        feats.append("nfn")
+    if w in lex.roles:
+        feats.append("role")
+    if (p1 is not None and p1.lower in lex.roles) or (p2 is not None and p2.lower in lex.roles):
+        feats.append("prole")
+    if w in lex.place_words:
+        feats.append("gloc")
+    if w in lex.org_words:
+        feats.append("gorg")
+    if w in lex.world_places:
+        feats.append("gp")
+    if w in lex.particles:
+        feats.append("part")
+    if len(w) > 1 and t.text.isupper():
+        feats.append("caps")
+    lc = lex.case.get(w, "?")
+    feats.append("lc=" + lc)
+    if p1 is None or p1.text in "“«\"(:–-—":
+        feats.append("first|lc=" + lc)
+    feats.append("lc|pw=" + lc + "|" + pw)
+    return feats
+
+
+@dataclass
+class Model:
+    """Perceptron weights: feature -> {tag index: weight}, plus tag transitions."""
+
+    weights: dict[str, dict[int, float]] = field(default_factory=dict)
+    trans: list[list[float]] = field(default_factory=lambda: [[0.0] * _N for _ in range(_N)])
+    start: list[float] = field(default_factory=lambda: [0.0] * _N)
+    # label -> least margin (best score minus best score without the entity) to keep it
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    def emissions(self, feats: Iterable[str]) -> list[float]:
+        """Score of each tag for one token's features."""
+        scores = [0.0] * _N
+        get = self.weights.get
+        for f in feats:
+            ws = get(f)
+            if ws:
+                for tag in ws:
+                    scores[tag] += ws[tag]
+        return scores
+
+    def viterbi(self, em: list[list[float]]) -> tuple[list[int], float]:
+        """Best allowed tag sequence for one region's emission scores, and its score."""
+        trans = self.trans
+        best = [self.start[j] + em[0][j] if _START_ALLOWED[j] else _NEG for j in range(_N)]
+        back: list[list[int]] = []
+        for scores in em[1:]:
+            row_best = [_NEG] * _N
+            row_back = [0] * _N
+            for j in range(_N):
+                top, arg = _NEG, 0
+                for p in range(_N):
+                    if _ALLOWED[p][j] and best[p] > _NEG:
+                        v = best[p] + trans[p][j]
+                        if v > top:
+                            top, arg = v, p
+                row_best[j] = top + scores[j]
+                row_back[j] = arg
+            best = row_best
+            back.append(row_back)
+        j = max(range(_N), key=best.__getitem__)
+        score = best[j]
+        path = [j]
+        for row in reversed(back):
+            j = row[j]
+            path.append(j)
+        path.reverse()
+        return path, score
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tags": list(TAGS),
+            "trans": [[round(v, 4) for v in row] for row in self.trans],
+            "start": [round(v, 4) for v in self.start],
+            "thresholds": self.thresholds,
+            "weights": {f: {str(k): round(v, 4) for k, v in ws.items()}
+                        for f, ws in self.weights.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Model:
+        if tuple(data["tags"]) != TAGS:
+            raise ValueError("tagger model was trained with other tags")
+        weights = {f: {int(k): float(v) for k, v in ws.items()}
+                   for f, ws in data["weights"].items()}
+        return cls(weights, [list(map(float, r)) for r in data["trans"]],
+                   list(map(float, data["start"])),
+                   {str(k): float(v) for k, v in data.get("thresholds", {}).items()})
+
+
+_MODEL: Model | None = None
+_CASE: dict[str, str] | None = None
+
+
+def _data(name: str) -> Any:
+    raw = (resources.files("searchidx.extraction") / "data" / name).read_bytes()
+    return json.loads(gzip.decompress(raw))
+
+
+def load_model() -> Model:
+    """The shipped model, loaded once per process."""
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = Model.from_json(_data(MODEL_FILE))
+    return _MODEL
+
+
+def load_case_table() -> dict[str, str]:
+    """The shipped word-case table (see :class:`Lexicon`), loaded once per process."""
+    global _CASE
+    if _CASE is None:
+        _CASE = {word: bucket for bucket, words in _data(CASE_FILE).items() for word in words}
+    return _CASE
+
+
+def load_place_words() -> frozenset[str]:
+    """Lowercased words of the shipped place-name list (GeoNames cities, ISTAT comuni)."""
+    raw = (resources.files("searchidx.extraction") / "data" / PLACES_FILE).read_bytes()
+    words: set[str] = set()
+    for name in gzip.decompress(raw).decode("utf-8").splitlines():
+        words.update(w.lower() for w in _WORD.findall(name))
+    return frozenset(words)
+
+
+def case_table(texts: Iterable[str], min_count: int = 2) -> dict[str, list[str]]:
+    """Bucket -> words, from how each word is written when not opening a sentence."""
+    from .text import tokenize
+
+    lower: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for text in texts:
+        prev = None
+        for tok in tokenize(text):
+            if tok.text[0].isalpha() and prev is not None and prev.sent == tok.sent \
+                    and prev.text not in "“«\"(:–-—.!?":
+                total[tok.lower] = total.get(tok.lower, 0) + 1
+                if not tok.upper:
+                    lower[tok.lower] = lower.get(tok.lower, 0) + 1
+            prev = tok
+    out: dict[str, list[str]] = {"L": [], "l": [], "u": [], "U": []}
+    for word, n in sorted(total.items()):
+        if n < min_count:
+            continue
+        ratio = lower.get(word, 0) / n
+        bucket = "L" if ratio >= 0.95 else "l" if ratio >= 0.5 else "u" if ratio > 0.05 else "U"
+        out[bucket].append(word)
+    return out
+
+
+def tag(tokens: Sequence[Token], lex: Lexicon, model: Model,
+        thresholds: dict[str, float] | None = None) -> list[tuple[int, int, str, float]]:
+    """Entity spans ``(first token, end token, label, margin)`` found in ``tokens``.
+
+    The margin is how much better the best tagging is than the best one without
+    the entity; spans under the model's threshold for their label (or the given
+    ``thresholds``) are dropped, which trades a little recall for precision.
+    """
+    limits = model.thresholds if thresholds is None else thresholds
+    spans: list[tuple[int, int, str, float]] = []
+    blocked = [_NEG] * (_N - 1)
+    for a, b in regions(tokens, lex):
+        rlen = b - a
+        em = [model.emissions(_features(tokens, i, a, b, lex)) for i in range(a, b)]
+        path, score = model.viterbi(em)
+        k = 0
+        while k < rlen:
+            name = TAGS[path[k]]
+            if name == "O":
+                k += 1
+                continue
+            label = name[2:]
+            e = k + 1
+            while e < rlen and TAGS[path[e]] == "I-" + label:
+                e += 1
+            if label in limits:
+                rows = em[:k] + [[row[0], *blocked] for row in em[k:e]] + em[e:]
+                margin = score - model.viterbi(rows)[1]
+            else:
+                margin = float("inf")  # no threshold for this label: no need to measure
+            if margin >= limits.get(label, 0.0):
+                spans.append((a + k, a + e, label, margin))
+            k = e
+    return spans
+
+
+def region_examples(tokens: Sequence[Token], gold: Sequence[str],
+                    lex: Lexicon) -> list[tuple[list[list[str]], list[int]]]:
+    """Training examples: the feature lists and gold tag indices of each region."""
+    index = {t: k for k, t in enumerate(TAGS)}
+    out = []
+    for a, b in regions(tokens, lex):
+        feats = [_features(tokens, i, a, b, lex) for i in range(a, b)]
+        tags = [index.get(g, 0) for g in gold[a:b]]
+        # a region starting inside an entity has no valid first tag: treat it as B-
+        if tags and TAGS[tags[0]].startswith("I-"):
+            tags[0] = index["B-" + TAGS[tags[0]][2:]]
+        out.append((feats, tags))
+    return out
+
+
+def train(examples: list[tuple[list[list[str]], list[int]]], epochs: int = 8,
+          seed: int = 13) -> Model:
+    """Averaged structured perceptron (Collins 2002) over region examples."""
+    model = Model()
+    totals: dict[str, dict[int, float]] = {}
+    stamps: dict[str, dict[int, int]] = {}
+    trans_tot = [[0.0] * _N for _ in range(_N)]
+    trans_stamp = [[0] * _N for _ in range(_N)]
+    start_tot = [0.0] * _N
+    start_stamp = [0] * _N
+    step = 0
+
+    def bump_w(f: str, tag: int, delta: float) -> None:
+        ws = model.weights.setdefault(f, {})
+        tot = totals.setdefault(f, {})
+        st = stamps.setdefault(f, {})
+        old = ws.get(tag, 0.0)
+        tot[tag] = tot.get(tag, 0.0) + (step - st.get(tag, 0)) * old
+        st[tag] = step
+        ws[tag] = old + delta
+
+    order = list(range(len(examples)))
+    rng = random.Random(seed)
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for idx in order:
+            step += 1
+            feats, gold = examples[idx]
+            em = [model.emissions(fs) for fs in feats]
+            pred, _ = model.viterbi(em)
+            if pred == gold:
+                continue
+            for k, (g, p) in enumerate(zip(gold, pred, strict=True)):
+                if g != p:
+                    for f in feats[k]:
+                        bump_w(f, g, 1.0)
+                        bump_w(f, p, -1.0)
+            for seq, delta in ((gold, 1.0), (pred, -1.0)):
+                s0 = seq[0]
+                start_tot[s0] += (step - start_stamp[s0]) * model.start[s0]
+                start_stamp[s0] = step
+                model.start[s0] += delta
+                for a, b in zip(seq, seq[1:], strict=False):
+                    trans_tot[a][b] += (step - trans_stamp[a][b]) * model.trans[a][b]
+                    trans_stamp[a][b] = step
+                    model.trans[a][b] += delta
+    # average: total accumulated weight over all steps
+    avg = Model()
+    for f, ws in model.weights.items():
+        tot, st = totals[f], stamps[f]
+        out = {}
+        for tag, w in ws.items():
+            value = (tot.get(tag, 0.0) + (step - st.get(tag, 0)) * w) / step
+            if abs(value) >= 1e-3:
+                out[tag] = value
+        if out:
+            avg.weights[f] = out
+    for a in range(_N):
+        avg.start[a] = (start_tot[a] + (step - start_stamp[a]) * model.start[a]) / step
+        for b in range(_N):
+            avg.trans[a][b] = (trans_tot[a][b] + (step - trans_stamp[a][b])
+                               * model.trans[a][b]) / step
+    return avg

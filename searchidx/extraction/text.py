@@ -1,0 +1,60 @@
+"""Tokens with character offsets and sentence numbers.
+
+Every extractor works on the same token list so offsets stay exact and the
+text is scanned once. Elided articles are split off their word (``l’Agence``
+-> ``l’`` + ``Agence``), hyphenated names stay whole (``Jong-un``), initials
+keep their period (``F.``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(
+    r"[^\W\d_]+['’`](?=[^\W\d_])"  # elided article or O’/D’ before a word
+    r"|[^\W\d_](?:\.[^\W\d_])*\.(?=\s+[^\W\d_])"  # initials: F. / J.R. before a word
+    r"|\w+(?:[-‐‑]\w+)*"  # words, hyphenated compounds
+    r"|\S"  # punctuation, one character at a time
+)
+_SENTENCE_END = frozenset(".!?…;")
+_CLOSERS = frozenset("”»\"’')]")
+# abbreviations whose period never ends a sentence
+_ABBREVIATIONS = frozenset(
+    {"sig", "sigg", "dott", "prof", "ing", "avv", "on", "sen", "gen", "col", "mons",
+     "st", "jr", "sr", "ecc", "etc", "pag", "art", "n", "nr", "vs", "dr", "mr", "mrs"})
+
+
+@dataclass(slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    sent: int  # sentence number within the text
+    upper: bool  # starts with an uppercase letter
+    lower: str  # lowercased text
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens numbered by sentence (newlines end sentences too)."""
+    tokens: list[Token] = []
+    sent = 0
+    prev_end = 0
+    pending_break = False
+    for m in _TOKEN.finditer(text):
+        start = m.start()
+        word = m.group()
+        if text.find("\n", prev_end, start) != -1 or (
+            pending_break and not (word in _CLOSERS and start == prev_end)
+        ):
+            if tokens:
+                sent += 1
+            pending_break = False
+        tokens.append(Token(word, start, m.end(), sent, word[0].isupper(), word.lower()))
+        if word in _SENTENCE_END and not (
+            word == "." and len(tokens) > 1 and tokens[-2].lower in _ABBREVIATIONS
+            and tokens[-2].end == start
+        ):
+            pending_break = True
+        prev_end = m.end()
+    return tokens

@@ -1,0 +1,101 @@
+"""Topics from a keyword taxonomy, and automatic key phrases.
+
+Topic keywords are analysed with the index's own Italian chain when the
+configuration is compiled, so ``munizioni`` in the taxonomy matches
+``munizione`` in an article exactly as a search would. Key phrases need no
+taxonomy: they are the noun phrases an article repeats ("cooperazione
+militare", "fornitura di armi").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..analysis import analyze, fold
+from ..config import Config
+from .resources import Resources
+from .text import Token
+
+
+def topics(text: str, res: Resources, config: Config) -> list[str]:
+    """Taxonomy labels whose weighted keyword hits reach the threshold, best first."""
+    terms = analyze(text, config)
+    if not terms:
+        return []
+    max_hits = int(res.topic_settings.get("max_hits", 3))
+    threshold = float(res.topic_settings.get("threshold", 4.0))
+    counts = Counter(terms)
+    scores: dict[str, float] = {}
+    for label, seq, weight in res.topic_terms:
+        hits = counts.get(seq[0], 0)
+        if hits and len(seq) > 1:
+            hits = _count_seq(terms, seq)
+        if hits:
+            scores[label] = scores.get(label, 0.0) + weight * min(hits, max_hits)
+    ranked = sorted((item for item in scores.items() if item[1] >= threshold),
+                    key=lambda item: (-item[1], item[0]))
+    return [label for label, _ in ranked[: int(res.topic_settings.get("max_topics", 5))]]
+
+
+def _count_seq(terms: list[str], seq: tuple[str, ...]) -> int:
+    n = len(seq)
+    first = seq[0]
+    return sum(1 for k in range(len(terms) - n + 1)
+               if terms[k] == first and tuple(terms[k:k + n]) == seq)
+
+
+def keyphrases(tokens: list[Token], res: Resources) -> list[str]:
+    """A handful of phrases the article repeats: "noun adjective", "noun di noun",
+    longest and most frequent first; frequent single words fill in."""
+    settings = res.keyphrase_settings
+    min_len = int(settings.get("min_word_length", 4))
+    min_count = int(settings.get("min_count", 2))
+    limit = int(settings.get("max", 5))
+    stop = res.keyphrase_stop | res.function_words | res.roles
+
+    memo: dict[str, bool] = {}
+
+    def content(t: Token) -> bool:
+        got = memo.get(t.text)
+        if got is None:
+            got = memo[t.text] = (not t.upper and len(t.text) >= min_len and t.text.isalpha()
+                                  and fold(t.text) not in stop
+                                  and not t.lower.endswith(res.keyphrase_stop_endings))
+        return got
+
+    phrases: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    first_seen: dict[str, int] = {}
+    n = len(tokens)
+    for i, t in enumerate(tokens):
+        if not content(t):
+            continue
+        words[t.lower] += 1
+        first_seen.setdefault(t.lower, i)
+        nxt = tokens[i + 1] if i + 1 < n and tokens[i + 1].sent == t.sent else None
+        if nxt is None:
+            continue
+        if content(nxt):
+            key = f"{t.lower} {nxt.lower}"
+            phrases[key] += 1
+            first_seen.setdefault(key, i)
+        elif nxt.lower in res.keyphrase_links and i + 2 < n and tokens[i + 2].sent == t.sent \
+                and content(tokens[i + 2]):
+            key = f"{t.lower} {nxt.lower} {tokens[i + 2].lower}"
+            phrases[key] += 1
+            first_seen.setdefault(key, i)
+    chosen: list[str] = []
+    ranked = sorted((p for p, c in phrases.items() if c >= min_count),
+                    key=lambda p: (-phrases[p] * len(p.split()), first_seen[p]))
+    for p in ranked:
+        if len(chosen) >= limit:
+            break
+        chosen.append(p)
+    covered = {w for p in chosen for w in p.split()}
+    ranked_words = sorted((w for w, c in words.items() if c >= min_count and w not in covered),
+                          key=lambda w: (-words[w], first_seen[w]))
+    for w in ranked_words:
+        if len(chosen) >= min(3, limit):
+            break
+        chosen.append(w)
+    return chosen

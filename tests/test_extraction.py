@@ -1,0 +1,334 @@
+"""Extraction: people, speakers and quotes, media, publisher, places, topics, dates.
+
+The seed articles are checked against the gold annotations through the whole
+read -> extract pipeline; the other tests use short made-up Italian texts with
+people who are not in config/people.yaml, so they test the general rules and
+the tagger rather than the gazetteer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchidx.config import load_config
+from searchidx.extraction import extract_article
+from searchidx.extraction.kind import detokenize, read_kind
+from searchidx.extraction.resources import resources_for
+from searchidx.extraction.tagger import TAGS, Model, case_table, load_model, train
+from searchidx.models import Article, DateValue, RawArticle
+from searchidx.read import read_text
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLD = yaml.safe_load((FIXTURES / "seeds_gold.yaml").read_text("utf-8"))["articles"]
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config(search_cwd=False)
+
+
+@pytest.fixture(scope="module")
+def seeds(cfg) -> dict[str, Article]:
+    out = {}
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        raw = read_text(path.read_text("utf-8"), doc_id=path.stem, path=str(path), config=cfg)
+        out[path.stem] = extract_article(raw, cfg)
+    return out
+
+
+def extract(cfg, body: str, **kw) -> Article:
+    return extract_article(RawArticle(id="t", path="t.txt", body=body, **kw), cfg)
+
+
+def people(article: Article) -> dict[str, list[str]]:
+    return {p.name: p.aliases for p in article.people}
+
+
+# --- seeds against the gold annotations -------------------------------------------------
+
+@pytest.mark.parametrize("doc_id", sorted(GOLD))
+def test_seed_people_speakers_media_publisher_date(seeds, doc_id):
+    gold, got = GOLD[doc_id], seeds[doc_id]
+    assert {p.name for p in got.people} == {p["name"] for p in gold["people"]}
+    assert set(got.speakers) == set(gold["speakers"])
+    assert set(got.cited_media) == set(gold["cited_media"])
+    assert got.publisher == gold["publisher"]
+    assert (got.date.value if got.date else None) == gold["date"]
+    assert set(gold["places"]) <= set(got.places)
+
+
+@pytest.mark.parametrize("doc_id", sorted(GOLD))
+def test_seed_aliases_are_the_variants_written(seeds, doc_id):
+    got = people(seeds[doc_id])
+    for person in GOLD[doc_id]["people"]:
+        assert set(person["aliases"]) <= set(got[person["name"]]), person["name"]
+
+
+def test_seed_mentions_point_at_their_text(seeds):
+    for article in seeds.values():
+        for person in article.people:
+            for m in person.mentions:
+                source = article.title if m.field == "title" else article.body
+                assert source[m.start:m.end] == m.text
+        for q in article.quotes:
+            assert article.body[q.start:q.end] == q.text
+            assert q.kind in ("direct", "indirect")
+
+
+def test_title_variant_merges_with_body_name(seeds):
+    kim = next(p for p in seeds["004_de43da4d890992ab"].people if p.name == "Kim Jong-un")
+    assert [(m.text, m.field) for m in kim.mentions][:1] == [("Kim-Jong", "title")]
+
+
+def test_seed_speaker_order_and_direct_quote(seeds):
+    article = seeds["001_830db2598d0653a2"]
+    assert article.speakers == ["Dmitry Peskov", "Chang Ho-jin", "Matthew Miller"]
+    direct = [q for q in article.quotes if q.kind == "direct"]
+    assert direct[0].speaker == "Dmitry Peskov"
+    assert direct[0].text == "Sarà una visita a tutti gli effetti"
+    # the next quote continues Peskov's without naming him again
+    assert direct[1].speaker == "Dmitry Peskov" and direct[1].text.startswith("Ci saranno")
+
+
+def test_seed_roles_and_keyphrases_and_topics(seeds):
+    roles = {p.name: p.role for p in seeds["001_830db2598d0653a2"].people}
+    assert roles["Chang Ho-jin"] == "vice ministro degli Esteri sudcoreano"
+    assert roles["Jo Chun Ryong"].startswith("direttore del Dipartimento")
+    assert "cooperazione militare" in seeds["000_9d63219bb1120001"].keyphrases
+    for article in seeds.values():
+        assert "commercio di armi" in article.topics
+    assert "Casa Bianca" in seeds["000_9d63219bb1120001"].organizations
+    assert "Casa Bianca" not in seeds["000_9d63219bb1120001"].places
+
+
+# --- people in unseen text ---------------------------------------------------------------
+
+def test_unknown_people_are_found_and_surnames_merge(cfg):
+    a = extract(cfg, "Il sindaco di Modena Gian Carlo Muzzarelli ha incontrato Roberta Pinotti. "
+                     "Muzzarelli ha poi lasciato la sala del Comune.")
+    got = people(a)
+    assert got["Gian Carlo Muzzarelli"] == ["Gian Carlo Muzzarelli", "Muzzarelli"]
+    assert "Roberta Pinotti" in got
+    assert "Modena" in a.places and "Modena" not in got
+    assert next(p.role for p in a.people if p.name == "Gian Carlo Muzzarelli") \
+        == "sindaco di Modena"
+
+
+def test_variants_and_transliterations_merge_within_an_article(cfg):
+    a = extract(cfg, "Il ministro Aleksandr Novak ha parlato a lungo. "
+                     "Più tardi Alexandr Novak ha lasciato Mosca.")
+    assert [p.name for p in a.people] == ["Aleksandr Novak"]
+    assert people(a)["Aleksandr Novak"] == ["Aleksandr Novak", "Alexandr Novak"]
+
+
+def test_dateline_place_is_one_facet_value(cfg):
+    a = extract(cfg, "MIRANDOLA Erano a bordo della loro auto quando i carabinieri di "
+                     "Mirandola li hanno fermati.")
+    assert "Mirandola" in a.places
+    assert not [p for p in a.places if p != "Mirandola" and "Mirandola" in p.title()]
+
+
+def test_roles_organisations_and_headline_words_are_not_people(cfg):
+    a = extract(cfg, "Il portavoce ha parlato. La Casa Bianca e il Cremlino tacciono. "
+                     "Lunedì il presidente ha firmato.")
+    assert a.people == []
+    assert {"Casa Bianca", "Cremlino"} <= set(a.organizations)
+
+
+def test_user_people_file_merges_known_variants(tmp_path):
+    user = tmp_path / "searchidx.yaml"
+    user.write_text("people:\n  people:\n    Giovanni Toti:\n      aliases: [G. Toti, Toti]\n"
+                    "      role: governatore della Liguria\n", encoding="utf-8")
+    cfg = load_config(user)
+    a = extract_article(RawArticle(id="t", path="t", body="Toti ha parlato a Genova."), cfg)
+    assert [(p.name, p.role) for p in a.people] == [("Giovanni Toti", "governatore della Liguria")]
+    assert "Vladimir Putin" in cfg["people"]["people"]  # defaults are kept
+
+
+# --- speakers and quotes -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "speaker", "kind"), [
+    ("«Non ci fermeremo mai», ha detto il ministro Marta Cartabia ai giornalisti.",
+     "Marta Cartabia", "direct"),
+    ("Il questore Luigi Rinella ha spiegato: “Le indagini proseguono senza sosta”.",
+     "Luigi Rinella", "direct"),
+    ("Paolo Gentiloni, commissario europeo, ha dichiarato che il piano è pronto.",
+     "Paolo Gentiloni", "indirect"),
+    ("Secondo Elena Cattaneo, la ricerca va finanziata di più.", "Elena Cattaneo", "indirect"),
+    ("Il piano va rivisto, come ha spiegato Carlo Cottarelli ieri sera.",
+     "Carlo Cottarelli", "indirect"),
+    ("Giorgio Parisi ha espresso dubbi sul progetto, sottolineando che i dati mancano.",
+     "Giorgio Parisi", "indirect"),
+])
+def test_speaker_patterns(cfg, text, speaker, kind):
+    a = extract(cfg, text)
+    assert a.speakers == [speaker]
+    assert a.quotes[0].kind == kind
+    assert a.body[a.quotes[0].start:a.quotes[0].end] == a.quotes[0].text
+
+
+def test_unnamed_or_institutional_speakers_are_nobody(cfg):
+    a = extract(cfg, "I funzionari statunitensi hanno detto che i colloqui procedono. "
+                     "La Casa Bianca ha dichiarato che Kim Jong-un sarà in Russia. "
+                     "L’agenzia Reuters ha riferito che il treno è arrivato.")
+    assert a.speakers == [] and a.quotes == []
+    assert "Kim Jong-un" in people(a)
+
+
+def test_speaker_via_role_and_addressee_is_not_speaker(cfg):
+    a = extract(cfg, "La portavoce del governo, Chiara Braga, ha parlato ieri. "
+                     "Secondo quanto riferito dalla portavoce, il decreto arriverà lunedì. "
+                     "Il sindaco ha detto al ministro Mario Rossi che serve altro tempo.")
+    assert a.speakers == ["Chiara Braga"]
+
+
+def test_scare_quotes_and_titles_are_not_speech(cfg):
+    a = extract(cfg, "Mario Rossi ha letto «Scena 1» e il libro “Il nome della rosa” a Roma.")
+    assert a.quotes == []
+
+
+# --- media, publisher ------------------------------------------------------------------------
+
+def test_cited_media_aliases_and_introduced_names(cfg):
+    a = extract(cfg, "Come riporta reuters, e secondo l’Agence France-Presse e l’AFP, "
+                     "il quotidiano sudcoreano Chosun Ilbo conferma.")
+    assert a.cited_media == ["Reuters", "Agence France-Presse", "Chosun Ilbo"]
+    assert "Chosun Ilbo" not in people(a)
+
+
+@pytest.mark.parametrize(("publisher", "url", "expected"), [
+    ("globalist", None, "Globalist.it"),
+    ("Il Giornale di Vicenza", None, "Il Giornale di Vicenza"),
+    (None, "https://www.facta.news/notizia-falsa/2021/x", "Facta"),
+    (None, "https://esempio.example/x", None),
+    (None, None, None),
+])
+def test_publisher_is_normalised_never_invented(cfg, publisher, url, expected):
+    assert extract(cfg, "Testo breve.", publisher=publisher, url=url).publisher == expected
+
+
+# --- dates, topics, key phrases ------------------------------------------------------------
+
+def test_dates_mentioned_resolve_against_the_article_date(cfg):
+    body = ("Il vertice del 10 settembre 2023 è stato rinviato al 5 ottobre; "
+            "nel 2019 andò diversamente, a marzo 2020 pure. Lunedì si vedrà, "
+            "la visita è attesa a novembre. "
+            "Il 31 febbraio 2023 non esiste, ma 2000 persone sì.")
+    got = extract(cfg, body, date=DateValue.of(2023, 9, 1)).dates_mentioned
+    assert [(d["text"], d["value"], d["precision"]) for d in got] == [
+        ("10 settembre 2023", "2023-09-10", "day"),
+        ("5 ottobre", "2023-10-05", "day"),
+        ("2019", "2019", "year"),
+        ("marzo 2020", "2020-03", "month"),
+        ("novembre", "2023-11", "month"),
+    ]
+    assert all(body[d["start"]:d["end"]] == d["text"] for d in got)
+    undated = [d["text"] for d in extract(cfg, body).dates_mentioned]
+    assert undated == ["10 settembre 2023", "2019", "marzo 2020"]
+
+
+def test_day_month_near_new_year_takes_the_nearest_year(cfg):
+    got = extract(cfg, "L’arresto risale al 28 dicembre.", date=DateValue.of(2021, 1, 3))
+    assert [d["value"] for d in got.dates_mentioned] == ["2020-12-28"]
+
+
+def test_topics_and_keyphrases_on_crime_and_covid_news(cfg):
+    crime = extract(cfg, "I carabinieri hanno arrestato due ladri dopo il furto in un negozio. "
+                         "La refurtiva è stata restituita; i ladri sono stati denunciati "
+                         "per furto aggravato.")
+    assert "criminalità" in crime.topics and "cronaca" in crime.topics
+    covid = extract(cfg, "Il Covid-19 continua a correre: la pandemia ha fatto salire i "
+                         "contagi, e il vaccino anti-Covid resta la via d’uscita dalla pandemia.")
+    assert "covid-19" in covid.topics and "criminalità" not in covid.topics
+    assert extract(cfg, "Una giornata qualunque.").topics == []
+
+
+# --- the tagger ------------------------------------------------------------------------------
+
+def test_tagger_on_a_kind_slice(cfg):
+    """Person mentions on 300 KIND dev sentences: a regression guard, not the benchmark
+    (scripts/eval_extraction.py measures the whole corpus)."""
+    tp = fp = fn = 0
+    for k, sentence in enumerate(read_kind(FIXTURES / "extraction" / "kind_dev_slice.tsv")):
+        a = extract_article(RawArticle(id=str(k), path="kind", body=sentence.text), cfg)
+        pred = {(m.start, m.end) for p in a.people for m in p.mentions}
+        gold = {(s, e) for s, e, label in sentence.spans if label == "PER"}
+        tp, fp, fn = tp + len(pred & gold), fp + len(pred - gold), fn + len(gold - pred)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision >= 0.82 and recall >= 0.78, (precision, recall)
+
+
+def test_kind_sentences_become_text_with_entity_spans():
+    s = detokenize(["«", "Lo", "dice", "Massimo", "D'", "Alema", "(", "Pd", ")", "»", "."],
+                   ["O", "O", "O", "B-PER", "I-PER", "I-PER", "O", "B-ORG", "O", "O", "O"])
+    assert s.text == "«Lo dice Massimo D'Alema (Pd)»."
+    assert [(s.text[a:b], label) for a, b, label in s.spans] == [
+        ("Massimo D'Alema", "PER"), ("Pd", "ORG")]
+
+
+def test_case_table_buckets_words_by_how_they_are_written():
+    table = case_table(["Oggi a Roma piove. Il sindaco di Roma parla.",
+                        "Ieri a Roma e poi oggi di nuovo a Roma.", "Un sindaco parla oggi."])
+    assert "roma" in table["U"] and "sindaco" in table["L"]
+    assert "oggi" in table["L"]  # "Oggi" opening a sentence does not count
+
+
+def test_perceptron_learns_and_round_trips():
+    per, o = TAGS.index("B-PER"), TAGS.index("O")
+    examples = [([["w=rossi", "b"]], [per]), ([["w=roma", "b"]], [o])] * 5
+    model = train(examples, epochs=3)
+    assert model.viterbi([model.emissions(["w=rossi", "b"])])[0] == [per]
+    again = Model.from_json(model.to_json())
+    assert again.viterbi([again.emissions(["w=roma", "b"])])[0] == [o]
+
+
+def test_viterbi_never_starts_or_continues_an_entity_wrongly():
+    model = load_model()
+    i_org = TAGS.index("I-ORG")
+    em = [[0.0] * len(TAGS) for _ in range(3)]
+    for row in em:
+        row[i_org] = 100.0
+    path, _ = model.viterbi(em)
+    assert TAGS[path[0]] != "I-ORG"
+    for prev, cur in zip(path, path[1:], strict=False):
+        assert not (TAGS[cur].startswith("I-") and TAGS[prev][2:] != TAGS[cur][2:])
+
+
+def test_resources_are_compiled_once_per_config(cfg):
+    assert resources_for(cfg) is resources_for(cfg)
+
+
+# --- robustness ------------------------------------------------------------------------------
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.text(max_size=300), title=st.one_of(st.none(), st.text(max_size=60)),
+       publisher=st.one_of(st.none(), st.text(max_size=20)),
+       url=st.one_of(st.none(), st.text(max_size=40)))
+def test_never_raises_on_any_text(cfg, body, title, publisher, url):
+    raw = RawArticle(id="h", path="h", body=body, title=title, publisher=publisher, url=url,
+                     date=DateValue.of(2020, 5))
+    a = extract_article(raw, cfg)
+    for p in a.people:
+        for m in p.mentions:
+            source = (a.title or "") if m.field == "title" else a.body
+            assert source[m.start:m.end] == m.text
+    for q in a.quotes:
+        assert a.body[q.start:q.end] == q.text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["Mario", "Rossi", "«", "»", "“", "”", '"', "ha", "detto",
+                                 "che", "secondo", ",", ".", "Casa", "Bianca", "il",
+                                 "portavoce", "10", "settembre", "2023", "’", "l’", "\n"]),
+                max_size=40))
+def test_never_raises_on_name_and_quote_soup(cfg, words):
+    body = " ".join(words)
+    a = extract(cfg, body)
+    for q in a.quotes:
+        assert a.body[q.start:q.end] == q.text
