@@ -508,6 +508,7 @@ class Index:
                ) -> Iterator[tuple[list[RawArticle], list[_FileDone]]]:
         """Articles that need (re-)indexing, in units of ``size``, with the files each
         unit completes; unchanged files and records are counted and skipped here."""
+        from .pipeline import extraction_cut
         from .read import read_source
 
         jobs: list[RawArticle] = []
@@ -536,6 +537,9 @@ class Index:
                     report.errors.append(item)
                     continue
                 report.warnings.extend(f"{key}: {w}" for w in item.warnings)
+                cut = extraction_cut(item, self.config)
+                if cut:
+                    report.warnings.append(f"{key}: {cut}")
                 if item.id in in_file:
                     report.errors.append(ReadError(
                         key, f"duplicate id '{item.id}' in the same file; skipped: "

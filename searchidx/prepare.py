@@ -17,6 +17,7 @@ from typing import Any
 from .config import Config
 from .index import PreAnalyzed, document_fields
 from .models import RawArticle
+from .pipeline import extract_one
 
 PREANALYZED_FIELDS = ("title", "body", "quotes")
 Prepared = tuple[str, str, str, dict[str, Any]]  # id, path, content hash, Whoosh fields
@@ -31,11 +32,9 @@ def _init(config: Config, schema: Any, stop: frozenset[str]) -> None:
 
 def prepare(raw: RawArticle) -> Prepared:
     """Extract one article and analyse its text fields into postings."""
-    from .extraction import extract_article
-
     assert _state is not None, "prepare() runs after _init()"
     config, schema, stop = _state
-    fields = document_fields(extract_article(raw, config), stop)
+    fields = document_fields(extract_one(raw, config), stop)
     for name in PREANALYZED_FIELDS:
         text = fields.get(name)
         if text:

@@ -93,6 +93,8 @@ def test_huge_single_line_and_size_limit(tmp_path):
              "big.txt": "x" * 3_000_000}
     ix, report = index_folder(tmp_path, files, "reading:\n  max_file_mb: 60\n")
     assert ix.document("long") is not None
+    assert ix.search("munizioni").total == 2  # the word at the very end is indexed
+    assert any("extract_max_chars" in w for w in report.warnings)
     _, report = index_folder(tmp_path / "limited", {"big.txt": "x" * 3_000_000},
                              "reading:\n  max_file_mb: 1\n")
     assert report.failed == 1 and "max_file_mb" in str(report.errors[0])
