@@ -51,7 +51,7 @@ def test_unknown_key_warns_with_nearest_valid_key(tmp_path):
     messages = [str(w.message) for w in caught]
     assert any("'tittle_boost'" in m and "did you mean 'title_boost'" in m for m in messages)
     assert any("'indx'" in m and "did you mean 'index'" in m for m in messages)
-    assert config["index"]["title_boost"] == 2.0
+    assert config["index"]["title_boost"] == load_config(search_cwd=False)["index"]["title_boost"]
 
 
 def test_missing_config_file_is_a_clear_error(tmp_path):
