@@ -39,7 +39,8 @@ def test_invalid_yaml_names_file_and_line(tmp_path):
 
 def test_wrong_type_names_file_line_and_key(tmp_path):
     path = write(tmp_path, "index:\n  path: x\n  commit_every: lots\n")
-    with pytest.raises(ConfigError, match=r"custom\.yaml:3: 'index\.commit_every' should be a number"):
+    expected = r"custom\.yaml:3: 'index\.commit_every' should be a number"
+    with pytest.raises(ConfigError, match=expected):
         load_config(path)
 
 

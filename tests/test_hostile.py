@@ -127,7 +127,8 @@ def test_unreadable_permissions(tmp_path):
 
 @pytest.mark.parametrize("record, check", [
     ({"id": "d1", "date": "2023-13-45", "text": "testo"}, lambda d: d["date"] is None),
-    ({"id": "d2", "date": "2999-01-01", "text": "testo"}, lambda d: d["date"]["value"] == "2999-01-01"),
+    ({"id": "d2", "date": "2999-01-01", "text": "testo"},
+     lambda d: d["date"]["value"] == "2999-01-01"),
     ({"id": "d3", "date": 20230905, "text": "testo"}, lambda d: d["date"]["value"] == "2023-09-05"),
     ({"id": "d4", "date": 3.5, "text": "testo"}, lambda d: d["date"] is None),
     ({"id": "d5", "title": ["a", "list"], "text": "testo"}, lambda d: d["body"] == "testo"),
@@ -177,9 +178,12 @@ def test_overlong_query_is_refused_clearly(small_index):
     assert result.exit_code == 2 and "10,000 characters" in result.output
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(list('"()*~:-^ ' + string.ascii_letters)),
-               max_size=60))
+QUERY_CHARS = st.characters(codec="utf-8") | st.sampled_from(list('"()*~:-^ ' + string.ascii_letters))
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=QUERY_CHARS, max_size=60))
 def test_query_layer_fuzzed(small_index, query):
     ix = Index(small_index, load_config(search_cwd=False))
     try:
