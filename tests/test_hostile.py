@@ -178,7 +178,8 @@ def test_overlong_query_is_refused_clearly(small_index):
     assert result.exit_code == 2 and "10,000 characters" in result.output
 
 
-QUERY_CHARS = st.characters(codec="utf-8") | st.sampled_from(list('"()*~:-^ ' + string.ascii_letters))
+QUERY_CHARS = (st.characters(codec="utf-8")
+               | st.sampled_from(list('"()*~:-^ ' + string.ascii_letters)))
 
 
 @settings(max_examples=150, deadline=None,
