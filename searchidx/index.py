@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -103,7 +104,7 @@ def build_schema(config: Config) -> Any:
         "date_start": NUMERIC(int, bits=32, sortable=True),
         "date_end": NUMERIC(int, bits=32),
         "dated": ID(sortable=True),
-        "data": STORED(),
+        "data": STORED(),  # the extracted fields as zlib-compressed JSON
     }
     for key_field, column in FACETS.values():
         if key_field:
@@ -176,7 +177,7 @@ def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
     for key in ("id", "path", "title", "body", "date"):
         data.pop(key)
     data["line"] = article.line
-    doc["data"] = data
+    doc["data"] = zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 6)
     for name, (key_field, column) in FACETS.items():
         values = facet_values[name]
         doc[column] = _column(values)
@@ -666,9 +667,15 @@ def _int_date(value: int) -> str:
 
 def _expand(stored: dict[str, Any]) -> dict[str, Any]:
     """A stored Whoosh document as the article dict users see (``show``, JSON)."""
-    data = dict(stored.get("data") or {})
+    data = unpack_data(stored)
     return {"id": stored["id"], "path": stored.get("path"), "title": stored.get("title") or None,
             "date": stored.get("date"), **data, "body": unpack_body(stored)}
+
+
+def unpack_data(stored: dict[str, Any]) -> dict[str, Any]:
+    """The extracted fields (people, quotes …) from their stored, compressed form."""
+    packed = stored.get("data")
+    return json.loads(zlib.decompress(packed)) if packed else {}
 
 
 def unpack_body(stored: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import snippets
 from .analysis import fold, name_key
 from .errors import QueryError
-from .index import _SEP, FACETS, _date_int, _expand, normalise_facet, unpack_body
+from .index import _SEP, FACETS, _date_int, _expand, normalise_facet, unpack_body, unpack_data
 from .models import DateValue
 
 if TYPE_CHECKING:
@@ -413,7 +413,7 @@ def _snippet_maker(index: Index, q: Any) -> Callable[[str], str]:
 
 def _hit(hit: Any, scored: bool, marker: Callable[[str], str] | None) -> Hit:
     stored = hit.fields()
-    data = stored.get("data") or {}
+    data = unpack_data(stored)
     body = unpack_body(stored)
     snippet = marker(body) if marker else ""
     date = stored.get("date")

@@ -20,8 +20,6 @@ _NO_SPACE_AFTER = frozenset("([«“")
 class Sentence:
     text: str
     spans: list[tuple[int, int, str]]  # (start, end, label) character spans
-    token_spans: list[tuple[int, int]]
-    tags: list[str]
 
 
 def read_kind(path: str | Path) -> Iterator[Sentence]:
@@ -44,7 +42,7 @@ def read_kind(path: str | Path) -> Iterator[Sentence]:
 
 
 def detokenize(words: list[str], tags: list[str]) -> Sentence:
-    """Join tokens into text; return it with token and entity character spans."""
+    """Join tokens into text; return it with the entities' character spans."""
     pieces: list[str] = []
     token_spans: list[tuple[int, int]] = []
     pos = 0
@@ -76,4 +74,4 @@ def detokenize(words: list[str], tags: list[str]) -> Sentence:
             k = e
         else:
             k += 1
-    return Sentence("".join(pieces), spans, token_spans, tags)
+    return Sentence("".join(pieces), spans)

@@ -32,7 +32,6 @@ class Cluster:
     name: str
     words: tuple[str, ...]
     mentions: list[PersonMention] = field(default_factory=list)
-    role: str | None = None
     known: bool = False  # canonical name from people.yaml
 
 
@@ -97,19 +96,20 @@ def _span_text(tokens: list[Token], a: int, b: int) -> str:
 def cluster_people(mentions: list[PersonMention], res: Resources) -> list[Cluster]:
     """Group mentions of one person; full names first so parts can join them."""
     clusters: list[Cluster] = []
+    by_words: dict[tuple[str, ...], Cluster] = {}
+    by_name: dict[str, Cluster] = {}
+    by_word: dict[str, list[Cluster]] = {}  # each word of a cluster's name -> clusters
     order = sorted(range(len(mentions)), key=lambda k: (-len(mentions[k].words), k))
     for k in order:
         m = mentions[k]
         if not m.words:
             continue
-        target = None
-        for c in clusters:
-            if c.words == m.words or (m.canonical is not None and c.name == m.canonical):
-                target = c
-                break
+        target = by_words.get(m.words)
+        if target is None and m.canonical is not None:
+            target = by_name.get(m.canonical)
         if target is None and m.canonical is None:
             # a part of a longer name already seen in this article
-            parts = [c for c in clusters if _contiguous(m.words, c.words)]
+            parts = [c for c in by_word.get(m.words[0], ()) if _contiguous(m.words, c.words)]
             if parts:
                 ends = [c for c in parts if c.words[-len(m.words):] == m.words]
                 target = (ends or parts)[0]
@@ -119,6 +119,11 @@ def cluster_people(mentions: list[PersonMention], res: Resources) -> list[Cluste
             else:
                 target = Cluster(display_name(m.entity.text), m.words)
             clusters.append(target)
+            by_name.setdefault(target.name, target)
+            by_words.setdefault(target.words, target)
+            for w in set(target.words):
+                by_word.setdefault(w, []).append(target)
+        by_words.setdefault(m.words, target)
         target.mentions.append(m)
     for c in clusters:
         c.mentions.sort(key=lambda m: (m.field != "title", m.entity.start))
@@ -138,9 +143,14 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
                 mentions.append(PersonMention(e, field_name, _words(e.text, res),
                                               e.canonical or _known(e.text, res)))
     # a one-word alias of a known person ("Kim") defers to a full name in the article
+    longer: dict[str, set[str | None]] = {}  # word -> canonical names of longer mentions
+    for o in mentions:
+        if len(o.words) > 1:
+            for w in o.words:
+                longer.setdefault(w, set()).add(o.canonical)
     for m in mentions:
-        if m.canonical is not None and len(m.words) == 1 and any(
-                _contiguous(m.words, o.words) for o in mentions if o.canonical != m.canonical):
+        if m.canonical is not None and len(m.words) == 1 \
+                and longer.get(m.words[0], set()) - {m.canonical}:
             m.canonical = None
     clusters = cluster_people(mentions, res)
     people: list[Person] = []

@@ -39,14 +39,17 @@ class _Ctx:
     text: str
     tokens: list[Token]
     starts: list[int]  # token start offsets, for bisect
-    entities: list[Entity]
     entity_at: dict[int, Entity]  # first token index -> entity
     ends: dict[int, list[Entity]]  # last token index -> entities
     person: dict[int, str]  # first token index -> canonical name
-    people: list[Person]
     res: Resources
     verbs: list[tuple[int, int, bool]]  # speech verb phrases: start, end, is a gerund
     verb_at: dict[int, tuple[int, int, bool]]  # by the first token's start offset
+    verb_starts: list[int]
+    sentences: list[tuple[int, int]]  # character range of each sentence, by number
+    roles: list[tuple[int, str, frozenset[str]]]  # body mentions of people with a role
+    role_starts: list[int]
+    max_chars: int
 
     def token_index(self, pos: int) -> int:
         """Index of the first token starting at or after character ``pos``."""
@@ -130,27 +133,28 @@ class _Ctx:
 
     def by_role(self, role: str, pos: int) -> str | None:
         """The person most recently named before ``pos`` with this role word."""
-        best: tuple[int, str] | None = None
-        for p in self.people:
-            if not p.role or role not in fold(p.role).split():
-                continue
-            for m in p.mentions:
-                if m.field == "body" and pos - _ROLE_LOOKBACK <= m.start < pos and (
-                        best is None or m.start > best[0]):
-                    best = (m.start, p.name)
-        return best[1] if best else None
+        k = bisect_left(self.role_starts, pos) - 1
+        while k >= 0 and self.roles[k][0] >= pos - _ROLE_LOOKBACK:
+            if role in self.roles[k][2]:
+                return self.roles[k][1]
+            k -= 1
+        return None
 
     def sentence_bounds(self, pos: int) -> tuple[int, int]:
         """Character range of the sentence holding ``pos``."""
         k = min(self.token_index(pos), len(self.tokens) - 1)
-        sent = self.tokens[k].sent
-        a = k
-        while a > 0 and self.tokens[a - 1].sent == sent:
-            a -= 1
-        b = k
-        while b + 1 < len(self.tokens) and self.tokens[b + 1].sent == sent:
-            b += 1
-        return self.tokens[a].start, self.tokens[b].end
+        return self.sentences[self.tokens[k].sent]
+
+    def verbs_between(self, a: int, b: int) -> list[tuple[int, int, bool]]:
+        """Speech verbs starting in ``[a, b)``."""
+        return self.verbs[bisect_left(self.verb_starts, a):bisect_left(self.verb_starts, b)]
+
+    def clip(self, a: int, b: int) -> tuple[int, int]:
+        """``[a, b)`` without surrounding blanks, at most ``max_chars`` long."""
+        b = min(b, a + self.max_chars)
+        piece = self.text[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        return a + lead, a + len(piece.rstrip())
 
 
 def _direct_spans(text: str, res: Resources) -> list[tuple[int, int]]:
@@ -187,9 +191,16 @@ def extract_quotes(text: str, tokens: list[Token], entities: list[Entity],
     for e in entities:
         ends.setdefault(e.b - 1, []).append(e)
     verbs = _speech_verbs(tokens, res)
-    ctx = _Ctx(text, tokens, [t.start for t in tokens], entities,
-               {e.a: e for e in entities}, ends, person, people, res, verbs,
-               {v[0]: v for v in verbs})
+    sentences: list[tuple[int, int]] = [(0, 0)] * (tokens[-1].sent + 1)
+    for t in tokens:
+        first = sentences[t.sent][1] == 0
+        sentences[t.sent] = (t.start if first else sentences[t.sent][0], t.end)
+    roles = sorted((m.start, p.name, frozenset(fold(p.role).split()))
+                   for p in people if p.role for m in p.mentions if m.field == "body")
+    ctx = _Ctx(text, tokens, [t.start for t in tokens],
+               {e.a: e for e in entities}, ends, person, res, verbs,
+               {v[0]: v for v in verbs}, [v[0] for v in verbs], sentences, roles,
+               [r[0] for r in roles], int(res.quote_settings.get("max_chars", 2000)))
     min_words = int(res.quote_settings.get("min_words", 3))
     quotes: list[Quote] = []
     spans = _direct_spans(text, res)
@@ -233,17 +244,17 @@ def _attribute_direct(ctx: _Ctx, o: int, c: int) -> tuple[str | None, int]:
         _, end = ctx.sentence_bounds(verb[1])
         return who, end
     # "«C’era un gruppo – ha spiegato Lodhi a Metro News – e ho deciso …»"
-    for v_start, v_end, gerund in ctx.verbs:
-        if o < v_start < c and not gerund and text[o:v_start].rstrip()[-1:] in ("–", "—", ","):
+    for v_start, v_end, gerund in ctx.verbs_between(o + 1, c):
+        if not gerund and text[max(o, v_start - 5):v_start].rstrip()[-1:] in ("–", "—", ","):
             who = ctx.speaker_after(v_end, c)
             if who is not None:
                 return who, c + 1
-    before_start, _ = ctx.sentence_bounds(o)
+    before_start = max(ctx.sentence_bounds(o)[0], o - 400)
     before = text[before_start:o].rstrip()
     if before.endswith(":") or before.endswith(","):
         head = before[:-1]
         head_end = before_start + len(head)
-        last = max((v for v in ctx.verbs if before_start <= v[0] and v[1] <= head_end),
+        last = max((v for v in ctx.verbs_between(before_start, head_end) if v[1] <= head_end),
                    key=lambda v: v[1], default=None)
         if last is not None and head_end - last[1] < 40:
             who = ctx.subject_before(last[0], 30)
@@ -283,10 +294,11 @@ def _indirect(ctx: _Ctx, direct: list[tuple[int, int]]) -> list[Quote]:
                 who = ctx.speaker_after(v_end, tail.end())
         if who is None:
             continue
-        body = text[tail.end():s_end].strip()
-        if body:
-            start = text.index(body, tail.end())
-            out.append(Quote(who, body, "indirect", start, start + len(body)))
+        start, end = ctx.clip(tail.end(), s_end)
+        while start < end and text[start] in ",;:":
+            start, end = ctx.clip(start + 1, end)
+        if start < end:
+            out.append(Quote(who, text[start:end], "indirect", start, end))
     for a_start, a_end in _according(ctx.tokens, res):
         if quoted(a_start):
             continue
@@ -294,12 +306,15 @@ def _indirect(ctx: _Ctx, direct: list[tuple[int, int]]) -> list[Quote]:
         who, name_end = _according_speaker(ctx, a_end, s_end)
         if who is None:
             continue
-        rest = text[name_end:s_end].lstrip(" ,").strip()
-        start = text.index(rest, name_end) if rest else s_start
-        if not rest:
-            rest = text[s_start:a_start].rstrip(" ,")
-        if rest:
-            out.append(Quote(who, rest, "indirect", start, start + len(rest)))
+        start, end = ctx.clip(name_end, s_end)
+        while start < end and text[start] == ",":
+            start, end = ctx.clip(start + 1, end)
+        if start >= end:  # "…, secondo Watson.": the words before are reported
+            start, end = ctx.clip(max(s_start, a_start - ctx.max_chars), a_start)
+            while start < end and text[end - 1] == ",":
+                start, end = ctx.clip(start, end - 1)
+        if start < end:
+            out.append(Quote(who, text[start:end], "indirect", start, end))
     return out
 
 

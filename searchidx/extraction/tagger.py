@@ -25,6 +25,7 @@ TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 MODEL_FILE = "ner.json.gz"
 CASE_FILE = "wordcase.json.gz"
 PLACES_FILE = "places.txt.gz"
+MAX_REGION = 16  # tokens: a longer capitalised run (a headline) is tagged in pieces
 _N = len(TAGS)
 # allowed[i][j]: tag j may follow tag i (an I- tag continues its own entity only)
 _ALLOWED = [[not (t.startswith("I-") and p[2:] != t[2:]) for t in TAGS] for p in TAGS]
@@ -84,7 +85,7 @@ def regions(tokens: Sequence[Token], lex: Lexicon) -> list[tuple[int, int]]:
             i += 1
             continue
         j = i + 1
-        while j < n and tokens[j].sent == t.sent:
+        while j < n and tokens[j].sent == t.sent and j - i < MAX_REGION:
             if _namelike(tokens[j]):
                 j += 1
                 continue
