@@ -176,7 +176,6 @@ def _parser(index: Index, any_words: bool, fields: tuple[str, ...] = ("title", "
     parser.remove_plugin_class(qparser.WildcardPlugin)
     parser.add_plugin(_star_only_wildcards())  # "?" ends questions; it is no wildcard
     parser.add_plugin(qparser.FuzzyTermPlugin())
-    parser.add_plugin(qparser.PlusMinusPlugin())
     parser.remove_plugin_class(qparser.BoostPlugin)  # "^" is common in pasted text
     return parser
 
@@ -222,6 +221,24 @@ def split_exact(text: str) -> tuple[str, list[re.Pattern[str]]]:
 _QUOTED_OR_FIELD = re.compile(r'"[^"]*"|(?<![\w:/])([^\W\d_][\w]*):(?=[^\s/])')
 
 
+_QUOTED_OR_SIGN = re.compile(r'"[^"]*"|(?:^|(?<=[\s(]))([+-])(?=[^\s+-])')
+
+
+def _signs_to_operators(text: str) -> str:
+    """``-word`` -> ``NOT word`` and ``+word`` -> ``word``, only at the start of a word.
+
+    Whoosh's own plus/minus plugin also takes the hyphen inside ``WJZ-TV`` or
+    ``Kim Jong-un`` for an exclusion, and regroups the whole query around it.
+    """
+    def replace(match: re.Match[str]) -> str:
+        sign = match.group(1)
+        if sign is None:
+            return match.group(0)
+        return "NOT " if sign == "-" else ""
+
+    return _QUOTED_OR_SIGN.sub(replace, text)
+
+
 def _map_field_names(text: str) -> str:
     """``Speaker:Kirby`` -> ``speakers:Kirby``; an unknown ``name:`` is an error.
 
@@ -257,7 +274,7 @@ def parse_query(index: Index, text: str, any_words: bool = False,
     if len(text) > 10_000:
         raise QueryError("query is longer than 10,000 characters; shorten it")
     parser = _parser(index, any_words, fields)
-    text = _map_field_names(text)
+    text = _map_field_names(_signs_to_operators(text))
     try:
         q = parser.parse(text)
     except Exception as exc:  # the parser's own failures on odd input
