@@ -33,7 +33,8 @@ from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxEr
 from .locking import LOCK_NAME, WriteLock
 from .models import Article, RawArticle, printable_path
 
-SCHEMA_VERSION = 1
+# Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
+SCHEMA_VERSION = 2
 MANIFEST = "manifest.sqlite3"
 ENV_INDEX = "SEARCHIDX_INDEX"
 
@@ -263,6 +264,10 @@ class Manifest:
         with self.db:
             self.db.executemany("INSERT OR IGNORE INTO roots VALUES (?)", [(r,) for r in roots])
 
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
@@ -342,6 +347,7 @@ class Index:
                 raise IndexMissingError(
                     f"no index at {self.path}; build one with 'searchidx index PATH' "
                     f"(or point --index / ${ENV_INDEX} at it)")
+            self._check_version()
             try:
                 self._ix = windex.open_dir(str(self.path))
             except Exception as exc:  # Whoosh raises many types on damaged files
@@ -350,6 +356,18 @@ class Index:
                     f"rebuild it with 'searchidx index --rebuild PATH'") from None
         return self._ix
 
+    def _check_version(self) -> None:
+        manifest = Manifest(self.path / MANIFEST)
+        try:
+            version = manifest.meta("schema_version")
+        finally:
+            manifest.close()
+        if version != str(SCHEMA_VERSION):
+            raise IndexCorruptError(
+                f"index at {self.path} was written by another version of searchidx "
+                f"(format {version or 'unknown'}, this one reads {SCHEMA_VERSION}); "
+                f"rebuild it with 'searchidx index --rebuild'")
+
     def _create(self) -> None:
         from whoosh import index as windex
 
@@ -357,6 +375,7 @@ class Index:
         windex.create_in(str(self.path), build_schema(self.config))
         manifest = Manifest(self.path / MANIFEST)
         manifest.apply({}, {})
+        manifest.set_meta("schema_version", str(SCHEMA_VERSION))
         manifest.close()
 
     def _open_writer(self) -> Any:

@@ -157,3 +157,16 @@ def test_damaged_index_gives_one_clear_error(tmp_path):
     report = Index(index_dir, config).update([], rebuild=True)
     assert report.added == 5
     assert Index(index_dir, config).search("munizioni").total == 3
+
+
+def test_index_of_another_format_version_asks_for_a_rebuild(tmp_path):
+    import sqlite3
+
+    index_dir = tmp_path / "ix"
+    config = load_config(search_cwd=False)
+    Index(index_dir, config).update([SEEDS])
+    with sqlite3.connect(index_dir / "manifest.sqlite3") as db:
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    with pytest.raises(IndexCorruptError, match="another version of searchidx.*--rebuild"):
+        Index(index_dir, config).search("munizioni")
+    assert Index(index_dir, config).update([], rebuild=True).added == 5
