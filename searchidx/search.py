@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING, Any
 from . import snippets
 from .analysis import fold, name_key
 from .errors import QueryError
-from .index import _SEP, FACETS, _date_int, _expand, normalise_facet, unpack_body, unpack_data
+from .index import (
+    _SEP,
+    FACET_ALIASES,
+    FACETS,
+    _date_int,
+    _expand,
+    normalise_facet,
+    unpack_body,
+    unpack_data,
+)
 from .models import DateValue
 
 if TYPE_CHECKING:
@@ -31,16 +40,14 @@ NAME_FIELDS = ("people", "speakers", "places", "organizations", "media", "publis
                "topics", "tags")
 # what a user may write before a colon -> schema field
 QUERY_FIELDS = {
-    "title": "title", "body": "body", "text": "body", "quote": "quotes",
-    "quotes": "quotes", "id": "id", "year": "year", "month": "month",
+    "title": "title", "body": "body", "text": "body", "quote": "quotes", "quotes": "quotes",
+    "id": "id", "year": "year", "month": "month",
     **{name: name for name in NAME_FIELDS},
-    "person": "people", "speaker": "speakers", "place": "places", "org": "organizations",
-    "orgs": "organizations", "organization": "organizations", "source": "publisher",
-    "topic": "topics", "tag": "tags",
+    **{alias: name for alias, name in FACET_ALIASES.items() if name in NAME_FIELDS},
 }
-FILTER_OPTIONS = {"person": "people", "speaker": "speakers", "place": "places",
-                  "org": "organizations", "topic": "topics", "publisher": "publisher",
-                  "media": "media", "tag": "tags"}
+# SearchRequest attribute (CLI option) -> the field it filters
+FILTER_OPTIONS = {option: FACET_ALIASES.get(option, option) for option in
+                  ("person", "speaker", "place", "org", "topic", "publisher", "media", "tag")}
 SORTS = ("relevance", "date", "-date")
 _SIMPLE_WORDS = re.compile(r"^[\w\s’'\-,.?!;:]+$")
 _FALLBACK_MIN_WORDS = 3
