@@ -31,7 +31,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import zlib
 from collections import Counter
@@ -41,7 +40,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peers import PEERS, Peer, Request, make_peers  # noqa: E402
+from peers import PEERS, Peer, Request, make_peers, work_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -510,12 +509,8 @@ def main(argv: list[str] | None = None) -> int:
         child_main(args.child, args.child_corpus, args.workdir)
         return 0
     try:
-        if args.workdir:
-            args.workdir.mkdir(parents=True, exist_ok=True)
-            bench(args, args.workdir.resolve())
-        else:
-            with tempfile.TemporaryDirectory(prefix="searchidx-bench-") as tmp:
-                bench(args, Path(tmp))
+        with work_folder(args.workdir, "searchidx-bench-") as folder:
+            bench(args, folder)
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 2

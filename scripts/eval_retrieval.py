@@ -23,7 +23,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peers import PEERS, make_peers  # noqa: E402
+from peers import PEERS, make_peers, work_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -363,12 +362,8 @@ def run_ablation(work: Path, corpus: Path, batch: Path, questions: list[dict[str
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        if args.workdir:
-            args.workdir.mkdir(parents=True, exist_ok=True)
-            evaluate(args, args.workdir.resolve())
-        else:
-            with tempfile.TemporaryDirectory(prefix="searchidx-eval-") as tmp:
-                evaluate(args, Path(tmp))
+        with work_folder(args.workdir, "searchidx-eval-") as folder:
+            evaluate(args, folder)
     except EvalError as exc:
         print(f"eval_retrieval: error: {exc}", file=sys.stderr)
         return 2

@@ -18,10 +18,12 @@ and ``date`` (ISO day). A natural-language query is the OR of its words.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import re
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -377,6 +379,18 @@ class TantivyPeer(Peer):
 
 
 PEERS: dict[str, type[Peer]] = {p.name: p for p in (FTS5Peer, WhooshPeer, BM25sPeer, TantivyPeer)}
+
+
+@contextlib.contextmanager
+def work_folder(given: Path | None, prefix: str) -> Iterator[Path]:
+    """The folder a script keeps its indexes in: ``given`` (created, kept), else a
+    temporary one removed at the end."""
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        yield given.resolve()
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        yield Path(tmp)
 
 
 def make_peers(names: list[str], root: Path) -> tuple[list[Peer], dict[str, str]]:
