@@ -2,8 +2,12 @@
 
 tokenize (letters/digits, apostrophes understood) -> elision (``dell’era`` ->
 ``era``) -> lowercase -> accent folding (``reciprocità`` -> ``reciprocita``) ->
-stopwords -> light stemming (Savoy's rules, as Lucene's ``ItalianLightStemmer``:
-``munizioni``/``munizione`` -> ``munizion``) with no Snowball over-stemming.
+stopwords -> stemming: Savoy's light stemmer by default (as Lucene's
+``ItalianLightStemmer``: ``munizioni``/``munizione`` -> ``munizion``), which
+merges singular and plural but keeps ``arrivo`` apart from ``arrivato``; or
+Snowball's Italian stemmer (``italian.stemmer: snowball``: ``iniziata``/
+``iniziò`` -> ``iniz``). Passage rescoring compares words with Snowball stems
+whatever the index uses (:mod:`searchidx.rescore`).
 
 It is written as a single pass with a per-word memo instead of a chain of
 Whoosh filters because indexing speed matters (every word of every article
@@ -17,12 +21,13 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from whoosh.analysis import Analyzer, Token
 
 from .config import Config, default_config
+from .errors import ConfigError
 
 # A word: letters/digits, possibly joined by apostrophes (dell’era, quest’ultimo),
 # possibly ending with one (the "dell' Organizzazione" spelling, or "po’").
@@ -55,40 +60,85 @@ def light_stem(word: str, min_length: int = 6) -> str:
     return word
 
 
+STEMMERS = ("snowball", "light")
+
+
+def _snowball_stemmer() -> Callable[[str], str]:
+    from whoosh.lang.snowball.italian import ItalianStemmer
+
+    return ItalianStemmer().stem
+
+
 class ItalianAnalyzer(Analyzer):
     """Whoosh analyzer implementing the Italian chain described in the module doc."""
 
     def __init__(self, elisions: Iterable[str], stopwords: Iterable[str],
-                 stem_min_length: int = 6, *, stem: bool = True, stop: bool = True) -> None:
+                 stem_min_length: int = 6, *, stemmer: str = "light", stem: bool = True,
+                 stop: bool = True) -> None:
+        if stemmer not in STEMMERS:
+            raise ValueError(f"unknown stemmer {stemmer!r}; use one of {', '.join(STEMMERS)}")
         self.elisions = frozenset(fold(e) for e in elisions)
         self.stopwords = frozenset(fold(s) for s in stopwords)
         self.stem_min_length = stem_min_length
+        self.stemmer = stemmer
         self.stem = stem
         self.stop = stop
         self._memo: dict[str, tuple[tuple[str, int, int, bool], ...]] = {}
+        self._stems: dict[str, str] = {}
+        self._snowball: Callable[[str], str] | None = None
+        self._twins: dict[tuple[str, bool], ItalianAnalyzer] = {}
+
+    def twin(self, stemmer: str | None = None, *, stem: bool = True) -> ItalianAnalyzer:
+        """The same chain with another stemmer, or none (kept, with its memo)."""
+        key = (stemmer or self.stemmer, stem)
+        got = self._twins.get(key)
+        if got is None:
+            got = self._twins[key] = ItalianAnalyzer(
+                self.elisions, self.stopwords, self.stem_min_length, stemmer=key[0],
+                stem=stem, stop=self.stop)
+        return got
 
     def __getstate__(self) -> dict[str, Any]:
-        # Whoosh pickles the schema (with its analyzers) into the index; the memo
-        # is a cache, not state.
+        # Whoosh pickles the schema (with its analyzers) into the index; the memos
+        # and the stemmer object are caches, not state.
         state = dict(self.__dict__)
-        state["_memo"] = {}
+        state.update(_memo={}, _stems={}, _snowball=None, _twins={})
         return state
 
+    def _key(self) -> tuple[Any, ...]:
+        return (self.elisions, self.stopwords, self.stem_min_length, self.stemmer,
+                self.stem, self.stop)
+
     def __eq__(self, other: object) -> bool:
-        return (type(other) is type(self)
-                and (self.elisions, self.stopwords, self.stem_min_length, self.stem, self.stop)
-                == (other.elisions, other.stopwords, other.stem_min_length,  # type: ignore[attr-defined]
-                    other.stem, other.stop))  # type: ignore[attr-defined]
+        return type(other) is type(self) and self._key() == other._key()  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash((self.stem_min_length, self.stem, self.stop, len(self.stopwords)))
+        return hash((self.stem_min_length, self.stemmer, self.stem, self.stop,
+                     len(self.stopwords)))
+
+    def stem_word(self, folded: str) -> str:
+        """The stem of one folded, non-stopword word (memoised; digits are kept)."""
+        got = self._stems.get(folded)
+        if got is None:
+            if folded.isdigit():
+                got = folded
+            elif self.stemmer == "light":
+                got = light_stem(folded, self.stem_min_length)
+            else:
+                if self._snowball is None:
+                    self._snowball = _snowball_stemmer()
+                got = self._snowball(folded)
+            if len(self._stems) >= _MEMO_LIMIT:
+                self._stems.clear()
+            self._stems[folded] = got
+        return got
 
     def _term(self, word: str) -> tuple[str, bool]:
         """(index term, is_stopword) of one apostrophe-free word."""
         folded = fold(word)
         stopped = self.stop and folded in self.stopwords
-        if self.stem and not stopped and not folded.isdigit():
-            folded = light_stem(folded, self.stem_min_length)
+        if self.stem and not stopped:
+            folded = self.stem_word(folded)
         return folded, stopped
 
     def _split(self, raw: str) -> tuple[tuple[str, int, int, bool], ...]:
@@ -114,6 +164,12 @@ class ItalianAnalyzer(Analyzer):
                 self._memo.clear()
             got = self._memo[raw] = self._split(raw)
         return got
+
+    def words(self, text: str) -> list[str]:
+        """The index terms of ``text``, stopwords left out: :meth:`__call__` without
+        Token objects, for code that only needs the words (passage rescoring)."""
+        return [term for match in _WORD.finditer(text)
+                for term, _, _, stopped in self.terms(match.group()) if not stopped]
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
@@ -159,8 +215,12 @@ def italian_analyzer(config: Config | None = None, *, stem: bool = True,
                      stop: bool = True) -> ItalianAnalyzer:
     """The analyzer configured by the ``italian`` config section."""
     section = (config or default_config())["italian"]
+    stemmer = section["stemmer"]
+    if stemmer not in STEMMERS:
+        raise ConfigError(f"italian.stemmer: unknown stemmer '{stemmer}'; "
+                          f"use one of {', '.join(STEMMERS)}")
     return ItalianAnalyzer(section["elisions"], section["stopwords"],
-                           section["stem_min_length"], stem=stem, stop=stop)
+                           section["stem_min_length"], stemmer=stemmer, stem=stem, stop=stop)
 
 
 _ANALYZERS: weakref.WeakKeyDictionary[Config, ItalianAnalyzer] = weakref.WeakKeyDictionary()

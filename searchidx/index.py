@@ -34,7 +34,7 @@ from .locking import LOCK_NAME, WriteLock
 from .models import Article, RawArticle, printable_path
 
 # Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MANIFEST = "manifest.sqlite3"
 ENV_INDEX = "SEARCHIDX_INDEX"
 
@@ -368,6 +368,20 @@ class Index:
                 f"(format {version or 'unknown'}, this one reads {SCHEMA_VERSION}); "
                 f"rebuild it with 'searchidx index --rebuild'")
 
+    def _check_analysis(self) -> None:
+        """Refuse to add articles analysed otherwise than the ones already indexed.
+
+        The index keeps the analyzer it was built with (queries use it); new
+        postings come from the configuration. A changed ``italian`` section would
+        mix two analyses silently, so it asks for a rebuild instead.
+        """
+        stored = self._whoosh().schema["body"].analyzer
+        if stored != italian_analyzer(self.config):
+            raise SearchidxError(
+                f"index at {self.path} was built with other 'italian' settings (stemmer, "
+                f"stopwords or elisions) than the configuration; rebuild it with "
+                f"'searchidx index --rebuild'")
+
     def _create(self) -> None:
         from whoosh import index as windex
 
@@ -463,7 +477,7 @@ class Index:
                 self._remove_index_files()
             if not self.exists():
                 self._create()
-            self._whoosh()
+            self._check_analysis()
             self._update(paths, report, progress)
         report.failed = len(report.errors)
         report.seconds = time.perf_counter() - started

@@ -32,6 +32,7 @@ from .index import (
     unpack_data,
 )
 from .models import DateValue
+from .rescore import Candidate, QueryTerms, checked_weights, query_terms, rescore
 
 if TYPE_CHECKING:
     from .index import Index
@@ -50,6 +51,7 @@ FILTER_OPTIONS = {option: FACET_ALIASES.get(option, option) for option in
                   ("person", "speaker", "place", "org", "topic", "publisher", "media", "tag")}
 SORTS = ("relevance", "date", "-date")
 _SIMPLE_WORDS = re.compile(r"^[\w\s’'\-,.?!;:]+$")
+_OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|(?:^|\s)[-+]\w")
 _FALLBACK_MIN_WORDS = 3
 _YEAR = datetime.timedelta(days=366)
 
@@ -352,15 +354,22 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
     sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
     hits: list[Hit] = []
     if req.limit and total:
-        sortedby = None
-        if sort != "relevance":
-            sortedby = [sorting.FieldFacet("dated", reverse=True),
-                        sorting.FieldFacet("date_start", reverse=sort == "-date")]
-        page = searcher.search_page(final, req.page, pagelen=req.limit, sortedby=sortedby,
-                                    filter=allowed)
         marker = _snippet_maker(index, final) if req.snippets else None
-        if req.page <= page.pagecount:
-            hits = [_hit(h, sort == "relevance", marker) for h in page]
+        terms = (_rescore_terms(index, req.query)
+                 if sort == "relevance" and not exact and text_q is not None else None)
+        if terms is not None:
+            hits = [_hit(h, score, marker)
+                    for h, score in _rescored_page(index, final, req, allowed, terms)]
+        else:
+            sortedby = None
+            if sort != "relevance":
+                sortedby = [sorting.FieldFacet("dated", reverse=True),
+                            sorting.FieldFacet("date_start", reverse=sort == "-date")]
+            page = searcher.search_page(final, req.page, pagelen=req.limit, sortedby=sortedby,
+                                        filter=allowed)
+            if req.page <= page.pagecount:
+                hits = [_hit(h, h.score if sort == "relevance" else None, marker)
+                        for h in page]
     counts: dict[str, list[tuple[str, int]]] = {}
     if facets:
         docnums = (sorted(allowed) if allowed is not None
@@ -444,7 +453,46 @@ def _snippet_maker(index: Index, q: Any) -> Callable[[str], str]:
     return lambda body: snippets.snippet(body, terms, tokenize) or snippets.lead(body)
 
 
-def _hit(hit: Any, scored: bool, marker: Callable[[str], str] | None) -> Hit:
+def _rescore_terms(index: Index, text: str) -> QueryTerms | None:
+    """The weighed words of a plain-words query long enough to rescore, else None."""
+    section = index.config["index"]
+    if (int(section["rescore_depth"]) <= 0 or not _SIMPLE_WORDS.match(text)
+            or _OPERATOR.search(text)):
+        return None
+    searcher = index.searcher()
+    terms = query_terms(text, searcher.schema["body"].analyzer,
+                        lambda stem: searcher.doc_frequency("body", stem), searcher.doc_count(),
+                        index.config["italian"]["numeric_questions"])
+    return terms if len(terms.stems) >= int(section["rescore_min_terms"]) else None
+
+
+def _rescored_page(index: Index, final: Any, req: SearchRequest, allowed: set[int] | None,
+                   terms: QueryTerms) -> list[tuple[Any, float | None]]:
+    """The page's (Whoosh hit, score) after passage rescoring (see :mod:`searchidx.rescore`).
+
+    Only the first ``rescore_depth`` hits are rescored, always the same ones,
+    so pages agree with each other; deeper hits follow in BM25 order, with no
+    score (it would not compare with the rescored ones).
+    """
+    section = index.config["index"]
+    depth = int(section["rescore_depth"])
+    start, end = (req.page - 1) * req.limit, req.page * req.limit
+    results = index.searcher().search(final, limit=max(depth, end), filter=allowed)
+    head = list(results)[:depth]
+    candidates = []
+    for hit in head:
+        stored = hit.fields()
+        candidates.append(Candidate(hit.docnum, hit.score, stored.get("title") or "",
+                                    unpack_body(stored)))
+    analyzer = index.searcher().schema["body"].analyzer
+    order = rescore(candidates, terms, analyzer, checked_weights(section["rescore_weights"]))
+    by_docnum = {hit.docnum: hit for hit in head}
+    ranked: list[tuple[Any, float | None]] = [(by_docnum[k], v) for k, v in order]
+    ranked += [(hit, None) for hit in list(results)[depth:]]
+    return ranked[start:end]
+
+
+def _hit(hit: Any, score: float | None, marker: Callable[[str], str] | None) -> Hit:
     stored = hit.fields()
     data = unpack_data(stored)
     body = unpack_body(stored)
@@ -452,7 +500,7 @@ def _hit(hit: Any, scored: bool, marker: Callable[[str], str] | None) -> Hit:
     date = stored.get("date")
     return Hit(
         id=stored["id"],
-        score=round(hit.score, 4) if scored and hit.score is not None else None,
+        score=round(score, 4) if score is not None else None,
         title=stored.get("title") or None,
         date=date["value"] if date else None,
         publisher=data.get("publisher"),

@@ -1,9 +1,18 @@
-"""The Italian chain: elision, folding, stopwords, light stemming."""
+"""The Italian chain: elision, folding, stopwords, stemming (Snowball or light)."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from searchidx import load_config
 from searchidx.analysis import analyze, fold, italian_analyzer, light_stem, name_key
+from searchidx.errors import ConfigError
+
+
+def config_with(tmp_path, text):
+    path = tmp_path / "searchidx.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
 
 
 def test_elision_with_typographic_and_plain_apostrophes():
@@ -27,10 +36,32 @@ def test_light_stemmer_merges_singular_and_plural_without_overstemming():
     assert analyze("munizione") == analyze("munizioni")
     assert analyze("nucleare") == analyze("nucleari")
     assert analyze("sottomarino") == analyze("sottomarini")
-    # Savoy's rules strip one inflection, not derivational suffixes (Snowball
-    # would conflate "nazionale" and "nazione")
+    # Savoy's rules strip one inflection, not derivational suffixes or verb endings
     assert analyze("nazionale") != analyze("nazione")
+    assert analyze("arrivo") != analyze("arrivato")
     assert light_stem("armi") == "armi"  # short words are left alone
+    assert analyze("1973") == ["1973"]
+
+
+def test_snowball_stemmer_when_configured_merges_verb_forms(tmp_path):
+    config = config_with(tmp_path, "italian:\n  stemmer: snowball\n")
+    assert analyze("munizione", config) == analyze("munizioni", config) == ["munizion"]
+    assert analyze("iniziata", config) == analyze("iniziò", config)
+    assert analyze("arrivo", config) == analyze("arrivato", config)
+
+
+def test_unknown_stemmer_is_a_config_error_naming_the_key(tmp_path):
+    config = config_with(tmp_path, "italian:\n  stemmer: porter\n")
+    with pytest.raises(ConfigError, match=r"italian\.stemmer.*snowball, light"):
+        italian_analyzer(config)
+
+
+def test_words_gives_the_same_terms_as_the_token_stream():
+    analyzer = italian_analyzer()
+    text = "Nell’era sovietica, il presidente dell' Organizzazione parlò"
+    assert analyzer.words(text) == [t.text for t in analyzer(text)]
+    assert analyzer.twin(stem=False).words(text) == ["era", "sovietica", "presidente",
+                                                "organizzazione", "parlo"]
 
 
 def test_stopwords_removed_but_ambiguous_nouns_kept():
