@@ -103,7 +103,7 @@ def build_schema(config: Config) -> Any:
         "quotes": ItalianText(analyzer=text),
         "date": STORED(),
         "date_start": NUMERIC(int, bits=32, sortable=True),
-        "date_end": NUMERIC(int, bits=32),
+        "date_end": NUMERIC(int, bits=32, sortable=True),
         "dated": ID(sortable=True),
         "data": STORED(),  # the extracted fields as zlib-compressed JSON
     }

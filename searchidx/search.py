@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -307,8 +308,13 @@ def parse_query(index: Index, text: str, any_words: bool = False,
 # -- running them ----------------------------------------------------------------
 
 def run_search(index: Index, req: SearchRequest) -> SearchResult:
-    """Execute one :class:`SearchRequest` against an open :class:`Index`."""
-    from whoosh import query, sorting
+    """Execute one :class:`SearchRequest` against an open :class:`Index`.
+
+    The matching documents are walked once (:func:`_match_set`): that list
+    gives the total, the facet counts, the date filter and the undated count;
+    a second, scored walk ranks the page.
+    """
+    from whoosh import query
 
     if req.sort not in SORTS:
         raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
@@ -322,61 +328,141 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
     if req.query.strip() and text_q is None:
         notice = "the query has only stopwords (common words that are not indexed)"
     filters = _filters(index, req)
-    date_from = _date_value(req.date_from, "--from")
-    date_to = _date_value(req.date_to, "--to")
-    date_q = date_query(date_from, date_to) if (date_from or date_to) else None
+    dates = DateWindow.of(_date_value(req.date_from, "--from"), _date_value(req.date_to, "--to"))
 
-    def combine(text: Any) -> Any:
-        parts = [p for p in (text, *filters, date_q) if p is not None]
+    def matching(text: Any) -> tuple[Any, MatchSet]:
+        parts = [p for p in (text, *filters) if p is not None]
         if req.query.strip() and text is None:
-            return query.NullQuery
-        return query.And(parts).normalize() if parts else query.Every()
+            return None, MatchSet([], 0, narrowed=True)
+        q = query.And(parts).normalize() if parts else query.Every()
+        return q, _match_set(index, q, exact, dates)
 
-    final = combine(text_q)
-    allowed = _exact_docnums(searcher, final, exact) if exact else None
-    total = len(allowed) if allowed is not None else _count(searcher, final)
-    if (total == 0 and not exact and not req.any and text_q is not None
+    final, matches = matching(text_q)
+    if (not matches.docnums and not exact and not req.any and text_q is not None
             and _SIMPLE_WORDS.match(req.query)
             and len(req.query.split()) >= _FALLBACK_MIN_WORDS):
         relaxed = parse_query(index, req.query, any_words=True)
-        relaxed_final = combine(relaxed)
-        relaxed_total = _count(searcher, relaxed_final)
-        if relaxed_total:
-            final, total, text_q = relaxed_final, relaxed_total, relaxed
+        relaxed_final, relaxed_matches = matching(relaxed)
+        if relaxed_matches.docnums:
+            final, matches, text_q = relaxed_final, relaxed_matches, relaxed
             notice = ("no article has all the words; showing articles with any of them "
                       "(--any asks for this directly)")
-    dropped = 0
-    if date_q is not None:
-        undated = query.And([p for p in (text_q, *filters) if p is not None]
-                            + [query.Term("dated", "0")])
-        dropped = _count(searcher, undated)
-
+    total = len(matches.docnums)
     sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
     hits: list[Hit] = []
     if req.limit and total:
         marker = _snippet_maker(index, final) if req.snippets else None
+        allowed = set(matches.docnums) if matches.narrowed else None
         terms = (_rescore_terms(index, req.query)
                  if sort == "relevance" and not exact and text_q is not None else None)
         if terms is not None:
-            hits = [_hit(h, score, marker)
-                    for h, score in _rescored_page(index, final, req, allowed, terms)]
+            ranked = _rescored_page(index, final, req, allowed, terms)
         else:
-            sortedby = None
-            if sort != "relevance":
-                sortedby = [sorting.FieldFacet("dated", reverse=True),
-                            sorting.FieldFacet("date_start", reverse=sort == "-date")]
-            page = searcher.search_page(final, req.page, pagelen=req.limit, sortedby=sortedby,
-                                        filter=allowed)
-            if req.page <= page.pagecount:
-                hits = [_hit(h, h.score if sort == "relevance" else None, marker)
-                        for h in page]
+            ranked = _page(searcher, final, req, allowed, sort)
+        hits = [_hit(h, score, marker) for h, score in ranked]
     counts: dict[str, list[tuple[str, int]]] = {}
     if facets:
-        docnums = (sorted(allowed) if allowed is not None
-                   else list(searcher.docs_for_query(final)) if total else [])
-        counts = facet_counts(searcher, docnums, facets, req.facet_limit)
+        counts = facet_counts(searcher, matches.docnums, facets, req.facet_limit)
     return SearchResult(query=req.query, total=total, hits=hits, facets=counts,
-                        dropped_undated=dropped, notice=notice, page=req.page, limit=req.limit)
+                        dropped_undated=matches.dropped_undated, notice=notice, page=req.page,
+                        limit=req.limit)
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """A --from/--to filter as the integers the index stores (``YYYYMMDD``)."""
+
+    start: int | None
+    end: int | None
+
+    @classmethod
+    def of(cls, date_from: DateValue | None, date_to: DateValue | None) -> DateWindow | None:
+        if date_from is None and date_to is None:
+            return None
+        return cls(_date_int(date_from.start) if date_from else None,
+                   _date_int(date_to.end) if date_to else None)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return ((self.start is None or end >= self.start)
+                and (self.end is None or start <= self.end))
+
+
+@dataclass
+class MatchSet:
+    """The documents a search matches, in docnum order."""
+
+    docnums: list[int]
+    dropped_undated: int
+    narrowed: bool  # docnums is a strict subset of the query's own matches
+
+
+def _match_set(index: Index, q: Any, exact: list[re.Pattern[str]],
+               dates: DateWindow | None) -> MatchSet:
+    """Walk ``q``'s matches once, keeping those the exact patterns and dates allow."""
+    from whoosh import query
+
+    searcher = index.searcher()
+    if isinstance(q, query.Every):
+        docnums = list(searcher.reader().all_doc_ids())
+    else:
+        docnums = list(searcher.docs_for_query(q))
+    narrowed = False
+    if exact:
+        docnums = _exact_docnums(searcher, docnums, exact)
+        narrowed = True
+    dropped = 0
+    if dates is not None:
+        columns = _date_columns(searcher)
+        kept = [d for d in docnums
+                if columns.dated[d] and dates.overlaps(columns.start[d], columns.end[d])]
+        dropped = sum(1 for d in docnums if not columns.dated[d])
+        docnums, narrowed = kept, True
+    return MatchSet(docnums, dropped, narrowed)
+
+
+@dataclass(frozen=True)
+class _DateColumns:
+    start: list[int]
+    end: list[int]
+    dated: list[bool]
+
+
+_DATE_COLUMNS: weakref.WeakKeyDictionary[Any, _DateColumns] = weakref.WeakKeyDictionary()
+
+
+def _date_columns(searcher: Any) -> _DateColumns:
+    """Every document's date interval, read once per searcher from the sortable columns.
+
+    A date filter is then a comparison per matching document, instead of
+    Whoosh's numeric-range expansion into hundreds of term lookups per segment.
+    """
+    got = _DATE_COLUMNS.get(searcher)
+    if got is None:
+        reader = searcher.reader()
+        dated = [v in ("1", b"1") for v in reader.column_reader("dated")]
+        got = _DATE_COLUMNS[searcher] = _DateColumns(
+            list(reader.column_reader("date_start")), list(reader.column_reader("date_end")),
+            dated)
+    return got
+
+
+def _page(searcher: Any, q: Any, req: SearchRequest, allowed: set[int] | None,
+          sort: str) -> list[tuple[Any, float | None]]:
+    """The page's (Whoosh hit, score), ranked by relevance or date.
+
+    ``search`` with the page's end as limit, not ``search_page``: the latter
+    asks the results for their length, a third walk of the matches.
+    """
+    from whoosh import sorting
+
+    sortedby = None
+    if sort != "relevance":
+        sortedby = [sorting.FieldFacet("dated", reverse=True),
+                    sorting.FieldFacet("date_start", reverse=sort == "-date")]
+    start, end = (req.page - 1) * req.limit, req.page * req.limit
+    results = searcher.search(q, limit=end, sortedby=sortedby, filter=allowed)
+    return [(hit, hit.score if sort == "relevance" else None)
+            for hit in list(results)[start:end]]
 
 
 def _filters(index: Index, req: SearchRequest) -> list[Any]:
@@ -392,25 +478,16 @@ def _filters(index: Index, req: SearchRequest) -> list[Any]:
     return [query.And(out)] if out else []
 
 
-def _exact_docnums(searcher: Any, q: Any, patterns: list[re.Pattern[str]]) -> set[int]:
-    """Documents matching ``q`` whose unstemmed, folded text has every exact pattern."""
-    keep = set()
-    for docnum in searcher.docs_for_query(q):
+def _exact_docnums(searcher: Any, docnums: list[int],
+                   patterns: list[re.Pattern[str]]) -> list[int]:
+    """The documents whose unstemmed, folded text has every exact pattern."""
+    keep = []
+    for docnum in docnums:
         stored = searcher.stored_fields(docnum)
         text = fold(f"{stored.get('title') or ''}\n{unpack_body(stored)}")
         if all(p.search(text) for p in patterns):
-            keep.add(docnum)
+            keep.append(docnum)
     return keep
-
-
-def _count(searcher: Any, q: Any) -> int:
-    from whoosh import query
-
-    if q is query.NullQuery:
-        return 0
-    if isinstance(q, query.Every):
-        return searcher.doc_count()
-    return sum(1 for _ in searcher.docs_for_query(q))
 
 
 def facet_counts(searcher: Any, docnums: list[int], facets: list[str],
