@@ -280,14 +280,24 @@ _FileDone = tuple[str, str, int, list[str]]  # path, sha1, size, ids that left t
 
 
 class _Batch:
-    """Whoosh writes and manifest changes that are committed together."""
+    """Whoosh writes and manifest changes that are committed together.
 
-    def __init__(self, index: Index) -> None:
+    A new id is *added*, not *updated*: Whoosh's update looks the id up in
+    every segment first, a cost that grows with the index. That is only safe
+    while the manifest knows every document Whoosh holds, i.e. when it recorded
+    the Whoosh generation it was last committed with; after a crash between the
+    two commits, the run updates every document (and so replaces the orphans).
+    """
+
+    def __init__(self, index: Index, manifest: Manifest) -> None:
         self.index = index
+        self.manifest = manifest
         self.writer: Any = None
         self.files: dict[str, tuple[str, int] | None] = {}
         self.docs: dict[str, tuple[str, str] | None] = {}
         self.size = 0
+        generation = str(index._whoosh().latest_generation())
+        self.in_step = manifest.meta("whoosh_generation") == generation
 
     def _writer(self) -> Any:
         if self.writer is None:
@@ -295,7 +305,11 @@ class _Batch:
         return self.writer
 
     def put(self, doc_id: str, path: str, content_hash: str, fields: dict[str, Any]) -> None:
-        self._writer().update_document(**fields)
+        new = self.in_step and doc_id not in self.docs and self.manifest.owner(doc_id) is None
+        if new:
+            self._writer().add_document(**fields)
+        else:
+            self._writer().update_document(**fields)
         self.docs[doc_id] = (path, content_hash)
         self.size += 1
 
@@ -304,12 +318,15 @@ class _Batch:
         self.docs[doc_id] = None
         self.size += 1
 
-    def commit(self, manifest: Manifest) -> None:
+    def commit(self) -> None:
         if self.writer is not None:
             self.writer.commit()
             self.writer = None
         if self.files or self.docs:
-            manifest.apply(self.files, self.docs)
+            self.manifest.apply(self.files, self.docs)
+        generation = str(self.index._whoosh().latest_generation())
+        self.manifest.set_meta("whoosh_generation", generation)
+        self.in_step = True
         self.files, self.docs, self.size = {}, {}, 0
 
     def cancel(self) -> None:
@@ -386,10 +403,11 @@ class Index:
         from whoosh import index as windex
 
         self.path.mkdir(parents=True, exist_ok=True)
-        windex.create_in(str(self.path), build_schema(self.config))
+        created = windex.create_in(str(self.path), build_schema(self.config))
         manifest = Manifest(self.path / MANIFEST)
         manifest.apply({}, {})
         manifest.set_meta("schema_version", str(SCHEMA_VERSION))
+        manifest.set_meta("whoosh_generation", str(created.latest_generation()))
         manifest.close()
 
     def _open_writer(self) -> Any:
@@ -493,7 +511,7 @@ class Index:
         report.errors.extend(errors)
         manifest = Manifest(self.path / MANIFEST)
         manifest.add_roots(printable_path(r) for r in roots if r.exists())
-        batch = _Batch(self)
+        batch = _Batch(self, manifest)
         section = self.config["index"]
         commit_every = max(1, int(section["commit_every"]))
         preparer = Preparer(self.config, self._whoosh().schema, self._stop,
@@ -513,11 +531,11 @@ class Index:
             for jobs, finished in self._units(sources, manifest, report, progress):
                 waiting = preparer.submit(jobs)
                 if in_flight is not None:
-                    self._write(batch, manifest, commit_every, *in_flight)
+                    self._write(batch, commit_every, *in_flight)
                 in_flight = (waiting, finished)
             if in_flight is not None:
-                self._write(batch, manifest, commit_every, *in_flight)
-            batch.commit(manifest)
+                self._write(batch, commit_every, *in_flight)
+            batch.commit()
         except BaseException:
             batch.cancel()
             raise
@@ -526,12 +544,12 @@ class Index:
             manifest.close()
 
     @staticmethod
-    def _write(batch: _Batch, manifest: Manifest, commit_every: int,
+    def _write(batch: _Batch, commit_every: int,
                waiting: Callable[[], list[Any]], finished: list[_FileDone]) -> None:
         for doc_id, path, content_hash, fields in waiting():
             batch.put(doc_id, path, content_hash, fields)
             if batch.size >= commit_every:
-                batch.commit(manifest)
+                batch.commit()
         for key, sha1, size, stale in finished:
             for doc_id in stale:
                 batch.delete(doc_id)

@@ -170,3 +170,27 @@ def test_index_of_another_format_version_asks_for_a_rebuild(tmp_path):
     with pytest.raises(IndexCorruptError, match="another version of searchidx.*--rebuild"):
         Index(index_dir, config).search("munizioni")
     assert Index(index_dir, config).update([], rebuild=True).added == 5
+
+
+def test_documents_whoosh_committed_but_the_manifest_missed_are_replaced_not_doubled(tmp_path):
+    """A crash between the Whoosh commit and the manifest's: the next run must not
+    take the orphans' ids for new ones (new ids are added without a lookup)."""
+    corpus = tmp_path / "a.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": f"munizioni lotto {i}"}) + "\n"
+                              for i in range(3)), encoding="utf-8")
+    ix = Index(tmp_path / "index", load_config(search_cwd=False))
+    ix.update([corpus])
+    # what a crash leaves: Whoosh holds d3, the manifest has never heard of it
+    writer = ix._whoosh().writer()
+    writer.add_document(id="d3", body="munizioni orfane", dated="0")
+    writer.commit()
+    with corpus.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"id": "d3", "text": "munizioni lotto 3"}) + "\n")
+    assert ix.update([corpus]).added == 1
+    ids = sorted(d["id"] for d in ix.iter_documents())
+    assert ids == ["d0", "d1", "d2", "d3"]
+    # in step again: a further new article is simply added
+    with corpus.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"id": "d4", "text": "munizioni lotto 4"}) + "\n")
+    ix.update([corpus])
+    assert ix.search("munizioni").total == 5
