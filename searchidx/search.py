@@ -554,8 +554,8 @@ def _rescored_page(index: Index, final: Any, req: SearchRequest, allowed: set[in
     section = index.config["index"]
     depth = int(section["rescore_depth"])
     start, end = (req.page - 1) * req.limit, req.page * req.limit
-    results = index.searcher().search(final, limit=max(depth, end), filter=allowed)
-    head = list(results)[:depth]
+    results = list(index.searcher().search(final, limit=max(depth, end), filter=allowed))
+    head = results[:depth]
     candidates = []
     for hit in head:
         stored = hit.fields()
@@ -565,7 +565,7 @@ def _rescored_page(index: Index, final: Any, req: SearchRequest, allowed: set[in
     order = rescore(candidates, terms, analyzer, checked_weights(section["rescore_weights"]))
     by_docnum = {hit.docnum: hit for hit in head}
     ranked: list[tuple[Any, float | None]] = [(by_docnum[k], v) for k, v in order]
-    ranked += [(hit, None) for hit in list(results)[depth:]]
+    ranked += [(hit, None) for hit in results[depth:]]
     return ranked[start:end]
 
 
