@@ -11,7 +11,6 @@ hyphens and match a whole name, an alias or a single surname.
 
 from __future__ import annotations
 
-import datetime
 import re
 import weakref
 from collections import Counter
@@ -54,7 +53,6 @@ SORTS = ("relevance", "date", "-date")
 _SIMPLE_WORDS = re.compile(r"^[\w\s’'\-,.?!;:]+$")
 _OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|(?:^|\s)[-+]\w")
 _FALLBACK_MIN_WORDS = 3
-_YEAR = datetime.timedelta(days=366)
 
 
 @dataclass
@@ -154,25 +152,6 @@ def _date_value(value: str | DateValue | None, option: str) -> DateValue | None:
     from .dates import parse_user_date
 
     return parse_user_date(value, option)
-
-
-def date_query(date_from: DateValue | None, date_to: DateValue | None) -> Any:
-    """Articles whose date interval overlaps [from, to].
-
-    No interval is longer than a year, so with both bounds each numeric range
-    is closed on its other side too: two bounded ranges intersect far faster
-    than two open-ended ones that each match most of the index.
-    """
-    from whoosh import query
-
-    parts = []
-    if date_from is not None:
-        upper = _date_int(date_to.end + _YEAR) if date_to is not None else None
-        parts.append(query.NumericRange("date_end", _date_int(date_from.start), upper))
-    if date_to is not None:
-        lower = _date_int(date_from.start - _YEAR) if date_from is not None else None
-        parts.append(query.NumericRange("date_start", lower, _date_int(date_to.end)))
-    return query.And(parts)
 
 
 def _star_only_wildcards() -> Any:
@@ -393,7 +372,7 @@ class MatchSet:
 
     docnums: list[int]
     dropped_undated: int
-    narrowed: bool  # docnums is a strict subset of the query's own matches
+    narrowed: bool  # filtered beyond the query (exact, dates): the page must keep to docnums
 
 
 def _match_set(index: Index, q: Any, exact: list[re.Pattern[str]],
@@ -610,10 +589,7 @@ def find_quotes(index: Index, query_text: str = "", *, speaker: list[str] | None
     parts = [p for p in (text_q,) if p is not None]
     speaker_keys = [name_key(s) for s in speaker or []]
     parts += [name_query(index, "speakers", s) for s in speaker or []]
-    date_from_v = _date_value(date_from, "--from")
-    date_to_v = _date_value(date_to, "--to")
-    if date_from_v or date_to_v:
-        parts.append(date_query(date_from_v, date_to_v))
+    dates = DateWindow.of(_date_value(date_from, "--from"), _date_value(date_to, "--to"))
     if query_text.strip() and text_q is None:
         return []
     q = query.And(parts).normalize() if parts else query.Every()
@@ -622,7 +598,12 @@ def find_quotes(index: Index, query_text: str = "", *, speaker: list[str] | None
     out: list[dict[str, Any]] = []
     from whoosh import sorting
 
-    results = searcher.search(q, limit=None, sortedby=[
+    allowed = None
+    if dates is not None:
+        allowed = set(_match_set(index, q, [], dates).docnums)
+        if not allowed:
+            return []
+    results = searcher.search(q, limit=None, filter=allowed, sortedby=[
         sorting.FieldFacet("dated", reverse=True), sorting.FieldFacet("date_start", reverse=True)])
     for hit in results:
         article = _expand(hit.fields())

@@ -139,6 +139,16 @@ def test_bad_dates_and_sort_are_query_errors(seeds_index):
         seeds_index.search("x", sort="size")
 
 
+def test_quotes_date_filter_keeps_overlapping_dated_articles_only(seeds_index):
+    september = seeds_index.quotes("", date_from="2023-09-01", date_to="2023-09-30", limit=None)
+    assert september and {q["id"] for q in september} == {"000_9d63219bb1120001"}
+    # 2023-08-31 overlaps an interval that starts on the 31st; undated quotes never pass
+    late_august = seeds_index.quotes("", date_from="2023-08-31", date_to="2023-08-31",
+                                     limit=None)
+    assert {q["id"] for q in late_august} == {"004_de43da4d890992ab"}
+    assert seeds_index.quotes("", date_from="2024-01-01", limit=None) == []
+
+
 def test_quotes_by_speaker_and_words(seeds_index):
     quotes = seeds_index.quotes("reciprocità", speaker=["Kirby"])
     assert quotes and all(q["speaker"] == "John Kirby" for q in quotes)
