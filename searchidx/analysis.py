@@ -215,12 +215,12 @@ def italian_analyzer(config: Config | None = None, *, stem: bool = True,
                      stop: bool = True) -> ItalianAnalyzer:
     """The analyzer configured by the ``italian`` config section."""
     section = (config or default_config())["italian"]
-    stemmer = section["stemmer"]
-    if stemmer not in STEMMERS:
-        raise ConfigError(f"italian.stemmer: unknown stemmer '{stemmer}'; "
-                          f"use one of {', '.join(STEMMERS)}")
-    return ItalianAnalyzer(section["elisions"], section["stopwords"],
-                           section["stem_min_length"], stemmer=stemmer, stem=stem, stop=stop)
+    try:
+        return ItalianAnalyzer(section["elisions"], section["stopwords"],
+                               section["stem_min_length"], stemmer=section["stemmer"],
+                               stem=stem, stop=stop)
+    except ValueError as exc:  # the constructor's check, in the configuration's terms
+        raise ConfigError(f"italian.stemmer: {exc}") from None
 
 
 _ANALYZERS: weakref.WeakKeyDictionary[Config, ItalianAnalyzer] = weakref.WeakKeyDictionary()

@@ -117,8 +117,8 @@ def _features(candidate: Candidate, terms: QueryTerms,
         return sum(w for t, w in weighted.items() if t in words) / total
 
     sentences = [candidate.title, *_SENTENCE_END.split(candidate.body)]
-    forms = [set(analyzer.twin(stem=False).words(s)) for s in sentences]
-    snowball = analyzer.twin("snowball")
+    plain, snowball = analyzer.twin(stem=False), analyzer.twin("snowball")
+    forms = [set(plain.words(s)) for s in sentences]
     stems = [{snowball.stem_word(f) for f in words} for words in forms]
     by_sentence = [share(s, terms.stems, stem_total) for s in stems]
     pairs = [share(a | b, terms.stems, stem_total) for a, b in zip(stems, stems[1:], strict=False)]
