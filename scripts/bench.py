@@ -27,6 +27,7 @@ import math
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -225,6 +226,8 @@ def child_main(engine: str, corpus: Path, folder: Path) -> None:
     else:
         PEERS[engine](folder).build(read_corpus(corpus))
     out["seconds"] = time.perf_counter() - started
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    out["cpu_seconds"] = sum(u.ru_utime + u.ru_stime for u in used)
     print(json.dumps(out))
 
 
@@ -328,6 +331,9 @@ def table(columns: list[Column], articles: int, raw_mb: float) -> list[str]:
     """The Markdown table: each engine's figure, and searchidx's as a ratio of it."""
     rows: list[tuple[str, Callable[[Column], float | None], str]] = [
         ("index: articles/s", lambda c: articles / c.build.seconds if c.build else None, "{:,.0f}"),
+        ("index: CPU s per 1,000 articles",
+         lambda c: 1000 * c.build.info["cpu_seconds"] / articles if c.build else None,
+         "{:,.1f}"),
         ("index: peak RSS, MB", lambda c: c.build.peak_rss_mb if c.build else None,
          "{:,.0f}"),
         ("index: size on disk, MB", lambda c: c.build.size_mb if c.build else None, "{:,.1f}"),
@@ -418,7 +424,8 @@ def bench(args: argparse.Namespace, work: Path) -> None:
     if info["failed"] or info["added"] != articles:
         raise BenchError(f"searchidx indexed {info['added']} of {articles} articles "
                          f"({info['failed']} failed: {info['errors']})")
-    print(f"  {articles / ours.build.seconds:,.0f} articles/s, "
+    print(f"  {articles / ours.build.seconds:,.0f} articles/s "
+          f"({1000 * info['cpu_seconds'] / articles:.1f} CPU s per 1,000), "
           f"peak {ours.build.peak_rss_mb or 0:,.0f} MB; re-indexing unchanged …", flush=True)
     ours.reindex = build_in_child("searchidx", corpus, folder).seconds
     ix = Index(folder, config)

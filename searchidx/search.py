@@ -289,12 +289,9 @@ def parse_query(index: Index, text: str, any_words: bool = False,
 def run_search(index: Index, req: SearchRequest) -> SearchResult:
     """Execute one :class:`SearchRequest` against an open :class:`Index`.
 
-    The matching documents are walked once (:func:`_match_set`): that list
-    gives the total, the facet counts, the date filter and the undated count;
-    a second, scored walk ranks the page.
+    The matches are walked once (:func:`_walk`): that one walk ranks the page
+    and lists every match for the total, the facet counts and the undated count.
     """
-    from whoosh import query
-
     if req.sort not in SORTS:
         raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
     if req.limit < 0 or req.page < 1:
@@ -306,44 +303,45 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
     notice = None
     if req.query.strip() and text_q is None:
         notice = "the query has only stopwords (common words that are not indexed)"
-    filters = _filters(index, req)
+    filter_q = _filter_query(index, req)
     dates = DateWindow.of(_date_value(req.date_from, "--from"), _date_value(req.date_to, "--to"))
+    sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
+    terms = (_rescore_terms(index, req.query)
+             if sort == "relevance" and not exact and text_q is not None else None)
+    start, end = (req.page - 1) * req.limit, req.page * req.limit
+    depth = int(index.config["index"]["rescore_depth"]) if terms is not None else 0
+    limit = max(end, depth) if req.limit else 0
 
-    def matching(text: Any) -> tuple[Any, MatchSet]:
-        parts = [p for p in (text, *filters) if p is not None]
+    def walk(text: Any) -> Walk:
         if req.query.strip() and text is None:
-            return None, MatchSet([], 0, narrowed=True)
-        q = query.And(parts).normalize() if parts else query.Every()
-        return q, _match_set(index, q, exact, dates)
+            return Walk([], [], 0)
+        if text is None:  # no words: the filters are the query
+            return _walk(index, filter_q, Scope(None, [], dates), limit, sort)
+        allowed = _filter_docs(searcher, filter_q) if filter_q is not None else None
+        return _walk(index, text, Scope(allowed, exact, dates), limit, sort)
 
-    final, matches = matching(text_q)
-    if (not matches.docnums and not exact and not req.any and text_q is not None
+    found = walk(text_q)
+    if (not found.docnums and not exact and not req.any and text_q is not None
             and _SIMPLE_WORDS.match(req.query)
             and len(req.query.split()) >= _FALLBACK_MIN_WORDS):
         relaxed = parse_query(index, req.query, any_words=True)
-        relaxed_final, relaxed_matches = matching(relaxed)
-        if relaxed_matches.docnums:
-            final, matches, text_q = relaxed_final, relaxed_matches, relaxed
+        relaxed_found = walk(relaxed)
+        if relaxed_found.docnums:
+            found, text_q = relaxed_found, relaxed
             notice = ("no article has all the words; showing articles with any of them "
                       "(--any asks for this directly)")
-    total = len(matches.docnums)
-    sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
-    hits: list[Hit] = []
-    if req.limit and total:
-        marker = _snippet_maker(index, final) if req.snippets else None
-        allowed = set(matches.docnums) if matches.narrowed else None
-        terms = (_rescore_terms(index, req.query)
-                 if sort == "relevance" and not exact and text_q is not None else None)
-        if terms is not None:
-            ranked = _rescored_page(index, final, req, allowed, terms)
-        else:
-            ranked = _page(searcher, final, req, allowed, sort)
-        hits = [_hit(h, score, marker) for h, score in ranked]
+    ranked: list[tuple[Any, float | None]]
+    if terms is not None:
+        ranked = _rescored(index, found.hits, terms, depth)
+    else:
+        ranked = [(hit, hit.score if sort == "relevance" else None) for hit in found.hits]
+    marker = _snippet_maker(index, text_q) if req.snippets and text_q is not None else None
+    hits = [_hit(h, score, marker) for h, score in ranked[start:end]]
     counts: dict[str, list[tuple[str, int]]] = {}
     if facets:
-        counts = facet_counts(searcher, matches.docnums, facets, req.facet_limit)
-    return SearchResult(query=req.query, total=total, hits=hits, facets=counts,
-                        dropped_undated=matches.dropped_undated, notice=notice, page=req.page,
+        counts = facet_counts(searcher, found.docnums, facets, req.facet_limit)
+    return SearchResult(query=req.query, total=len(found.docnums), hits=hits, facets=counts,
+                        dropped_undated=found.dropped_undated, notice=notice, page=req.page,
                         limit=req.limit)
 
 
@@ -367,36 +365,85 @@ class DateWindow:
 
 
 @dataclass
-class MatchSet:
-    """The documents a search matches, in docnum order."""
+class Scope:
+    """What a match of the words must also satisfy: filter docnums, exact words, dates.
 
-    docnums: list[int]
+    Checked per match during the one walk; undated matches refused by a date
+    window are counted, so the user can be told about them.
+    """
+
+    allowed: frozenset[int] | None
+    exact: list[re.Pattern[str]]
+    dates: DateWindow | None
+    dropped_undated: int = 0
+
+    def admits_all(self) -> bool:
+        return self.allowed is None and not self.exact and self.dates is None
+
+    def admits(self, searcher: Any) -> Callable[[int], bool]:
+        allowed, exact, dates = self.allowed, self.exact, self.dates
+        columns = _date_columns(searcher) if dates is not None else None
+
+        def admit(docnum: int) -> bool:
+            if allowed is not None and docnum not in allowed:
+                return False
+            if exact and not _has_exact(searcher, docnum, exact):
+                return False
+            if dates is not None and columns is not None:
+                if not columns.dated[docnum]:
+                    self.dropped_undated += 1
+                    return False
+                return dates.overlaps(columns.start[docnum], columns.end[docnum])
+            return True
+
+        return admit
+
+
+@dataclass
+class Walk:
+    """One walk of a query's matches."""
+
+    hits: list[Any]  # Whoosh hits in the order asked, up to the walk's limit
+    docnums: list[int]  # every match the scope admits, in docnum order
     dropped_undated: int
-    narrowed: bool  # filtered beyond the query (exact, dates): the page must keep to docnums
 
 
-def _match_set(index: Index, q: Any, exact: list[re.Pattern[str]],
-               dates: DateWindow | None) -> MatchSet:
-    """Walk ``q``'s matches once, keeping those the exact patterns and dates allow."""
-    from whoosh import query
+def _walk(index: Index, q: Any, scope: Scope, limit: int | None, sort: str) -> Walk:
+    """Rank ``q``'s matches that ``scope`` admits, and list them all, in one walk.
+
+    Whoosh would walk a query once to rank it (skipping blocks that cannot
+    reach the top) and again to count it; for AND and phrase queries each walk
+    is a pure-Python intersection, so one walk that scores every match is the
+    cheaper of the two. ``limit`` 0 lists the matches without ranking them.
+    """
+    from whoosh import query, sorting
 
     searcher = index.searcher()
-    if isinstance(q, query.Every):
-        docnums = list(searcher.reader().all_doc_ids())
+    if q is None:
+        q = query.Every()
+    sortedby = None
+    if sort != "relevance":
+        sortedby = [sorting.FieldFacet("dated", reverse=True),
+                    sorting.FieldFacet("date_start", reverse=sort == "-date")]
+    if limit == 0:
+        child = searcher.collector(scored=False)
     else:
-        docnums = list(searcher.docs_for_query(q))
-    narrowed = False
-    if exact:
-        docnums = _exact_docnums(searcher, docnums, exact)
-        narrowed = True
-    dropped = 0
-    if dates is not None:
-        columns = _date_columns(searcher)
-        kept = [d for d in docnums
-                if columns.dated[d] and dates.overlaps(columns.start[d], columns.end[d])]
-        dropped = sum(1 for d in docnums if not columns.dated[d])
-        docnums, narrowed = kept, True
-    return MatchSet(docnums, dropped, narrowed)
+        child = searcher.collector(limit=limit, sortedby=sortedby, optimize=False)
+    admit = None if scope.admits_all() else scope.admits(searcher)
+    kept: list[int] = []
+    child.prepare(searcher, q, searcher.context())
+    try:
+        for leaf, offset in searcher.leaf_searchers():
+            child.set_subsearcher(leaf, offset)
+            for sub_docnum in child.matches():
+                docnum = offset + sub_docnum
+                if admit is None or admit(docnum):
+                    kept.append(docnum)
+                    child.collect(sub_docnum)
+    finally:
+        child.finish()
+    hits = child.results()[0:limit] if limit != 0 else []
+    return Walk(hits, kept, scope.dropped_undated)
 
 
 @dataclass(frozen=True)
@@ -425,26 +472,30 @@ def _date_columns(searcher: Any) -> _DateColumns:
     return got
 
 
-def _page(searcher: Any, q: Any, req: SearchRequest, allowed: set[int] | None,
-          sort: str) -> list[tuple[Any, float | None]]:
-    """The page's (Whoosh hit, score), ranked by relevance or date.
+_FILTER_DOCS: weakref.WeakKeyDictionary[Any, dict[str, frozenset[int]]] = \
+    weakref.WeakKeyDictionary()
+_FILTER_CACHE_SIZE = 64
 
-    ``search`` with the page's end as limit, not ``search_page``: the latter
-    asks the results for their length, a third walk of the matches.
+
+def _filter_docs(searcher: Any, q: Any) -> frozenset[int]:
+    """The documents a filter (``--publisher``, ``--speaker`` …) keeps, cached per searcher.
+
+    Filters repeat from query to query (Elasticsearch caches them the same way):
+    a cached filter is a set lookup per match instead of a second posting list
+    intersected in Python. The cache goes with the searcher when the index changes.
     """
-    from whoosh import sorting
-
-    sortedby = None
-    if sort != "relevance":
-        sortedby = [sorting.FieldFacet("dated", reverse=True),
-                    sorting.FieldFacet("date_start", reverse=sort == "-date")]
-    start, end = (req.page - 1) * req.limit, req.page * req.limit
-    results = searcher.search(q, limit=end, sortedby=sortedby, filter=allowed)
-    return [(hit, hit.score if sort == "relevance" else None)
-            for hit in list(results)[start:end]]
+    cache = _FILTER_DOCS.setdefault(searcher, {})
+    key = repr(q)
+    docs = cache.get(key)
+    if docs is None:
+        if len(cache) >= _FILTER_CACHE_SIZE:
+            del cache[next(iter(cache))]
+        docs = cache[key] = frozenset(searcher.docs_for_query(q))
+    return docs
 
 
-def _filters(index: Index, req: SearchRequest) -> list[Any]:
+def _filter_query(index: Index, req: SearchRequest) -> Any:
+    """All the name filters of a request as one query (None without any)."""
     from whoosh import query
 
     out = []
@@ -454,36 +505,65 @@ def _filters(index: Index, req: SearchRequest) -> list[Any]:
             values = [values]
         for value in values or []:
             out.append(name_query(index, fieldname, value))
-    return [query.And(out)] if out else []
+    if not out:
+        return None
+    return out[0] if len(out) == 1 else query.And(out)
 
 
-def _exact_docnums(searcher: Any, docnums: list[int],
-                   patterns: list[re.Pattern[str]]) -> list[int]:
-    """The documents whose unstemmed, folded text has every exact pattern."""
-    keep = []
-    for docnum in docnums:
-        stored = searcher.stored_fields(docnum)
-        text = fold(f"{stored.get('title') or ''}\n{unpack_body(stored)}")
-        if all(p.search(text) for p in patterns):
-            keep.append(docnum)
-    return keep
+def _has_exact(searcher: Any, docnum: int, patterns: list[re.Pattern[str]]) -> bool:
+    """Whether the document's unstemmed, folded text has every exact pattern."""
+    stored = searcher.stored_fields(docnum)
+    text = fold(f"{stored.get('title') or ''}\n{unpack_body(stored)}")
+    return all(p.search(text) for p in patterns)
 
 
 def facet_counts(searcher: Any, docnums: list[int], facets: list[str],
                  limit: int | None) -> dict[str, list[tuple[str, int]]]:
-    """Value counts of each facet over the whole result set (not only the page)."""
-    reader = searcher.reader()
+    """Value counts of each facet over the whole result set (not only the page).
+
+    Matches are counted by their raw column value first (many articles share
+    one: no people, the same publisher); each distinct value is split once.
+    """
     out: dict[str, list[tuple[str, int]]] = {}
     for name in facets:
-        column = reader.column_reader(FACETS[name][1])
         counter: Counter[str] = Counter()
-        for docnum in docnums:
-            raw = column[docnum]
+        for raw, n in Counter(_facet_values(searcher, FACETS[name][1], docnums)).items():
             if raw:
-                counter.update(raw.decode("utf-8").split(_SEP))
+                for value in raw.decode("utf-8").split(_SEP):
+                    counter[value] += n
         ranked = sorted(counter.items(), key=lambda kv: (-kv[1], fold(kv[0])))
         out[name] = ranked if limit is None else ranked[:limit]
     return out
+
+
+@dataclass
+class _FacetColumns:
+    """One searcher's facet columns: read per match at first, whole once that pays."""
+
+    columns: dict[str, list[bytes]] = field(default_factory=dict)
+    lookups: Counter[str] = field(default_factory=Counter)
+
+
+_FACET_COLUMNS: weakref.WeakKeyDictionary[Any, _FacetColumns] = weakref.WeakKeyDictionary()
+
+
+def _facet_values(searcher: Any, fieldname: str, docnums: list[int]) -> Iterator[bytes]:
+    """The raw facet column values of ``docnums``.
+
+    A one-off query (one CLI process) reads only its matches' values; once a
+    searcher has looked up as many values as the column holds (batch mode, the
+    API), the whole column is read into a list, and later queries index it:
+    never more than twice the reads of the best choice made in hindsight.
+    """
+    state = _FACET_COLUMNS.setdefault(searcher, _FacetColumns())
+    column = state.columns.get(fieldname)
+    if column is None:
+        state.lookups[fieldname] += len(docnums)
+        reader = searcher.reader().column_reader(fieldname)
+        if state.lookups[fieldname] < searcher.doc_count_all():
+            return map(reader.__getitem__, docnums)
+        column = state.columns[fieldname] = list(reader)
+    return map(column.__getitem__, docnums)
 
 
 def _snippet_maker(index: Index, q: Any) -> Callable[[str], str]:
@@ -522,30 +602,26 @@ def _rescore_terms(index: Index, text: str) -> QueryTerms | None:
     return terms if len(terms.stems) >= int(section["rescore_min_terms"]) else None
 
 
-def _rescored_page(index: Index, final: Any, req: SearchRequest, allowed: set[int] | None,
-                   terms: QueryTerms) -> list[tuple[Any, float | None]]:
-    """The page's (Whoosh hit, score) after passage rescoring (see :mod:`searchidx.rescore`).
+def _rescored(index: Index, hits: list[Any], terms: QueryTerms,
+              depth: int) -> list[tuple[Any, float | None]]:
+    """(Whoosh hit, score) after passage rescoring (see :mod:`searchidx.rescore`).
 
-    Only the first ``rescore_depth`` hits are rescored, always the same ones,
-    so pages agree with each other; deeper hits follow in BM25 order, with no
-    score (it would not compare with the rescored ones).
+    Only the first ``depth`` hits are rescored, always the same ones, so pages
+    agree with each other; deeper hits follow in BM25 order, with no score (it
+    would not compare with the rescored ones).
     """
-    section = index.config["index"]
-    depth = int(section["rescore_depth"])
-    start, end = (req.page - 1) * req.limit, req.page * req.limit
-    results = list(index.searcher().search(final, limit=max(depth, end), filter=allowed))
-    head = results[:depth]
+    head = hits[:depth]
     candidates = []
     for hit in head:
         stored = hit.fields()
         candidates.append(Candidate(hit.docnum, hit.score, stored.get("title") or "",
                                     unpack_body(stored)))
     analyzer = index.searcher().schema["body"].analyzer
-    order = rescore(candidates, terms, analyzer, checked_weights(section["rescore_weights"]))
+    weights = checked_weights(index.config["index"]["rescore_weights"])
+    order = rescore(candidates, terms, analyzer, weights)
     by_docnum = {hit.docnum: hit for hit in head}
     ranked: list[tuple[Any, float | None]] = [(by_docnum[k], v) for k, v in order]
-    ranked += [(hit, None) for hit in results[depth:]]
-    return ranked[start:end]
+    return ranked + [(hit, None) for hit in hits[depth:]]
 
 
 def _hit(hit: Any, score: float | None, marker: Callable[[str], str] | None) -> Hit:
@@ -584,7 +660,6 @@ def find_quotes(index: Index, query_text: str = "", *, speaker: list[str] | None
 
     from .analysis import analyze
 
-    searcher = index.searcher()
     text_q = parse_query(index, query_text, fields=("quotes",))
     parts = [p for p in (text_q,) if p is not None]
     speaker_keys = [name_key(s) for s in speaker or []]
@@ -596,16 +671,8 @@ def find_quotes(index: Index, query_text: str = "", *, speaker: list[str] | None
     wanted = {t for f, t in q.iter_all_terms() if f == "quotes"} if text_q is not None else set()
     wanted_text = {t.decode() if isinstance(t, bytes) else t for t in wanted}
     out: list[dict[str, Any]] = []
-    from whoosh import sorting
-
-    allowed = None
-    if dates is not None:
-        allowed = set(_match_set(index, q, [], dates).docnums)
-        if not allowed:
-            return []
-    results = searcher.search(q, limit=None, filter=allowed, sortedby=[
-        sorting.FieldFacet("dated", reverse=True), sorting.FieldFacet("date_start", reverse=True)])
-    for hit in results:
+    hits = _walk(index, q, Scope(None, [], dates), None, "-date").hits
+    for hit in hits:
         article = _expand(hit.fields())
         for quote in article.get("quotes", []):
             if speaker_keys and not _speaker_matches(quote["speaker"], article, speaker_keys):

@@ -1,7 +1,10 @@
 """Searching the seeds: the gold queries, filters, facets, sorting, errors."""
 
+import json
+
 import pytest
 
+from searchidx import Index
 from searchidx.errors import QueryError
 
 from .conftest import GOLD
@@ -153,3 +156,43 @@ def test_quotes_by_speaker_and_words(seeds_index):
     quotes = seeds_index.quotes("reciprocità", speaker=["Kirby"])
     assert quotes and all(q["speaker"] == "John Kirby" for q in quotes)
     assert any("reciprocità" in q["text"] for q in quotes)
+
+
+def _jsonl(path, records):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                    encoding="utf-8")
+
+
+def test_cached_filters_and_facet_columns_follow_index_changes(tmp_path, config):
+    """Filters and facet columns are cached per searcher; a re-index must refresh them."""
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    _jsonl(corpus / "a.jsonl", [
+        {"id": f"a{n}", "publisher": "Eco di Valle" if n % 2 else "Gazzetta del Borgo",
+         "text": f"Le munizioni del deposito {n} sono state contate."} for n in range(6)])
+    with Index(tmp_path / "ix", config) as ix:
+        ix.update([corpus])
+        first = None
+        for _ in range(8):  # enough lookups for the facet column to be read whole
+            result = ix.search("munizioni", publisher=["Eco di Valle"], facets=["publisher"])
+            assert first is None or result.facets == first.facets
+            first = result
+        assert first.total == 3 and dict(first.facets["publisher"]) == {"Eco di Valle": 3}
+        _jsonl(corpus / "b.jsonl", [
+            {"id": "b1", "publisher": "Eco di Valle", "text": "Nuove munizioni arrivate ieri."}])
+        ix.update([corpus])
+        after = ix.search("munizioni", publisher=["Eco di Valle"], facets=["publisher"])
+        assert after.total == 4 and dict(after.facets["publisher"]) == {"Eco di Valle": 4}
+        assert "b1" in {h.id for h in after.hits}
+        every = ix.search("munizioni", facets=["publisher"])
+        assert dict(every.facets["publisher"]) == {"Eco di Valle": 4, "Gazzetta del Borgo": 3}
+
+
+def test_filters_narrow_without_changing_the_ranking(seeds_index):
+    """A filter only removes articles: the ones kept keep their order and scores."""
+    plain = seeds_index.search("munizioni", limit=20)
+    kept = {h.id for h in seeds_index.search("", speaker=["Kirby"], limit=20).hits}
+    filtered = seeds_index.search("munizioni", speaker=["Kirby"], limit=20)
+    expected = [(h.id, h.score) for h in plain.hits if h.id in kept]
+    assert [(h.id, h.score) for h in filtered.hits] == expected
+    assert filtered.total == len(expected) > 0
