@@ -9,6 +9,7 @@ those files (updates replace by unique id, so nothing is duplicated).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as _dt
 import hashlib
@@ -517,7 +518,10 @@ class Index:
         preparer = Preparer(self.config, self._whoosh().schema, self._stop,
                             int(section["workers"]))
         seen_files = {printable_path(s.path) for s in sources}
-        in_flight: tuple[Callable[[], list[Any]], list[_FileDone]] | None = None
+        # Units the workers prepare while the writer takes older ones: enough
+        # that they stay busy while the writer commits a segment.
+        in_flight: collections.deque[tuple[Callable[[], list[Any]], list[_FileDone]]] = \
+            collections.deque()
         try:
             for root in roots:
                 if root.is_dir():
@@ -527,14 +531,12 @@ class Index:
                                 batch.delete(doc_id)
                                 report.removed += 1
                             batch.files[gone] = None
-            # while the workers prepare one unit, the writer takes the previous one
             for jobs, finished in self._units(sources, manifest, report, progress):
-                waiting = preparer.submit(jobs)
-                if in_flight is not None:
-                    self._write(batch, commit_every, *in_flight)
-                in_flight = (waiting, finished)
-            if in_flight is not None:
-                self._write(batch, commit_every, *in_flight)
+                in_flight.append((preparer.submit(jobs), finished))
+                if len(in_flight) > preparer.units_ahead:
+                    self._write(batch, commit_every, *in_flight.popleft())
+            while in_flight:
+                self._write(batch, commit_every, *in_flight.popleft())
             batch.commit()
         except BaseException:
             batch.cancel()
