@@ -437,6 +437,20 @@ def bench(args: argparse.Namespace, work: Path) -> None:
     ours.latency = time_queries(ask, queries, args.repeat)
     ix.close()
     cmd = searchidx_command()
+    optimized: list[str] = []
+    if args.optimize:
+        print("  searchidx index --optimize …", flush=True)
+        started = time.perf_counter()
+        subprocess.run([*cmd, "index", str(corpus), "--index", str(folder), "--optimize",
+                        "--quiet"], cwd=work, capture_output=True, check=True)
+        seconds = time.perf_counter() - started
+        ix = Index(folder, config)
+        latency = time_queries(ask, queries, args.repeat)
+        ix.close()
+        optimized = [f"After `searchidx index --optimize` ({seconds:,.0f} s, one segment): "
+                     f"size {folder_mb(folder) / raw_mb:.2f}x the raw text; p50 / p95 ms: "
+                     + "; ".join(f"{KINDS[k]} {p50:.1f} / {p95:.1f}"
+                                 for k, (p50, p95) in latency.items())]
     ours.cold = cold_wall([*cmd, "query", COLD_QUERY, "--index", str(folder)], args.cold_runs,
                           work)
     seeds = ROOT / "seeds"
@@ -480,6 +494,8 @@ def bench(args: argparse.Namespace, work: Path) -> None:
           f"process and its workers, summed. Ratio = searchidx ÷ peer (for articles/s "
           f"higher is better, for the rest lower). Cold process: median of {args.cold_runs} "
           f"runs.\n")
+    for line in optimized:
+        print(line + "\n")
     print(f"Goals of issue 5 (stated for 100,000 articles; this run has {articles:,}):")
     print("\n".join(goals(ours, articles, raw_mb, seeds_cold)))
 
@@ -500,6 +516,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cold-runs", type=int, default=7, metavar="R",
                         help="runs of the cold query process, median taken (default: %(default)s)")
     parser.add_argument("--skip-peers", action="store_true", help="benchmark searchidx alone")
+    parser.add_argument("--optimize", action="store_true",
+                        help="also time `searchidx index --optimize` and the queries after it")
     parser.add_argument("--workdir", type=Path,
                         help="build the indexes here and keep them (default: a temporary folder)")
     parser.add_argument("--child", choices=["searchidx", *PEERS], help=argparse.SUPPRESS)

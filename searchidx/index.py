@@ -201,14 +201,18 @@ class IndexReport:
     errors: list[ReadError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    merged_segments: int = 0  # segments merged into one by ``optimize``
 
     def summary(self) -> str:
+        merged = (f", {self.merged_segments} segments merged into one"
+                  if self.merged_segments else "")
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.removed} removed, {self.failed} failed in {self.seconds:.1f}s")
+                f"{self.removed} removed, {self.failed} failed{merged} in {self.seconds:.1f}s")
 
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "removed": self.removed, "failed": self.failed, "seconds": round(self.seconds, 3),
+                "removed": self.removed, "failed": self.failed,
+                "merged_segments": self.merged_segments, "seconds": round(self.seconds, 3),
                 "errors": [str(e) for e in self.errors], "warnings": self.warnings}
 
 
@@ -411,6 +415,26 @@ class Index:
         manifest.set_meta("whoosh_generation", str(created.latest_generation()))
         manifest.close()
 
+    def _optimize(self) -> int:
+        """Merge every segment into one (deleted documents dropped); the count merged.
+
+        A single segment without deletions is left alone: merging would rewrite
+        it unchanged. The manifest records the new Whoosh generation, so the
+        next run still adds new ids without looking them up.
+        """
+        whoosh_index = self._whoosh()
+        segments = whoosh_index._segments()
+        if len(segments) <= 1 and not any(s.has_deletions() for s in segments):
+            return 0
+        self.close()
+        self._open_writer().commit(optimize=True)
+        manifest = Manifest(self.path / MANIFEST)
+        try:
+            manifest.set_meta("whoosh_generation", str(self._whoosh().latest_generation()))
+        finally:
+            manifest.close()
+        return len(segments)
+
     def _open_writer(self) -> Any:
         from whoosh.index import LockError
 
@@ -473,11 +497,13 @@ class Index:
             manifest.close()
 
     def update(self, paths: Iterable[str | os.PathLike[str]], *, rebuild: bool = False,
-               wait: float = 0.0,
+               wait: float = 0.0, optimize: bool = False,
                progress: Callable[[int, int], None] | None = None) -> IndexReport:
         """Bring the index in line with ``paths``: add new, re-index changed (content
         hash), skip unchanged, remove articles whose files left an indexed folder.
 
+        ``optimize`` then merges the index into one segment (Elasticsearch's
+        force-merge): the run takes longer, the index gets smaller and faster.
         Only one process writes at a time: another waits up to ``wait`` seconds
         for the lock, then fails with a message naming the holder.
         """
@@ -498,6 +524,8 @@ class Index:
                 self._create()
             self._check_analysis()
             self._update(paths, report, progress)
+            if optimize:
+                report.merged_segments = self._optimize()
         report.failed = len(report.errors)
         report.seconds = time.perf_counter() - started
         return report

@@ -199,3 +199,36 @@ def test_quotes_command(index_dir):
     result = run("quotes", "--speaker", "Kirby", "--index", index_dir, "--format", "json")
     data = json.loads(result.output)
     assert data["total"] >= 1 and {q["speaker"] for q in data["quotes"]} == {"John Kirby"}
+
+
+def test_index_optimize_merges_segments_and_keeps_every_result(tmp_path):
+    from whoosh import index as windex
+
+    config = tmp_path / "small.yaml"
+    config.write_text("index:\n  commit_every: 2\n", encoding="utf-8")
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        (folder / seed.name).write_text(seed.read_text("utf-8"), encoding="utf-8")
+    where = ["--index", tmp_path / "ix", "--config", config]
+    assert run("index", folder, *where).exit_code == 0
+    (folder / "001_830db2598d0653a2.txt").unlink()  # a deletion for the merge to drop
+    assert run("index", folder, *where).exit_code == 0
+    segments = windex.open_dir(str(tmp_path / "ix"))._segments()
+    assert len(segments) > 1
+    before = json.loads(run("query", "munizioni OR Kirby", *where, "--format", "json").output)
+
+    result = run("index", "--optimize", *where)
+    assert result.exit_code == 0, result.output
+    assert f"{len(segments)} segments merged into one" in result.output
+    assert len(windex.open_dir(str(tmp_path / "ix"))._segments()) == 1
+    after = json.loads(run("query", "munizioni OR Kirby", *where, "--format", "json").output)
+    # the same articles; scores move a little, as the merge drops the deleted article's terms
+    assert sorted(h["id"] for h in after["hits"]) == sorted(h["id"] for h in before["hits"])
+    assert after["total"] == before["total"] == 4
+    assert "merged" not in run("index", "--optimize", *where).output  # nothing left to merge
+
+    (folder / "extra.txt").write_text("Nuove munizioni al porto di Odessa.", encoding="utf-8")
+    assert "1 added" in run("index", folder, *where).output
+    stats = json.loads(run("stats", *where, "--format", "json").output)
+    assert stats["documents"] == 5
