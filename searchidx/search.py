@@ -335,7 +335,7 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
         ranked = _rescored(index, found.hits, terms, depth)
     else:
         ranked = [(hit, hit.score if sort == "relevance" else None) for hit in found.hits]
-    marker = _snippet_maker(index, text_q) if req.snippets and text_q is not None else None
+    marker = _snippet_maker(index, text_q) if req.snippets else None
     hits = [_hit(h, score, marker) for h, score in ranked[start:end]]
     counts: dict[str, list[tuple[str, int]]] = {}
     if facets:
@@ -567,10 +567,11 @@ def _facet_values(searcher: Any, fieldname: str, docnums: list[int]) -> Iterator
 
 
 def _snippet_maker(index: Index, q: Any) -> Callable[[str], str]:
-    """A function giving the highlighted passage of a body for query ``q``."""
+    """A function giving the highlighted passage of a body for query ``q``
+    (the article's opening when ``q`` is None or has no words to highlight)."""
     reader = index.searcher().reader()
     terms: set[str] = set()
-    for leaf in [q, *q.leaves()]:
+    for leaf in [q, *q.leaves()] if q is not None else []:
         if getattr(leaf, "fieldname", None) not in ("body", "title"):
             continue
         if hasattr(leaf, "_btexts"):  # prefix, wildcard, fuzzy: the words they matched

@@ -49,6 +49,7 @@ def test_empty_query_with_filter_lists_newest_first(seeds_index):
     dates = [h.date for h in result.hits]
     assert dates[:2] == ["2023-09", "2023-08-31"]
     assert dates[2] is None  # undated last
+    assert all(h.snippet and "<em>" not in h.snippet for h in result.hits)  # the opening
 
 
 def test_title_match_ranks_above_body_match(seeds_index):
