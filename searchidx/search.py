@@ -411,12 +411,15 @@ class Walk:
 def _walk(index: Index, q: Any, scope: Scope, limit: int | None, sort: str) -> Walk:
     """Rank ``q``'s matches that ``scope`` admits, and list them all, in one walk.
 
-    Whoosh would walk a query once to rank it (skipping blocks that cannot
-    reach the top) and again to count it; for AND and phrase queries each walk
-    is a pure-Python intersection, so one walk that scores every match is the
-    cheaper of the two. ``limit`` 0 lists the matches without ranking them.
+    Whoosh would walk a query once to rank it (skipping what cannot reach the
+    top) and again to count it; for AND and phrase queries each walk is a
+    pure-Python intersection, so one walk that scores every match is the
+    cheaper of the two. That walk must see every match: the top-N collector
+    runs without block skipping and without matcher replacement, which drops
+    an OR branch once it cannot reach the top. ``limit`` 0 lists the matches
+    without ranking them.
     """
-    from whoosh import query, sorting
+    from whoosh import collectors, query, sorting
 
     searcher = index.searcher()
     if q is None:
@@ -425,10 +428,15 @@ def _walk(index: Index, q: Any, scope: Scope, limit: int | None, sort: str) -> W
     if sort != "relevance":
         sortedby = [sorting.FieldFacet("dated", reverse=True),
                     sorting.FieldFacet("date_start", reverse=sort == "-date")]
+    child: Any
     if limit == 0:
-        child = searcher.collector(scored=False)
+        child = collectors.UnsortedCollector()
+    elif sortedby is not None:
+        child = collectors.SortingCollector(sortedby, limit=limit)
+    elif limit is None:
+        child = collectors.UnlimitedCollector(replace=0)
     else:
-        child = searcher.collector(limit=limit, sortedby=sortedby, optimize=False)
+        child = collectors.TopCollector(limit, usequality=False, replace=0)
     admit = None if scope.admits_all() else scope.admits(searcher)
     kept: list[int] = []
     child.prepare(searcher, q, searcher.context())

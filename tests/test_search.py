@@ -197,3 +197,26 @@ def test_filters_narrow_without_changing_the_ranking(seeds_index):
     expected = [(h.id, h.score) for h in plain.hits if h.id in kept]
     assert [(h.id, h.score) for h in filtered.hits] == expected
     assert filtered.total == len(expected) > 0
+
+
+def test_any_words_total_counts_every_match_not_only_those_that_could_rank(
+        tmp_path, config, monkeypatch):
+    """Whoosh drops a weak OR branch once it cannot reach the top N; the total must not."""
+    from whoosh import query
+
+    # the union-tree matcher Whoosh picks above 5,000 documents, on this small index
+    monkeypatch.setattr(query.Or, "matcher_type", query.Or.DEFAULT_MATCHER)
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    # dogs score highest and rise, so they fill the top 2 and raise its bar; one comes last
+    records = [{"id": f"c{n}", "text": "Il cane abbaia. " * (3 + n)} for n in range(3)]
+    records += [{"id": f"g{n}", "text": f"Il gatto numero {n} dorme sul divano di casa."}
+                for n in range(60)]
+    records.append({"id": "c3", "text": "Il cane abbaia. " * 3})
+    _jsonl(corpus / "pets.jsonl", records)
+    with Index(tmp_path / "ix", config) as ix:
+        ix.update([corpus])
+        result = ix.search("cane gatto", any=True, limit=2)
+        assert result.total == 64
+        assert {h.id for h in result.hits} <= {"c0", "c1", "c2", "c3"}
+        assert ix.search("cane gatto", any=True, limit=2, facets=["year"]).total == 64
