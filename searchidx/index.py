@@ -365,6 +365,9 @@ class Index:
         if self._ix is None:
             from whoosh import index as windex
 
+            from .storage import read_segments_in_place
+
+            read_segments_in_place()
             if not self.exists() or not windex.exists_in(str(self.path)):
                 raise IndexMissingError(
                     f"no index at {self.path}; build one with 'searchidx index PATH' "

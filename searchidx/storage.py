@@ -1,0 +1,87 @@
+"""Whoosh segment files read in place from their memory map, not copied into memory.
+
+Whoosh maps each segment file and hands its parts (postings, terms, stored
+fields) to readers as a ``BufferFile``, which wraps the mapped bytes in a
+``BytesIO``: that copies every part a reader opens. A reader on a 100,000-article
+index so held ~300 MB of copies (a searcher twice that), ~0.3 s of a cold query
+went into copying, and a 1,000,000-article index would not fit. Here the part
+stays a view of the map: the operating system pages in what is read, and shares
+the pages between processes.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+_patched = False
+
+
+class MemoryFile:
+    """The read side of a binary file over a memoryview, without copying it."""
+
+    def __init__(self, view: memoryview) -> None:
+        self._view = view
+        self._pos = 0
+        self.closed = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        end = len(self._view) if size is None or size < 0 else min(start + size,
+                                                                     len(self._view))
+        self._pos = max(start, end)
+        return bytes(self._view[start:end])
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        end = len(self._view) if size is None or size < 0 else min(start + size,
+                                                                     len(self._view))
+        stop = max(start, end)
+        for window in range(start, end, 4096):
+            found = bytes(self._view[window:min(window + 4096, end)]).find(b"\n")
+            if found >= 0:
+                stop = window + found + 1
+                break
+        self._pos = stop
+        return bytes(self._view[start:stop])
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_SET and offset < 0:
+            raise ValueError(f"negative seek value {offset}")
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._view)}[whence]
+        self._pos = max(0, base + offset)  # as BytesIO: relative seeks stop at the start
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def read_segments_in_place() -> None:
+    """Make Whoosh's compound segment files hand out views instead of copies (once)."""
+    global _patched
+    if _patched:
+        return
+    from whoosh.filedb import compound, structfile
+
+    class InPlaceBufferFile(structfile.BufferFile):
+        def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+            super().__init__(b"", name=name, onclose=onclose)  # an empty BytesIO, no copy
+            self._buf = buf
+            self.file = MemoryFile(buf if isinstance(buf, memoryview) else memoryview(buf))
+
+    compound.BufferFile = InPlaceBufferFile
+    _patched = True
