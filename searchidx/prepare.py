@@ -51,18 +51,18 @@ class Preparer:
 
     POOL_AFTER = 200  # articles seen before a pool is worth starting
 
-    @property
-    def units_ahead(self) -> int:
-        """Units to have in preparation while the writer works: one per worker, and one
-        more, so no worker waits while the writer commits a segment."""
-        return self.workers + 1 if self.pool is not None else 0
-
     def __init__(self, config: Config, schema: Any, stop: frozenset[str], workers: int) -> None:
         self.args = (config, schema, stop)
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.pool: Any = None
         self.seen = 0
         _init(*self.args)
+
+    @property
+    def units_ahead(self) -> int:
+        """Units to have in preparation while the writer works: one per worker, and one
+        more, so no worker waits while the writer commits a segment."""
+        return self.workers + 1 if self.pool is not None else 0
 
     def submit(self, batch: list[RawArticle]) -> Callable[[], list[Prepared]]:
         """Start preparing ``batch``; the returned function waits for the results."""
