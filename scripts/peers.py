@@ -18,6 +18,7 @@ and ``date`` (ISO day). A natural-language query is the OR of its words.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import importlib.util
 import re
@@ -72,7 +73,7 @@ class Hits:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-class Peer:
+class Peer(abc.ABC):
     """An engine that builds an index of docs in ``folder`` and answers :class:`Request`s."""
 
     name = ""
@@ -88,17 +89,17 @@ class Peer:
     def available(cls) -> bool:
         return cls.module is None or importlib.util.find_spec(cls.module) is not None
 
+    @abc.abstractmethod
     def build(self, docs: list[Doc]) -> None:
         """Index ``docs`` from scratch into ``self.folder``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def open(self) -> None:
         """Open an index that an earlier :meth:`build` (maybe in another process) wrote."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def run(self, request: Request, k: int = 10, snippets: bool = False) -> Hits:
         """The top ``k`` documents for ``request`` (with the total and any facet counts)."""
-        raise NotImplementedError
 
     def search(self, query: str, k: int = 10) -> list[str]:
         """Ids of the top ``k`` documents for a natural-language query (OR of its words)."""
@@ -108,7 +109,7 @@ class Peer:
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: peers holding no handle keep it
         """Release open handles (the folder stays)."""
 
 
