@@ -461,7 +461,25 @@ class _DateColumns:
     dated: list[bool]
 
 
-_DATE_COLUMNS: weakref.WeakKeyDictionary[Any, _DateColumns] = weakref.WeakKeyDictionary()
+@dataclass
+class _SearcherCache:
+    """What queries keep between them, for as long as their searcher lives.
+
+    A new searcher (the index changed) starts empty, so nothing goes stale.
+    """
+
+    dates: _DateColumns | None = None
+    filters: dict[str, frozenset[int]] = field(default_factory=dict)
+    facet_columns: dict[str, list[bytes]] = field(default_factory=dict)
+    facet_lookups: Counter[str] = field(default_factory=Counter)
+
+
+_CACHES: weakref.WeakKeyDictionary[Any, _SearcherCache] = weakref.WeakKeyDictionary()
+_FILTER_CACHE_SIZE = 64
+
+
+def _cache(searcher: Any) -> _SearcherCache:
+    return _CACHES.setdefault(searcher, _SearcherCache())
 
 
 def _date_columns(searcher: Any) -> _DateColumns:
@@ -470,19 +488,13 @@ def _date_columns(searcher: Any) -> _DateColumns:
     A date filter is then a comparison per matching document, instead of
     Whoosh's numeric-range expansion into hundreds of term lookups per segment.
     """
-    got = _DATE_COLUMNS.get(searcher)
-    if got is None:
+    cache = _cache(searcher)
+    if cache.dates is None:
         reader = searcher.reader()
         dated = [v in ("1", b"1") for v in reader.column_reader("dated")]
-        got = _DATE_COLUMNS[searcher] = _DateColumns(
-            list(reader.column_reader("date_start")), list(reader.column_reader("date_end")),
-            dated)
-    return got
-
-
-_FILTER_DOCS: weakref.WeakKeyDictionary[Any, dict[str, frozenset[int]]] = \
-    weakref.WeakKeyDictionary()
-_FILTER_CACHE_SIZE = 64
+        cache.dates = _DateColumns(list(reader.column_reader("date_start")),
+                                   list(reader.column_reader("date_end")), dated)
+    return cache.dates
 
 
 def _filter_docs(searcher: Any, q: Any) -> frozenset[int]:
@@ -490,15 +502,15 @@ def _filter_docs(searcher: Any, q: Any) -> frozenset[int]:
 
     Filters repeat from query to query (Elasticsearch caches them the same way):
     a cached filter is a set lookup per match instead of a second posting list
-    intersected in Python. The cache goes with the searcher when the index changes.
+    intersected in Python.
     """
-    cache = _FILTER_DOCS.setdefault(searcher, {})
+    filters = _cache(searcher).filters
     key = repr(q)
-    docs = cache.get(key)
+    docs = filters.get(key)
     if docs is None:
-        if len(cache) >= _FILTER_CACHE_SIZE:
-            del cache[next(iter(cache))]
-        docs = cache[key] = frozenset(searcher.docs_for_query(q))
+        if len(filters) >= _FILTER_CACHE_SIZE:
+            del filters[next(iter(filters))]
+        docs = filters[key] = frozenset(searcher.docs_for_query(q))
     return docs
 
 
@@ -544,17 +556,6 @@ def facet_counts(searcher: Any, docnums: list[int], facets: list[str],
     return out
 
 
-@dataclass
-class _FacetColumns:
-    """One searcher's facet columns: read per match at first, whole once that pays."""
-
-    columns: dict[str, list[bytes]] = field(default_factory=dict)
-    lookups: Counter[str] = field(default_factory=Counter)
-
-
-_FACET_COLUMNS: weakref.WeakKeyDictionary[Any, _FacetColumns] = weakref.WeakKeyDictionary()
-
-
 def _facet_values(searcher: Any, fieldname: str, docnums: list[int]) -> Iterator[bytes]:
     """The raw facet column values of ``docnums``.
 
@@ -563,14 +564,14 @@ def _facet_values(searcher: Any, fieldname: str, docnums: list[int]) -> Iterator
     API), the whole column is read into a list, and later queries index it:
     never more than twice the reads of the best choice made in hindsight.
     """
-    state = _FACET_COLUMNS.setdefault(searcher, _FacetColumns())
-    column = state.columns.get(fieldname)
+    cache = _cache(searcher)
+    column = cache.facet_columns.get(fieldname)
     if column is None:
-        state.lookups[fieldname] += len(docnums)
+        cache.facet_lookups[fieldname] += len(docnums)
         reader = searcher.reader().column_reader(fieldname)
-        if state.lookups[fieldname] < searcher.doc_count_all():
+        if cache.facet_lookups[fieldname] < searcher.doc_count_all():
             return map(reader.__getitem__, docnums)
-        column = state.columns[fieldname] = list(reader)
+        column = cache.facet_columns[fieldname] = list(reader)
     return map(column.__getitem__, docnums)
 
 
