@@ -33,6 +33,7 @@ from .config import Config, load_config
 from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
 from .locking import LOCK_NAME, WriteLock
 from .models import Article, RawArticle, printable_path
+from .storage import compact_pickles, read_segments_in_place
 
 # Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
 SCHEMA_VERSION = 3
@@ -365,8 +366,6 @@ class Index:
         if self._ix is None:
             from whoosh import index as windex
 
-            from .storage import read_segments_in_place
-
             read_segments_in_place()
             if not self.exists() or not windex.exists_in(str(self.path)):
                 raise IndexMissingError(
@@ -517,7 +516,7 @@ class Index:
             raise SearchidxError("nothing to index: give files or folders, "
                                  "e.g. 'searchidx index seeds/'")
         self.path.mkdir(parents=True, exist_ok=True)
-        with WriteLock(self.path, wait) as lock:
+        with WriteLock(self.path, wait) as lock, compact_pickles():
             if lock.stale_note:
                 report.warnings.append(lock.stale_note)
             if rebuild:

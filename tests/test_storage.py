@@ -1,8 +1,10 @@
-"""Segment files are read in place from their memory map (searchidx/storage.py)."""
+"""Segment files: written with compact pickles, read in place (searchidx/storage.py)."""
 
+import contextlib
 import io
 import os
 import pickle
+import zlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,3 +47,46 @@ def test_a_searcher_reads_segments_without_copying_them(tmp_path, config):
         readers = ix.searcher().reader().leaf_readers()
         postings = [reader._terms._postfile for reader, _ in readers]
         assert postings and all(isinstance(p.file, MemoryFile) for p in postings)
+
+
+def _first_postings_block(ix):
+    """The unpickled-before bytes of the first multi-posting block of 'body'."""
+    reader = ix.searcher().reader().leaf_readers()[0][0]
+    for (field, term), info in reader._terms.items():
+        if field == "body" and info.doc_frequency() > 1:
+            matcher = reader.postings(field, term)
+            data = matcher._postfile.get(matcher._dataoffset,
+                                         matcher._nextoffset - matcher._dataoffset)
+            return zlib.decompress(data) if matcher._compression else data
+    raise AssertionError("no body term in two articles")
+
+
+def _index_size(folder):
+    return sum(f.stat().st_size for f in folder.iterdir() if f.suffix == ".seg")
+
+
+def test_our_writes_pickle_with_protocol_4_and_leave_whoosh_stock(tmp_path, config):
+    from whoosh import columns
+    from whoosh.codec import whoosh3
+
+    with Index(tmp_path / "ix", config) as ix:
+        ix.update([SEEDS])
+        assert _first_postings_block(ix)[:2] == b"\x80\x04"
+    assert whoosh3.dumps is pickle.dumps and columns.dumps is pickle.dumps
+
+
+def test_protocol_2_indexes_read_alike_and_are_bigger(tmp_path, config, monkeypatch):
+    queries = ["munizioni", '"Corea del Nord"', "Kirby Putin"]
+    with Index(tmp_path / "compact", config) as compact:
+        compact.update([SEEDS])
+        expected = [[(h.id, h.score, h.snippet) for h in compact.search(q).hits]
+                    for q in queries]
+        expected_docs = list(compact.iter_documents())
+    monkeypatch.setattr("searchidx.index.compact_pickles", contextlib.nullcontext)
+    with Index(tmp_path / "stock", config) as stock:
+        stock.update([SEEDS])
+        assert _first_postings_block(stock)[:2] == b"\x80\x02"
+        got = [[(h.id, h.score, h.snippet) for h in stock.search(q).hits] for q in queries]
+        assert got == expected and all(got)
+        assert list(stock.iter_documents()) == expected_docs
+    assert _index_size(tmp_path / "compact") < 0.9 * _index_size(tmp_path / "stock")
