@@ -90,3 +90,31 @@ def test_protocol_2_indexes_read_alike_and_are_bigger(tmp_path, config, monkeypa
         assert got == expected and all(got)
         assert list(stock.iter_documents()) == expected_docs
     assert _index_size(tmp_path / "compact") < 0.9 * _index_size(tmp_path / "stock")
+
+
+def _segment_sizes(folder):
+    from whoosh import index as windex
+
+    return sorted(s.doc_count_all() for s in windex.open_dir(str(folder))._segments())
+
+
+def test_a_run_merges_its_tail_of_small_segments(tmp_path):
+    from searchidx.config import load_config
+
+    def build(name, merge_at):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(f"index:\n  commit_every: 1\n  merge_small_segments: {merge_at}\n",
+                        encoding="utf-8")
+        with Index(tmp_path / name, load_config(path, search_cwd=False)) as ix:
+            report = ix.update([SEEDS])
+            hits = [(h.id, h.score) for h in ix.search("munizioni OR Kirby").hits]
+        return report, _segment_sizes(tmp_path / name), hits
+
+    kept, kept_sizes, kept_hits = build("never", 0)
+    merged, merged_sizes, merged_hits = build("at3", 3)
+    assert kept.merged_segments == 0 and len(kept_sizes) >= 3
+    assert merged.merged_segments == len(kept_sizes) and merged_sizes == [5]
+    assert "segments merged into one" in merged.summary()
+    # the same ranking; scores move a little, as Whoosh re-sums the merged field lengths
+    assert [i for i, _ in merged_hits] == [i for i, _ in kept_hits] and merged_hits
+    assert all(abs(a - b) < 0.01 * b for (_, a), (_, b) in zip(merged_hits, kept_hits, strict=True))
