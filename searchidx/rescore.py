@@ -19,6 +19,10 @@ with each feature in [0, 1], the share of the query's IDF found:
 - ``two_sentences``: in the best two adjacent sentences;
 - ``sentence_exact`` / ``article_exact``: the same with unstemmed words, in the
   best sentence and anywhere in the article;
+- ``sentence_prefix``: in the best single sentence, words compared by their
+  first ``prefix_chars`` letters (truncation), which meets derivations that
+  Snowball keeps apart: ``fondazione``/``fondato``, ``giocatore``/``giocare``,
+  ``università``/``universitario``;
 - ``title``: in the title;
 - ``numeric_answer``: for questions that ask for a number or a date (the
   openings in ``italian.numeric_questions``), in the best sentence holding a digit.
@@ -38,8 +42,8 @@ from dataclasses import dataclass
 from .analysis import ItalianAnalyzer, fold
 from .errors import ConfigError
 
-FEATURES = ("bm25", "sentence", "two_sentences", "sentence_exact", "article_exact", "title",
-            "numeric_answer")
+FEATURES = ("bm25", "sentence", "two_sentences", "sentence_exact", "article_exact",
+            "sentence_prefix", "title", "numeric_answer")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 
@@ -60,23 +64,28 @@ class QueryTerms:
 
     forms: dict[str, float]  # folded unstemmed word -> IDF of its stem
     stems: dict[str, float]  # stem -> IDF
+    prefixes: dict[str, float]  # first letters of a word -> IDF of its first form
+    prefix_chars: int
     numeric: bool  # the question asks for a number or a date
 
 
 def query_terms(text: str, analyzer: ItalianAnalyzer, doc_frequency: Callable[[str], int],
-                doc_count: int, numeric_openings: Sequence[str]) -> QueryTerms:
+                doc_count: int, numeric_openings: Sequence[str],
+                prefix_chars: int = 5) -> QueryTerms:
     """Weigh the words of ``text``: each by the IDF of its index term under ``analyzer``
-    (the index's own), its Snowball stem by the IDF of its first form."""
+    (the index's own), its Snowball stem and its prefix by the IDF of their first form."""
     forms: dict[str, float] = {}
     stems: dict[str, float] = {}
+    prefixes: dict[str, float] = {}
     snowball = analyzer.twin("snowball")
     for form in analyzer.twin(stem=False).words(text):
         if form not in forms:
             forms[form] = _idf(doc_frequency(analyzer.stem_word(form)), doc_count)
             stems.setdefault(snowball.stem_word(form), forms[form])
+            prefixes.setdefault(form[:prefix_chars], forms[form])
     folded = " ".join(fold(text).split()) + " "
     numeric = any(folded.startswith(fold(opening) + " ") for opening in numeric_openings)
-    return QueryTerms(forms, stems, numeric)
+    return QueryTerms(forms, stems, prefixes, prefix_chars, numeric)
 
 
 def checked_weights(weights: dict[str, float]) -> dict[str, float]:
@@ -112,6 +121,7 @@ def _features(candidate: Candidate, terms: QueryTerms,
               analyzer: ItalianAnalyzer) -> dict[str, float]:
     stem_total = sum(terms.stems.values()) or 1.0
     form_total = sum(terms.forms.values()) or 1.0
+    prefix_total = sum(terms.prefixes.values()) or 1.0
 
     def share(words: set[str], weighted: dict[str, float], total: float) -> float:
         return sum(w for t, w in weighted.items() if t in words) / total
@@ -131,6 +141,8 @@ def _features(candidate: Candidate, terms: QueryTerms,
         "two_sentences": max(pairs, default=0.0),
         "sentence_exact": max(share(f, terms.forms, form_total) for f in forms),
         "article_exact": share(set().union(*forms), terms.forms, form_total),
+        "sentence_prefix": max(share({w[:terms.prefix_chars] for w in f}, terms.prefixes,
+                                     prefix_total) for f in forms),
         "title": by_sentence[0],
         "numeric_answer": numeric,
     }

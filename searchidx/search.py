@@ -608,7 +608,8 @@ def _rescore_terms(index: Index, text: str) -> QueryTerms | None:
     searcher = index.searcher()
     terms = query_terms(text, searcher.schema["body"].analyzer,
                         lambda stem: searcher.doc_frequency("body", stem), searcher.doc_count(),
-                        index.config["italian"]["numeric_questions"])
+                        index.config["italian"]["numeric_questions"],
+                        int(section["rescore_prefix_chars"]))
     return terms if len(terms.stems) >= int(section["rescore_min_terms"]) else None
 
 

@@ -89,6 +89,19 @@ def test_verb_forms_meet_through_snowball_stems_in_rescoring():
     assert [k for k, _ in rescore(candidates, terms, analyzer, {"sentence": 1.0})] == [1, 0]
 
 
+def test_derived_words_meet_by_their_prefix_in_rescoring():
+    analyzer = italian_analyzer()
+    terms = query_terms("fondazione università Bologna", analyzer, lambda stem: 1, 10, [])
+    candidates = [Candidate(0, 1.0, "", "La fondazione. Poi Bologna. L'università altrove."),
+                  Candidate(1, 1.0, "", "Fondato a Bologna l'ateneo universitario.")]
+
+    def order(feature):
+        return [k for k, _ in rescore(candidates, terms, analyzer, {feature: 1.0})]
+
+    assert order("sentence") == [0, 1]  # Snowball keeps fondato/fondazione apart: a tie
+    assert order("sentence_prefix") == [1, 0]
+
+
 def test_pages_agree_and_hits_past_the_depth_keep_bm25_order_without_score(tmp_path):
     records = [{"id": f"a{i:02d}", "title": f"Articolo {i}",
                 "text": f"Il festival {'si tiene ' * (i % 4)}a Wianki. " * (1 + i % 3)
