@@ -109,7 +109,7 @@ def rescore(candidates: list[Candidate], terms: QueryTerms, analyzer: ItalianAna
     top = max((c.score for c in candidates), default=0.0) or 1.0
     scored = []
     for candidate in candidates:
-        features = _features(candidate, terms, analyzer)
+        features = passage_features(candidate, terms, analyzer)
         features["bm25"] = candidate.score / top
         scored.append((candidate.key, sum(weights.get(name, 0.0) * value
                                           for name, value in features.items())))
@@ -117,8 +117,10 @@ def rescore(candidates: list[Candidate], terms: QueryTerms, analyzer: ItalianAna
     return scored
 
 
-def _features(candidate: Candidate, terms: QueryTerms,
-              analyzer: ItalianAnalyzer) -> dict[str, float]:
+def passage_features(candidate: Candidate, terms: QueryTerms,
+                     analyzer: ItalianAnalyzer) -> dict[str, float]:
+    """Every feature but ``bm25`` of one candidate, each in [0, 1] (``scripts/fit_rescore.py``
+    fits the weights on them)."""
     stem_total = sum(terms.stems.values()) or 1.0
     form_total = sum(terms.forms.values()) or 1.0
     prefix_total = sum(terms.prefixes.values()) or 1.0

@@ -10,7 +10,10 @@ sys.path.insert(0, str(SCRIPTS))
 
 import bench  # noqa: E402
 import eval_retrieval  # noqa: E402
+import fit_rescore  # noqa: E402
 import peers  # noqa: E402
+
+from .conftest import shared_data  # noqa: E402
 
 DATA = eval_retrieval.DEFAULT_DATA
 DOCS = [
@@ -43,6 +46,28 @@ def test_prototype_ranks_the_answer_first(options):
     scores, size_mb = eval_retrieval.prototype(docs, questions, **options)
     assert (scores.mrr, scores.r1) == (1.0, 1.0)
     assert size_mb > 0
+
+
+def test_rescore_fit_learns_the_feature_that_finds_the_answer():
+    from searchidx.rescore import FEATURES
+
+    def row(bm25, title):
+        values = dict.fromkeys(FEATURES, 0.0) | {"bm25": bm25, "title": title}
+        return tuple(values[name] for name in FEATURES)
+
+    # BM25 puts the answer second; only the title feature lifts it to the top
+    questions = [fit_rescore.Question(fold, [row(1.0, 0.0), row(0.9, 1.0)], 1)
+                 for fold in (0, 0, 1, 1)]
+    bm25_only = [1.0 if name == "bm25" else 0.0 for name in FEATURES]
+    assert fit_rescore.mrr(questions, bm25_only) == 0.5
+    for fold in (0, 1):
+        weights = fit_rescore.ascend(questions, fold)
+        assert weights[FEATURES.index("title")] > 0.1
+        assert fit_rescore.mrr(questions, weights, 1 - fold) == 1.0
+
+
+def test_missing_data_is_a_clear_error_for_the_fit(tmp_path):
+    assert fit_rescore.main(["--data", str(tmp_path)]) == 2
 
 
 def test_batch_lines_and_config_warnings():
@@ -151,3 +176,10 @@ def test_squad_it_loads():
     assert len(docs) == 2010 and len(questions) == 5
     ids = {d["id"] for d in docs}
     assert all(q["paragraph"] in ids for q in questions)
+
+
+def test_rescore_fit_runs_on_a_slice_of_squad_it(capsys):
+    shared_data("squad-it/questions-dev.jsonl")
+    assert fit_rescore.main(["--limit-questions", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "rescored questions" in out and "\nrescore_weights:\n  bm25: 1.0\n" in out
