@@ -118,3 +118,49 @@ def test_a_run_merges_its_tail_of_small_segments(tmp_path):
     # the same ranking; scores move a little, as Whoosh re-sums the merged field lengths
     assert [i for i, _ in merged_hits] == [i for i, _ in kept_hits] and merged_hits
     assert all(abs(a - b) < 0.01 * b for (_, a), (_, b) in zip(merged_hits, kept_hits, strict=True))
+
+
+def _postings_index():
+    """A stock Whoosh index of 1,000 documents; term ``every_k`` is in docs k, 2k, …"""
+    from whoosh.fields import KEYWORD, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    ix = RamStorage().create_index(Schema(t=KEYWORD))
+    writer = ix.writer()
+    for doc in range(1000):
+        writer.add_document(t=" ".join(f"every_{k}" for k in (1, 2, 7, 50, 333)
+                                        if doc % k == 0))
+    writer.commit()
+    return ix
+
+
+POSTINGS = _postings_index()
+
+
+@settings(max_examples=150, deadline=None)
+@given(k=st.sampled_from([1, 2, 7, 50, 333]),
+       targets=st.lists(st.integers(0, 1100), max_size=30))
+def test_bisection_skips_to_the_first_posting_at_or_after_the_target(k, targets):
+    from whoosh.matching import ReadTooFar
+
+    from searchidx.storage import skip_postings_by_bisection
+
+    skip_postings_by_bisection()
+    ids = list(range(0, 1000, k))
+    with POSTINGS.searcher() as searcher:
+        matcher = searcher.postings("t", f"every_{k}")
+        at = 0
+        for target in targets:
+            if not matcher.is_active():
+                try:
+                    matcher.skip_to(target)
+                except ReadTooFar:
+                    continue
+                raise AssertionError("an exhausted cursor must refuse to skip")
+            matcher.skip_to(target)
+            ahead = [i for i in ids if i >= max(target, ids[at])]
+            if ahead:
+                assert matcher.is_active() and matcher.id() == ahead[0]
+                at = ids.index(ahead[0])
+            else:
+                assert not matcher.is_active()
