@@ -137,8 +137,9 @@ def compact_pickles() -> Iterator[None]:
 def skip_postings_by_bisection() -> None:
     """Make Whoosh's posting cursors skip within a block by bisection (once).
 
-    Same positions as Whoosh's own ``skip_to`` (tested against it); block
-    skipping, by each block's last id, is Whoosh's.
+    It lands where Whoosh's own ``skip_to`` does, on the first posting at or
+    after the target (a Hypothesis test checks that definition); skipping whole
+    blocks, by each block's last id, stays Whoosh's.
     """
     global _skip_patched
     if _skip_patched:
