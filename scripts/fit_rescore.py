@@ -28,7 +28,8 @@ from eval_retrieval import DEFAULT_DATA, EvalError, K, load_data  # noqa: E402
 
 from searchidx import Index  # noqa: E402
 from searchidx.config import load_config  # noqa: E402
-from searchidx.rescore import FEATURES, Candidate, passage_features, query_terms  # noqa: E402
+from searchidx.rescore import FEATURES, Candidate, passage_features  # noqa: E402
+from searchidx.search import rescore_terms  # noqa: E402
 
 STEPS = (0.05, 0.1, 0.25, 0.5, 1.0)
 
@@ -49,21 +50,16 @@ def collect(data: Path, limit: int | None, work: Path) -> list[Question]:
     corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs),
                       encoding="utf-8")
     config = load_config(search_cwd=False)
-    section = config["index"]
-    depth, min_terms = int(section["rescore_depth"]), int(section["rescore_min_terms"])
-    section["rescore_depth"] = 0  # the first stage: BM25 alone
+    depth = int(config["index"]["rescore_depth"])
+    config["index"]["rescore_depth"] = 0  # the first stage: BM25 alone
     index = Index(work / "index", config)
     index.update([corpus])
-    searcher = index.searcher()
-    analyzer = searcher.schema["body"].analyzer
+    analyzer = index.searcher().schema["body"].analyzer
     texts = {d["id"]: (d["title"], d["text"]) for d in docs}
     found = []
     for question in questions:
-        terms = query_terms(question["question"], analyzer,
-                            lambda stem: searcher.doc_frequency("body", stem),
-                            searcher.doc_count(), config["italian"]["numeric_questions"],
-                            int(section["rescore_prefix_chars"]))
-        if len(terms.stems) < min_terms:
+        terms = rescore_terms(index, question["question"])
+        if terms is None:
             continue  # not rescored by searchidx either
         hits = index.search(question["question"], any=True, limit=depth).hits
         if not hits:

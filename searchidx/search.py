@@ -306,10 +306,12 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
     filter_q = _filter_query(index, req)
     dates = DateWindow.of(_date_value(req.date_from, "--from"), _date_value(req.date_to, "--to"))
     sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
-    terms = (_rescore_terms(index, req.query)
-             if sort == "relevance" and not exact and text_q is not None else None)
+    depth = int(index.config["index"]["rescore_depth"])
+    terms = (rescore_terms(index, req.query)
+             if depth > 0 and sort == "relevance" and not exact and text_q is not None
+             else None)
     start, end = (req.page - 1) * req.limit, req.page * req.limit
-    depth = int(index.config["index"]["rescore_depth"]) if terms is not None else 0
+    depth = depth if terms is not None else 0
     limit = max(end, depth) if req.limit else 0
 
     def walk(text: Any) -> Walk:
@@ -599,11 +601,11 @@ def _snippet_maker(index: Index, q: Any) -> Callable[[str], str]:
     return lambda body: snippets.snippet(body, terms, tokenize) or snippets.lead(body)
 
 
-def _rescore_terms(index: Index, text: str) -> QueryTerms | None:
-    """The weighed words of a plain-words query long enough to rescore, else None."""
+def rescore_terms(index: Index, text: str) -> QueryTerms | None:
+    """The weighed words of a plain-words query long enough to rescore, else None
+    (``scripts/fit_rescore.py`` weighs its questions with it)."""
     section = index.config["index"]
-    if (int(section["rescore_depth"]) <= 0 or not _SIMPLE_WORDS.match(text)
-            or _OPERATOR.search(text)):
+    if not _SIMPLE_WORDS.match(text) or _OPERATOR.search(text):
         return None
     searcher = index.searcher()
     terms = query_terms(text, searcher.schema["body"].analyzer,
