@@ -538,8 +538,10 @@ class Index:
         """Bring the index in line with ``paths``: add new, re-index changed (content
         hash), skip unchanged, remove articles whose files left an indexed folder.
 
-        ``optimize`` then merges the index into one segment (Elasticsearch's
-        force-merge): the run takes longer, the index gets smaller and faster.
+        A run ends by merging its small segments into one when it leaves
+        ``index.merge_small_segments`` of them; ``optimize`` instead merges the
+        whole index into one segment (Elasticsearch's force-merge): the run takes
+        longer, the index gets smaller and faster.
         Only one process writes at a time: another waits up to ``wait`` seconds
         for the lock, then fails with a message naming the holder.
         """
