@@ -141,6 +141,13 @@ def test_roles_organisations_and_headline_words_are_not_people(cfg):
     assert {"Casa Bianca", "Cremlino"} <= set(a.organizations)
 
 
+def test_a_publisher_is_not_a_person(cfg):
+    # the tagger reads "la redazione di Facta" as a person; Facta is a publisher (sources.yaml)
+    a = extract(cfg, "Il 29 marzo 2021 la redazione di Facta ha ricevuto via WhatsApp la "
+                     "richiesta di verificare la notizia. Secondo Mario Rossi è sicuro.")
+    assert [p.name for p in a.people] == ["Mario Rossi"]
+
+
 def test_user_people_file_merges_known_variants(tmp_path):
     user = tmp_path / "searchidx.yaml"
     user.write_text("people:\n  people:\n    Giovanni Toti:\n      aliases: [G. Toti, Toti]\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..analysis import name_key
 from ..models import Mention, Person
 from .entities import Entity, display_name
 from .resources import Resources, translit_key
@@ -139,7 +140,8 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
     mentions: list[PersonMention] = []
     for field_name, entities in (("body", body_entities), ("title", title_entities)):
         for e in entities:
-            if e.kind == "person":
+            # "la redazione di Facta": the tagger calls a publisher's name a person
+            if e.kind == "person" and (e.canonical or name_key(e.text) not in res.publisher_keys):
                 mentions.append(PersonMention(e, field_name, _words(e.text, res),
                                               e.canonical or _known(e.text, res)))
     # a one-word alias of a known person ("Kim") defers to a full name in the article
