@@ -134,6 +134,15 @@ def test_dateline_place_is_one_facet_value(cfg):
     assert not [p for p in a.places if p != "Mirandola" and "Mirandola" in p.title()]
 
 
+@pytest.mark.parametrize("opening", ["MIRANDOLA. Si aggira", "SERRAMAZZONI, ieri sera si aggira",
+                                     "SASSUOLO - Si aggira"])
+def test_a_dateline_in_capitals_is_a_place_not_an_organisation(cfg, opening):
+    a = extract(cfg, f"{opening} sui 20mila euro il valore del bottino portato via dai ladri.")
+    name = opening.split()[0].strip(".,").title()
+    assert name in a.places
+    assert name not in a.organizations and name not in [p.name for p in a.people]
+
+
 def test_roles_organisations_and_headline_words_are_not_people(cfg):
     a = extract(cfg, "Il portavoce ha parlato. La Casa Bianca e il Cremlino tacciono. "
                      "Lunedì il presidente ha firmato.")

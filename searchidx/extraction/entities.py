@@ -15,6 +15,7 @@ from .tagger import load_model, tag
 from .text import Token
 
 _KINDS = {"PER": "person", "ORG": "org", "LOC": "place"}
+_DATELINE_ENDS = frozenset({".", ",", "-", "–", "—"})
 _VOWELS = frozenset("aeiouyàèéìíòóùúäëïöüâêîôûæøå")
 
 
@@ -104,10 +105,18 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
     out = []
     for a, b, kind, canonical in found:
         if canonical is None:
-            kind = _cued_kind(tokens, a, res) or kind
+            kind = _cued_kind(tokens, a, res) or ("place" if _dateline(tokens, a, b) else kind)
         out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
                           text[tokens[a].start:tokens[b - 1].end]))
     return out
+
+
+def _dateline(tokens: list[Token], a: int, b: int) -> bool:
+    """Whether tokens ``a``-``b`` open the text in capitals before a stop, a comma or a
+    dash: a dateline ("MIRANDOLA. Si aggira …", "MODENA, 12 marzo"), which names a
+    place; the tagger reads a word in capitals as an acronym, an organisation."""
+    return (a == 0 and b < len(tokens) and tokens[b].text in _DATELINE_ENDS
+            and all(t.text.isupper() for t in tokens[a:b] if t.text.isalpha()))
 
 
 def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
