@@ -33,7 +33,7 @@ from .config import Config, load_config
 from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
 from .locking import LOCK_NAME, WriteLock
 from .models import Article, RawArticle, printable_path
-from .storage import compact_pickles, read_segments_in_place, skip_postings_by_bisection
+from .storage import compact_pickles, patch_whoosh_reads
 
 # Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
 SCHEMA_VERSION = 3
@@ -366,8 +366,7 @@ class Index:
         if self._ix is None:
             from whoosh import index as windex
 
-            read_segments_in_place()
-            skip_postings_by_bisection()
+            patch_whoosh_reads()
             if not self.exists() or not windex.exists_in(str(self.path)):
                 raise IndexMissingError(
                     f"no index at {self.path}; build one with 'searchidx index PATH' "

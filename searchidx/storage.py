@@ -32,8 +32,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from typing import Any
 
-_patched = False
-_skip_patched = False
+_reads_patched = False
 
 
 class MemoryFile:
@@ -89,11 +88,19 @@ class MemoryFile:
         self.closed = True
 
 
-def read_segments_in_place() -> None:
-    """Make Whoosh's compound segment files hand out views instead of copies (once)."""
-    global _patched
-    if _patched:
-        return
+def patch_whoosh_reads() -> None:
+    """Apply the two read-side changes to Whoosh, once per process: segment parts
+    read in place (:func:`_read_segments_in_place`) and posting cursors that skip
+    by bisection (:func:`_skip_postings_by_bisection`)."""
+    global _reads_patched
+    if not _reads_patched:
+        _read_segments_in_place()
+        _skip_postings_by_bisection()
+        _reads_patched = True
+
+
+def _read_segments_in_place() -> None:
+    """Make Whoosh's compound segment files hand out views instead of copies."""
     from whoosh.filedb import compound, structfile
 
     class InPlaceBufferFile(structfile.BufferFile):
@@ -103,7 +110,6 @@ def read_segments_in_place() -> None:
             self.file = MemoryFile(buf if isinstance(buf, memoryview) else memoryview(buf))
 
     compound.BufferFile = InPlaceBufferFile
-    _patched = True
 
 
 # Python 3.4+ reads protocol 4; it stores bytes values as they are.
@@ -134,16 +140,13 @@ def compact_pickles() -> Iterator[None]:
         whoosh3.dumps, columns.dumps = saved
 
 
-def skip_postings_by_bisection() -> None:
-    """Make Whoosh's posting cursors skip within a block by bisection (once).
+def _skip_postings_by_bisection() -> None:
+    """Make Whoosh's posting cursors skip within a block by bisection.
 
     It lands where Whoosh's own ``skip_to`` does, on the first posting at or
     after the target (a Hypothesis test checks that definition); skipping whole
     blocks, by each block's last id, stays Whoosh's.
     """
-    global _skip_patched
-    if _skip_patched:
-        return
     from whoosh.codec import whoosh3
     from whoosh.matching import ReadTooFar
 
@@ -161,4 +164,3 @@ def skip_postings_by_bisection() -> None:
         self._i = bisect_left(self._ids, targetid, self._i)
 
     whoosh3.W3LeafMatcher.skip_to = skip_to
-    _skip_patched = True
