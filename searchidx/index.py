@@ -58,6 +58,10 @@ FACET_ALIASES = {"person": "people", "speaker": "speakers", "place": "places",
                  "org": "organizations", "orgs": "organizations", "organization": "organizations",
                  "source": "publisher", "topic": "topics", "tag": "tags", "keyphrase": "keyphrases"}
 _SEP = "\x1f"
+# a writer commits a generation in milliseconds; a table of contents still
+# missing after this many tries is damage, not a race with a commit
+_OPEN_ATTEMPTS = 20
+_OPEN_RETRY_PAUSE_S = 0.05
 # facets whose filter also matches a single word of a value (a surname, "Corea")
 _NAMED = frozenset({"people", "speakers", "places", "organizations", "media", "publisher"})
 
@@ -364,21 +368,45 @@ class Index:
     def _whoosh(self) -> Any:
         """The open Whoosh index; a clear error if it is missing or damaged."""
         if self._ix is None:
-            from whoosh import index as windex
-
             patch_whoosh_reads()
-            if not self.exists() or not windex.exists_in(str(self.path)):
-                raise IndexMissingError(
-                    f"no index at {self.path}; build one with 'searchidx index PATH' "
-                    f"(or point --index / ${ENV_INDEX} at it)")
+            if not self.exists():
+                raise self._missing()
             self._check_version()
-            try:
-                self._ix = windex.open_dir(str(self.path))
-            except Exception as exc:  # Whoosh raises many types on damaged files
-                raise IndexCorruptError(
-                    f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
-                    f"rebuild it with 'searchidx index --rebuild PATH'") from None
+            self._ix = self._open_latest_generation()
         return self._ix
+
+    def _missing(self) -> IndexMissingError:
+        return IndexMissingError(
+            f"no index at {self.path}; build one with 'searchidx index PATH' "
+            f"(or point --index / ${ENV_INDEX} at it)")
+
+    def _open_latest_generation(self) -> Any:
+        """Open Whoosh's newest generation, retrying when a running commit replaces it.
+
+        A commit writes the next table of contents and then deletes the previous
+        one, so a reader that listed the folder just before can find its file
+        gone. That is a race with a writer, not damage: open the newer one, as
+        Whoosh's own ``reader()`` and Lucene do.
+        """
+        from whoosh import index as windex
+
+        attempts_left = _OPEN_ATTEMPTS
+        while True:
+            try:
+                return windex.open_dir(str(self.path))
+            except windex.EmptyIndexError:
+                raise self._missing() from None
+            except FileNotFoundError as exc:
+                attempts_left -= 1
+                if attempts_left:
+                    time.sleep(_OPEN_RETRY_PAUSE_S)
+                    continue
+                failure: Exception = exc
+            except Exception as exc:  # Whoosh raises many types on damaged files
+                failure = exc
+            raise IndexCorruptError(
+                f"index at {self.path} is damaged ({type(failure).__name__}: {failure}); "
+                f"rebuild it with 'searchidx index --rebuild PATH'") from None
 
     def _check_version(self) -> None:
         manifest = Manifest(self.path / MANIFEST)

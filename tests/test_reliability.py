@@ -133,6 +133,36 @@ def test_queries_during_a_write_see_a_consistent_snapshot(tmp_path, small_batche
         assert ix.search("", limit=0).total == len(expected) + 1
 
 
+def test_a_generation_replaced_while_opening_is_a_race_not_damage(tmp_path, monkeypatch):
+    """A commit deletes the table of contents a reader has just listed: open the next one."""
+    from whoosh.index import TOC
+
+    index_dir = tmp_path / "ix"
+    config = load_config(search_cwd=False)
+    Index(index_dir, config).update([SEEDS])
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "altro.txt").write_text("Altro articolo\nSulle munizioni.\n", "utf-8")
+    Index(index_dir, config).update([tmp_path / "more"])
+    (current,) = [int(toc.stem.rsplit("_", 1)[1]) for toc in index_dir.glob("_MAIN_*.toc")]
+    deleted = current - 1
+    assert not (index_dir / f"_MAIN_{deleted}.toc").exists()
+    listings = []
+    latest = TOC._latest_generation.__func__
+
+    def listed_just_before_the_commit(cls, storage, indexname):
+        listings.append(indexname)
+        return deleted if len(listings) == 1 else latest(cls, storage, indexname)
+
+    monkeypatch.setattr(TOC, "_latest_generation", classmethod(listed_just_before_the_commit))
+    with Index(index_dir, config) as ix:
+        assert ix.search("munizioni").total == 4
+    # a generation that stays missing is damage after all, reported once the retries run out
+    monkeypatch.setattr(TOC, "_latest_generation", classmethod(lambda cls, *_: deleted))
+    monkeypatch.setattr("searchidx.index._OPEN_RETRY_PAUSE_S", 0)
+    with pytest.raises(IndexCorruptError, match=f"_MAIN_{deleted}.toc.*--rebuild"):
+        Index(index_dir, config).search("munizioni")
+
+
 def test_lock_left_by_a_killed_writer_is_cleared_with_a_note(tmp_path):
     index_dir = tmp_path / "ix"
     index_dir.mkdir()
