@@ -529,10 +529,10 @@ class Index:
             self._searcher.close()
             self._searcher = None
         if self._searcher is None:
-            from whoosh import scoring
+            from .scoring import TabledBM25F
 
             section = self.config["index"]
-            weighting = scoring.BM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
+            weighting = TabledBM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
             self._searcher = self._whoosh().searcher(weighting=weighting)
         return self._searcher
 

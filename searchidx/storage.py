@@ -21,6 +21,10 @@ the pages between processes.
 posting cursor to a document id by stepping through its block one posting at a
 time, three Python calls a step; a bisection of the block's sorted ids does it
 in one.
+
+**Field lengths.** BM25 needs each match's field length, which Whoosh keeps as
+one byte per document in a column; :func:`field_length_bytes` reads a
+segment's whole row at once for :mod:`searchidx.scoring`.
 """
 
 from __future__ import annotations
@@ -164,3 +168,22 @@ def _skip_postings_by_bisection() -> None:
         self._i = bisect_left(self._ids, targetid, self._i)
 
     whoosh3.W3LeafMatcher.skip_to = skip_to
+
+
+def field_length_bytes(reader: Any, fieldname: str) -> bytes | None:
+    """A segment's length bytes of ``fieldname``, one per document, in one read.
+
+    None when the reader is not a whoosh3 segment or the field has no lengths.
+    Documents past the stored row (Whoosh leaves trailing zeros unwritten)
+    read 0, as Whoosh's own column does.
+    """
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
+
+    perdoc = getattr(reader, "_perdoc", None)
+    if not isinstance(perdoc, W3PerDocReader):
+        return None
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    row = column._dbfile.get(column._basepos, column._count * column._fixedlen)
+    return bytes(row).ljust(reader.doc_count_all(), b"\0")
