@@ -171,6 +171,15 @@ class ItalianAnalyzer(Analyzer):
         return [term for match in _WORD.finditer(text)
                 for term, _, _, stopped in self.terms(match.group()) if not stopped]
 
+    def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
+        """Each index term of ``text`` with its start and end offsets, stopwords left
+        out: :meth:`__call__` without Token objects, for highlighting snippets."""
+        for match in _WORD.finditer(text):
+            offset = match.start()
+            for term, start, end, stopped in self.terms(match.group()):
+                if not stopped:
+                    yield term, offset + start, offset + end
+
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
                  start_char: int = 0, tokenize: bool = True, mode: str = "",

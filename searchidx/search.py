@@ -592,13 +592,8 @@ def _snippet_maker(index: Index, q: Any) -> Callable[[str], str]:
             terms.update(leaf.words)
         elif isinstance(getattr(leaf, "text", None), str):
             terms.add(leaf.text)
-    analyzer = index.searcher().schema["body"].analyzer
-
-    def tokenize(text: str) -> Iterator[tuple[str, int, int]]:
-        for token in analyzer(text, chars=True):
-            yield token.text, token.startchar, token.endchar
-
-    return lambda body: snippets.snippet(body, terms, tokenize) or snippets.lead(body)
+    spans = index.searcher().schema["body"].analyzer.spans
+    return lambda body: snippets.snippet(body, terms, spans) or snippets.lead(body)
 
 
 def rescore_terms(index: Index, text: str) -> QueryTerms | None:

@@ -93,6 +93,14 @@ def test_name_key_ignores_case_accents_and_hyphens():
     assert name_key("Sergej Šojgu") == "sergej sojgu"
 
 
+@given(st.text(alphabet=st.sampled_from("aeiouàèéìòù LlDdPpNn'’.,-0123"), max_size=80))
+def test_spans_are_the_token_streams_terms_and_offsets(text):
+    analyzer = italian_analyzer()
+    stream = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]
+    assert list(analyzer.spans(text)) == stream
+    assert all(text[start:end] for _, start, end in stream)
+
+
 @given(st.text())
 def test_analyzer_never_fails_and_is_deterministic(text):
     assert analyze(text) == analyze(text)
