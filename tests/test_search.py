@@ -1,10 +1,12 @@
 """Searching the seeds: the gold queries, filters, facets, sorting, errors."""
 
 import json
+from collections import Counter
 
 import pytest
 
 from searchidx import Index
+from searchidx.analysis import fold
 from searchidx.errors import QueryError
 
 from .conftest import GOLD
@@ -187,6 +189,39 @@ def test_cached_filters_and_facet_columns_follow_index_changes(tmp_path, config)
         assert "b1" in {h.id for h in after.hits}
         every = ix.search("munizioni", facets=["publisher"])
         assert dict(every.facets["publisher"]) == {"Eco di Valle": 4, "Gazzetta del Borgo": 3}
+
+
+def test_facet_counts_are_the_same_looked_up_or_read_whole(tmp_path, config):
+    """A one-off query looks up its matches' facet values; once lookups would have
+    paid for it, the coded column is read whole. Both give the same counts, most
+    frequent first, ties in accent-blind alphabetical order."""
+    from searchidx import search
+
+    publishers = ["Zeta Notizie", "Bora", "Ánfora", "Eco di Valle", ""]
+    records = [{"id": f"a{n}", "publisher": publishers[n % 5],
+                "text": f"Il deposito {n}" + (" e un fatto raro." if n % 4 == 0 else ".")}
+               for n in range(40)]
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    _jsonl(corpus / "a.jsonl", records)
+
+    def expected(word):
+        counts = Counter(r["publisher"] for r in records if word in r["text"] and r["publisher"])
+        return sorted(counts.items(), key=lambda kv: (-kv[1], fold(kv[0])))
+
+    with Index(tmp_path / "ix", config) as ix:
+        ix.update([corpus])
+        columns = search._cache(ix.searcher()).facet_columns
+        rare = ix.search("raro", facets=["publisher"], facet_limit=None).facets["publisher"]
+        assert not columns  # 10 lookups: less than reading 40 values would cost
+        every = ix.search("deposito", facets=["publisher"], facet_limit=None)
+        assert columns  # 50 lookups: the column is now read whole
+        again = ix.search("raro", facets=["publisher"], facet_limit=None).facets["publisher"]
+        top2 = ix.search("raro", facets=["publisher"], facet_limit=2).facets["publisher"]
+    assert rare == again == expected("raro")
+    assert rare == [("Ánfora", 2), ("Bora", 2), ("Eco di Valle", 2), ("Zeta Notizie", 2)]
+    assert top2 == rare[:2]
+    assert every.facets["publisher"] == expected("deposito")
 
 
 def test_filters_narrow_without_changing_the_ranking(seeds_index):
