@@ -18,6 +18,7 @@ field: folded but unstemmed, for names and exact phrases.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import weakref
@@ -36,13 +37,37 @@ _APOSTROPHE_SPLIT = re.compile(r"['’`]")
 _MEMO_LIMIT = 200_000
 
 
+# The combining diacritical marks (U+034F, the grapheme joiner, is not a mark):
+# after NFD they hold nearly every accent of Latin-script text.
+_DIACRITICS = re.compile("[\u0300-\u034e\u0350-\u036f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _drop_if_combining(match: re.Match[str]) -> str:
+    return "" if unicodedata.combining(match.group()) else match.group()
+
+
 def fold(text: str) -> str:
-    """Lowercase and strip accents: ``Perché`` -> ``perche``, ``Shojgù`` -> ``shojgu``."""
+    """Lowercase and strip accents: ``Perché`` -> ``perche``, ``Shojgù`` -> ``shojgu``.
+
+    Every combining mark goes, as with a per-character ``unicodedata.combining``
+    test, but the common ones are removed by one regular expression, so a
+    whole article folds in C except for its few other non-ASCII characters.
+    """
     text = text.lower()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = _DIACRITICS.sub("", unicodedata.normalize("NFD", text))
+    if stripped.isascii():
+        return stripped
+    return _NON_ASCII.sub(_drop_if_combining, stripped)
+
+
+@functools.lru_cache(maxsize=256)
+def _term_starts(terms: frozenset[str]) -> re.Pattern[str]:
+    """Where one of ``terms`` begins a word (or a word's part after an apostrophe)."""
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})")
 
 
 def light_stem(word: str, min_length: int = 6) -> str:
@@ -179,6 +204,39 @@ class ItalianAnalyzer(Analyzer):
             for term, start, end, stopped in self.terms(match.group()):
                 if not stopped:
                     yield term, offset + start, offset + end
+
+    def find(self, text: str, wanted: Iterable[str]) -> list[tuple[str, int, int]]:
+        """The :meth:`spans` of ``text`` whose term is in ``wanted``, without
+        analysing every word.
+
+        The light stemmer only cuts endings, so a term is a prefix of its
+        folded word: a regular expression finds the word starts in the folded
+        text where a wanted term begins, and only those words are analysed.
+        Snowball also rewrites some endings (``imminenza`` -> ``imminent``),
+        and a text that folds to another length (a character folded to
+        several, or a loose accent) has no position map: those are analysed
+        whole.
+        """
+        wanted = frozenset(wanted)
+        if not wanted:
+            return []
+        folded = fold(text)
+        if (self.stem and self.stemmer != "light") or len(folded) != len(text):
+            return [span for span in self.spans(text) if span[0] in wanted]
+        found: list[tuple[str, int, int]] = []
+        analysed_to = 0
+        for candidate in _term_starts(wanted).finditer(folded):
+            at = candidate.start()
+            if at < analysed_to:
+                continue  # in a word already analysed (after its apostrophe)
+            word = _WORD.match(text, at)
+            if word is None:  # a misaligned fold; nothing to mark here
+                continue
+            analysed_to = word.end()
+            for term, start, end, stopped in self.terms(word.group()):
+                if not stopped and term in wanted:
+                    found.append((term, at + start, at + end))
+        return found
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,

@@ -646,8 +646,8 @@ def _snippet_maker(index: Index, q: Any) -> Callable[[str], str]:
             terms.update(leaf.words)
         elif isinstance(getattr(leaf, "text", None), str):
             terms.add(leaf.text)
-    spans = index.searcher().schema["body"].analyzer.spans
-    return lambda body: snippets.snippet(body, terms, spans) or snippets.lead(body)
+    find = index.searcher().schema["body"].analyzer.find
+    return lambda body: snippets.snippet(body, terms, find) or snippets.lead(body)
 
 
 def rescore_terms(index: Index, text: str) -> QueryTerms | None:

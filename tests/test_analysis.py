@@ -1,12 +1,17 @@
 """The Italian chain: elision, folding, stopwords, stemming (Snowball or light)."""
 
+import re
+import unicodedata
+
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from searchidx import load_config
 from searchidx.analysis import analyze, fold, italian_analyzer, light_stem, name_key
 from searchidx.errors import ConfigError
+
+from .conftest import SEEDS
 
 
 def config_with(tmp_path, text):
@@ -99,6 +104,47 @@ def test_spans_are_the_token_streams_terms_and_offsets(text):
     stream = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]
     assert list(analyzer.spans(text)) == stream
     assert all(text[start:end] for _, start, end in stream)
+
+
+def _fold_by_character(text):
+    text = text.lower()
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@settings(max_examples=500)
+@example("Perché Shojgù città ﬁ İ e\u0301 q\u0303 \u034f \u05b0 \u1dc0 «dell’era» 2° €")
+@given(st.text())
+def test_fold_drops_every_combining_mark_and_only_those(text):
+    assert fold(text) == _fold_by_character(text)
+
+
+ANALYZERS = [italian_analyzer(), italian_analyzer().twin("snowball")]
+TEXTS = st.text(alphabet=st.sampled_from("aeiouàèéìòùAÈÍ LlDdPpNnCcHhSs'’_.,-0123\u0301İß"),
+                max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@example(text="ab'ab l'abete", picks=[0], others=[], snowball=False)
+@example(text="l'imminenza", picks=[0], others=[], snowball=True)
+@given(text=TEXTS, picks=st.lists(st.integers(0, 40), max_size=4),
+       others=st.lists(st.text(alphabet="acdilnops", min_size=1, max_size=4), max_size=2),
+       snowball=st.booleans())
+def test_find_gives_the_spans_of_the_wanted_terms(text, picks, others, snowball):
+    analyzer = ANALYZERS[snowball]
+    spans = list(analyzer.spans(text))
+    wanted = {spans[i][0] for i in picks if i < len(spans)} | set(others)
+    assert analyzer.find(text, wanted) == [span for span in spans if span[0] in wanted]
+
+
+def test_every_light_stem_of_the_seeds_is_a_prefix_of_its_folded_word():
+    """What ItalianAnalyzer.find relies on: the light stemmer only cuts endings."""
+    analyzer = italian_analyzer()
+    words = {w for path in SEEDS.glob("*.txt") for w in re.findall(r"[^\W_]+", path.read_text())}
+    assert len(words) > 500
+    for word in words:
+        for term, _, _ in analyzer.spans(word):
+            assert fold(word).startswith(term), (word, term)
 
 
 @given(st.text())
