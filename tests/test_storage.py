@@ -164,3 +164,33 @@ def test_bisection_skips_to_the_first_posting_at_or_after_the_target(k, targets)
                 at = ids.index(ahead[0])
             else:
                 assert not matcher.is_active()
+
+
+@settings(max_examples=60, deadline=None)
+@given(ks=st.lists(st.sampled_from([1, 2, 7, 50, 333]), min_size=2, max_size=4),
+       start=st.integers(0, 1100))
+def test_and_matcher_finds_exactly_the_common_documents(ks, start):
+    from whoosh.matching import IntersectionMatcher, UnionMatcher
+
+    from searchidx.storage import patch_whoosh_reads
+
+    patch_whoosh_reads()
+    with POSTINGS.searcher() as searcher:
+        cursors = [searcher.postings("t", f"every_{k}") for k in ks]
+        # (k0 OR k1) AND k2 AND …: unions and intersections, as a parsed query makes
+        matcher = UnionMatcher(cursors[0], cursors[1]) if len(ks) > 2 else cursors[0]
+        for cursor in cursors[2 if len(ks) > 2 else 1:]:
+            matcher = IntersectionMatcher(matcher, cursor)
+        found = []
+        if matcher.is_active() and start:
+            matcher.skip_to(start)
+        while matcher.is_active():
+            found.append(matcher.id())
+            matcher.next()
+    if len(ks) > 2:
+        first = {d for d in range(1000) if d % ks[0] == 0 or d % ks[1] == 0}
+        rest = ks[2:]
+    else:
+        first, rest = {d for d in range(1000) if d % ks[0] == 0}, ks[1:]
+    expected = sorted(d for d in first if all(d % k == 0 for k in rest) and d >= start)
+    assert found == expected
