@@ -33,7 +33,7 @@ from .config import Config, load_config
 from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
 from .locking import LOCK_NAME, WriteLock
 from .models import Article, RawArticle, printable_path
-from .storage import compact_pickles, patch_whoosh_reads
+from .storage import compact_pickles, patch_whoosh
 
 # Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
 SCHEMA_VERSION = 3
@@ -368,7 +368,7 @@ class Index:
     def _whoosh(self) -> Any:
         """The open Whoosh index; a clear error if it is missing or damaged."""
         if self._ix is None:
-            patch_whoosh_reads()
+            patch_whoosh()
             if not self.exists():
                 raise self._missing()
             self._check_version()

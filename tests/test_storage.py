@@ -6,6 +6,7 @@ import os
 import pickle
 import zlib
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,9 +144,9 @@ POSTINGS = _postings_index()
 def test_bisection_skips_to_the_first_posting_at_or_after_the_target(k, targets):
     from whoosh.matching import ReadTooFar
 
-    from searchidx.storage import patch_whoosh_reads
+    from searchidx.storage import patch_whoosh
 
-    patch_whoosh_reads()
+    patch_whoosh()
     ids = list(range(0, 1000, k))
     with POSTINGS.searcher() as searcher:
         matcher = searcher.postings("t", f"every_{k}")
@@ -172,9 +173,9 @@ def test_bisection_skips_to_the_first_posting_at_or_after_the_target(k, targets)
 def test_and_matcher_finds_exactly_the_common_documents(ks, start):
     from whoosh.matching import IntersectionMatcher, UnionMatcher
 
-    from searchidx.storage import patch_whoosh_reads
+    from searchidx.storage import patch_whoosh
 
-    patch_whoosh_reads()
+    patch_whoosh()
     with POSTINGS.searcher() as searcher:
         cursors = [searcher.postings("t", f"every_{k}") for k in ks]
         # (k0 OR k1) AND k2 AND …: unions and intersections, as a parsed query makes
@@ -194,3 +195,25 @@ def test_and_matcher_finds_exactly_the_common_documents(ks, start):
         first, rest = {d for d in range(1000) if d % ks[0] == 0}, ks[1:]
     expected = sorted(d for d in first if all(d % k == 0 for k in rest) and d >= start)
     assert found == expected
+
+
+POSTING = st.tuples(st.sampled_from(["body", "title"]), st.binary(max_size=4),
+                    st.integers(0, 50), st.floats(0, 5), st.binary(max_size=6))
+
+
+@settings(max_examples=80, deadline=None)
+@given(postings=st.lists(POSTING, max_size=60), maxsize=st.integers(1, 7),
+       maxfiles=st.integers(2, 4))
+def test_sort_runs_in_chunks_give_back_every_posting_in_order(postings, maxsize, maxfiles):
+    from whoosh.externalsort import SortingPool
+
+    from searchidx import storage
+
+    storage.patch_whoosh()
+    pool = SortingPool(maxsize=maxsize)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(storage, "_RUN_CHUNK", 3)  # chunks split inside runs, too
+        for posting in postings:
+            pool.add(posting)
+        assert list(pool.items(maxfiles=maxfiles)) == sorted(postings)
+    assert all(not os.path.exists(run) for run in pool.runs)
