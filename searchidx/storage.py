@@ -1,5 +1,5 @@
-"""How Whoosh segment files are written and read: compact pickles, in-place reads,
-chunked sort runs, cheaper skips.
+"""How Whoosh segment files are written, merged and read: compact pickles,
+chunked sort runs, streamed merges, in-place reads, cheaper skips.
 
 **Writing.** whoosh3 pickles each postings block and each document's stored
 fields with pickle protocol 2, which predates the ``bytes`` type: every bytes
@@ -26,7 +26,9 @@ it did not move.
 
 **Sorting.** Whoosh sorts postings (a segment's, and all those of the segments
 it merges) through temporary run files, pickled one posting per call; they are
-pickled in chunks of postings instead.
+pickled in chunks of postings instead. Merged segments skip that sort
+altogether: their postings are already in order, and are streamed into the new
+segment.
 
 **Field lengths.** BM25 needs each match's field length, which Whoosh keeps as
 one byte per document in a column; :func:`field_length_bytes` reads a
@@ -36,11 +38,13 @@ segment's whole row at once for :mod:`searchidx.scoring`.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import os
 import pickle
 from bisect import bisect_left
 from collections.abc import Iterator
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 _patched = False
@@ -103,14 +107,16 @@ def patch_whoosh() -> None:
     """Apply the process-wide changes to Whoosh, once: segment parts read in
     place (:func:`_read_segments_in_place`), posting cursors that skip by
     bisection (:func:`_skip_postings_by_bisection`), an AND matcher without
-    redundant checks (:func:`_intersect_without_rechecks`) and sort runs
-    pickled in chunks (:func:`_pickle_sort_runs_in_chunks`)."""
+    redundant checks (:func:`_intersect_without_rechecks`), sort runs
+    pickled in chunks (:func:`_pickle_sort_runs_in_chunks`) and segments merged
+    without sorting their postings again (:func:`_merge_segments_by_streaming`)."""
     global _patched
     if not _patched:
         _read_segments_in_place()
         _skip_postings_by_bisection()
         _intersect_without_rechecks()
         _pickle_sort_runs_in_chunks()
+        _merge_segments_by_streaming()
         _patched = True
 
 
@@ -247,6 +253,67 @@ def _pickle_sort_runs_in_chunks() -> None:
 
     externalsort.SortingPool._write_run = _write_run
     externalsort.SortingPool._read_run = _read_run
+
+
+def _merge_segments_by_streaming() -> None:
+    """Make Whoosh merge segments by streaming their sorted postings together.
+
+    To merge segments, Whoosh pours every posting of each one into the new
+    segment's sort pool, one Python call each, and sorts them all again
+    through temporary runs, though each segment already holds its postings in
+    (field, term, document) order and the merged documents keep their order.
+    Here a merged segment's postings stay where they are until the new segment
+    is flushed, and are then interleaved with the pool's sorted postings by
+    ``heapq.merge`` on the same (field, term, document) order. Documents'
+    stored fields and columns are copied as before, at the time of the merge.
+    """
+    from whoosh import writing
+    from whoosh.reading import SegmentReader
+
+    stock_add_reader = writing.SegmentWriter.add_reader
+    stock_flush = writing.SegmentWriter._flush_segment
+    stock_close = writing.SegmentWriter._close_segment
+
+    def add_reader(self: Any, reader: Any) -> None:
+        if not isinstance(reader, SegmentReader):
+            stock_add_reader(self, reader)
+            return
+        self._check_state()
+        basedoc = self.docnum
+        indexed = {name for name in reader.indexed_field_names() if name in self.schema}
+        docmap = self.write_per_doc(set(self.schema.names()) | indexed, reader)
+        # Whoosh closes ``reader`` once this returns: keep a reader of our own
+        kept = SegmentReader(self.storage, self.schema, reader.segment())
+        self.__dict__.setdefault("_streamed", []).append(
+            (kept, self._process_posts(kept.iter_postings(), basedoc, docmap)))
+        self._added = True
+
+    def _flush_segment(self: Any) -> None:
+        streamed = self.__dict__.get("_streamed")
+        if not streamed:
+            stock_flush(self)
+            return
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        postings = heapq.merge(self.pool.iter_postings(), *(s for _, s in streamed),
+                               key=_POSTING_ORDER)
+        self.fieldwriter.add_postings(self.schema, lengths, postings)
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+    def _close_segment(self: Any) -> None:
+        for reader, _ in self.__dict__.pop("_streamed", []):
+            reader.close()
+        stock_close(self)
+
+    writing.SegmentWriter.add_reader = add_reader
+    writing.SegmentWriter._flush_segment = _flush_segment
+    writing.SegmentWriter._close_segment = _close_segment
+
+
+# (field, term, document): the order of a sort pool and of a segment's postings
+_POSTING_ORDER = itemgetter(0, 1, 2)
 
 
 def field_length_bytes(reader: Any, fieldname: str) -> bytes | None:

@@ -217,3 +217,66 @@ def test_sort_runs_in_chunks_give_back_every_posting_in_order(postings, maxsize,
             pool.add(posting)
         assert list(pool.items(maxfiles=maxfiles)) == sorted(postings)
     assert all(not os.path.exists(run) for run in pool.runs)
+
+
+def _postings_by_id(ix):
+    """{(field, term): [(stored id, weight, value) …]} over every segment, and the doc order."""
+    out = {}
+    with ix.reader() as reader:
+        for leaf, _ in (reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]):
+            ids = {n: leaf.stored_fields(n)["id"] for n in range(leaf.doc_count_all())}
+            for fieldname, text in leaf.all_terms():
+                matcher = leaf.postings(fieldname, text)
+                docnums = list(matcher.all_ids())
+                assert docnums == sorted(docnums)
+                matcher = leaf.postings(fieldname, text)
+                while matcher.is_active():
+                    out.setdefault((fieldname, text), []).append(
+                        (ids[matcher.id()], matcher.weight(), matcher.value()))
+                    matcher.next()
+    return {key: sorted(value) for key, value in out.items()}
+
+
+WORDS = st.lists(st.sampled_from(["arma", "munizioni", "kiev", "mosca", "tregua", "pace"]),
+                 min_size=1, max_size=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(batches=st.lists(st.lists(WORDS, min_size=1, max_size=4), min_size=2, max_size=5),
+       last=st.lists(WORDS, max_size=3), deleted=st.sets(st.integers(0, 20), max_size=3))
+def test_streamed_merges_keep_every_posting(batches, last, deleted):
+    """Segments merged with documents of the same commit, some deleted: every
+    posting (weight, positions) is where a single segment built at once has it."""
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    from searchidx.storage import patch_whoosh
+
+    patch_whoosh()
+    schema = Schema(id=ID(stored=True, unique=True), text=TEXT(phrase=True))
+    committed = sum(len(batch) for batch in batches)
+    deleted = {n for n in deleted if n < committed}  # Whoosh deletes committed documents only
+    docs = [words for batch in [*batches, last] for words in batch]
+    kept = [(f"d{n}", words) for n, words in enumerate(docs) if n not in deleted]
+    merged = RamStorage().create_index(schema)
+    n = 0
+    for batch in batches:
+        writer = merged.writer()
+        for words in batch:
+            writer.add_document(id=f"d{n}", text=" ".join(words))
+            n += 1
+        writer.commit(merge=False)
+    writer = merged.writer()
+    for words in last:
+        writer.add_document(id=f"d{n}", text=" ".join(words))
+        n += 1
+    for gone in deleted:
+        writer.delete_by_term("id", f"d{gone}")
+    writer.commit(optimize=True)
+    assert len(merged._segments()) <= 1
+    reference = RamStorage().create_index(schema)
+    writer = reference.writer()
+    for doc_id, words in kept:
+        writer.add_document(id=doc_id, text=" ".join(words))
+    writer.commit()
+    assert _postings_by_id(merged) == _postings_by_id(reference)
