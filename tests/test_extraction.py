@@ -8,6 +8,7 @@ the tagger rather than the gazetteer.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -247,6 +248,23 @@ def test_dates_mentioned_resolve_against_the_article_date(cfg):
     assert all(body[d["start"]:d["end"]] == d["text"] for d in got)
     undated = [d["text"] for d in extract(cfg, body).dates_mentioned]
     assert undated == ["10 settembre 2023", "2019", "marzo 2020"]
+
+
+DATE_TEXT = st.lists(st.sampled_from(
+    ["10", "5", "31", "2023", "1999", "٣", "05/09/2023", "settembre", "Dicembre", "sett.", "mar",
+     "nel mese di", "entro", "a", "in", "dal", "marzo", "l'8", "x2023", "°", " ", "\n", ",",
+     "Ottobre", "ad", "Gennaio"]), max_size=12).map(" ".join)
+
+
+@settings(max_examples=300)
+@given(text=DATE_TEXT)
+def test_the_date_pattern_finds_what_its_branches_find(cfg, text):
+    """The first-character test in front of the date branches only saves time."""
+    pattern = resources_for(cfg).date_pattern
+    prefix = pattern.pattern.index("(?:") + len("(?:")
+    branches = re.compile(pattern.pattern[prefix:-1], pattern.flags)
+    assert ([m.groupdict() | {"at": m.span()} for m in pattern.finditer(text)]
+            == [m.groupdict() | {"at": m.span()} for m in branches.finditer(text)])
 
 
 def test_day_month_near_new_year_takes_the_nearest_year(cfg):
