@@ -205,6 +205,19 @@ class ItalianAnalyzer(Analyzer):
                 if not stopped:
                     yield term, offset + start, offset + end
 
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """Each index term of ``text`` with its word positions, stopwords left out
+        and not counted: what Whoosh's ``Positions`` format gathers from
+        :meth:`__call__`, without a Token per word (indexing's hot path)."""
+        out: dict[str, list[int]] = {}
+        pos = 0
+        for match in _WORD.finditer(text):
+            for term, _, _, stopped in self.terms(match.group()):
+                if not stopped:
+                    out.setdefault(term, []).append(pos)
+                    pos += 1
+        return out
+
     def find(self, text: str, wanted: Iterable[str]) -> list[tuple[str, int, int]]:
         """The :meth:`spans` of ``text`` whose term is in ``wanted``, without
         analysing every word.

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from whoosh import formats
 from whoosh.fields import TEXT
 
-from .analysis import italian_analyzer, name_key
+from .analysis import ItalianAnalyzer, italian_analyzer, name_key
 from .config import Config, load_config
 from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
 from .locking import LOCK_NAME, WriteLock
@@ -82,12 +83,19 @@ class PreAnalyzed:
 
 
 class ItalianText(TEXT):
-    """A TEXT field that also accepts postings analysed in a worker process."""
+    """A TEXT field that also accepts postings analysed in a worker process, and
+    analyses text for its positions without Whoosh's Token stream."""
 
     def index(self, value: Any, **kwargs: Any) -> Any:
         if isinstance(value, PreAnalyzed):
             return value.items
-        return super().index(value, **kwargs)
+        if (kwargs or not isinstance(value, str) or not isinstance(self.analyzer, ItalianAnalyzer)
+                or type(self.format) is not formats.Positions):
+            return super().index(value, **kwargs)
+        # whoosh.formats.Positions.word_values, from ItalianAnalyzer.positions
+        boost, encode = self.format.field_boost, self.format.encode
+        return [(term.encode("utf-8"), len(at), len(at) * boost, encode(at))
+                for term, at in self.analyzer.positions(value).items()]
 
 
 def build_schema(config: Config) -> Any:

@@ -137,6 +137,21 @@ def test_find_gives_the_spans_of_the_wanted_terms(text, picks, others, snowball)
     assert analyzer.find(text, wanted) == [span for span in spans if span[0] in wanted]
 
 
+@settings(max_examples=200, deadline=None)
+@given(text=TEXTS)
+def test_text_fields_index_like_whooshs_positions_format(text):
+    """ItalianText gathers positions from the analyzer directly; the postings
+    (term, frequency, weight, encoded positions) are the ones Whoosh makes."""
+    from whoosh.fields import TEXT
+
+    from searchidx.index import build_schema
+
+    schema = build_schema(load_config(search_cwd=False))
+    for name in ("title", "body", "quotes"):
+        field = schema[name]
+        assert list(field.index(text)) == list(TEXT.index(field, text))
+
+
 def test_every_light_stem_of_the_seeds_is_a_prefix_of_its_folded_word():
     """What ItalianAnalyzer.find relies on: the light stemmer only cuts endings."""
     analyzer = italian_analyzer()
