@@ -233,8 +233,9 @@ class ItalianAnalyzer(Analyzer):
         wanted = frozenset(wanted)
         if not wanted:
             return []
-        folded = fold(text)
-        if (self.stem and self.stemmer != "light") or len(folded) != len(text):
+        rewrites_endings = self.stem and self.stemmer != "light"
+        folded = None if rewrites_endings else fold(text)
+        if folded is None or len(folded) != len(text):
             return [span for span in self.spans(text) if span[0] in wanted]
         found: list[tuple[str, int, int]] = []
         analysed_to = 0
