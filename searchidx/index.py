@@ -492,7 +492,9 @@ class Index:
             kept = []
             for segment in current:
                 if segment.segment_id() in chosen:
-                    writer.add_reader(SegmentReader(writer.storage, writer.schema, segment))
+                    reader = SegmentReader(writer.storage, writer.schema, segment)
+                    writer.add_reader(reader)
+                    reader.close()  # as Whoosh's own merge policies do
                 else:
                     kept.append(segment)
             return kept
