@@ -43,14 +43,16 @@ class Question:
     gold: int | None  # index of the answering paragraph among the rows
 
 
-def collect(data: Path, limit: int | None, work: Path) -> list[Question]:
-    """Index the paragraphs and compute every candidate's features for every question."""
+def collect(data: Path, limit: int | None, work: Path, depth: int | None = None
+            ) -> list[Question]:
+    """Index the paragraphs and compute every candidate's features for every question
+    (the first ``depth`` hits; default: the configured ``rescore_depth``)."""
     docs, questions = load_data(data, limit)
     corpus = work / "paragraphs.jsonl"
     corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs),
                       encoding="utf-8")
     config = load_config(search_cwd=False)
-    depth = int(config["index"]["rescore_depth"])
+    depth = depth or int(config["index"]["rescore_depth"])
     config["index"]["rescore_depth"] = 0  # the first stage: BM25 alone
     index = Index(work / "index", config)
     index.update([corpus])
@@ -122,10 +124,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="shared data folder holding squad-it/ (default: %(default)s)")
     parser.add_argument("--limit-questions", type=int, metavar="N",
                         help="use only the first N questions (a quick run)")
+    parser.add_argument("--depth", type=int, metavar="N",
+                        help="rescore the first N hits (default: the configured rescore_depth)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fit-rescore-") as folder:
         try:
-            questions = collect(args.data, args.limit_questions, Path(folder))
+            questions = collect(args.data, args.limit_questions, Path(folder), args.depth)
         except EvalError as exc:
             print(f"fit_rescore: error: {exc}", file=sys.stderr)
             return 2

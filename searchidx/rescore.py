@@ -23,6 +23,10 @@ with each feature in [0, 1], the share of the query's IDF found:
   first ``prefix_chars`` letters (truncation), which meets derivations that
   Snowball keeps apart: ``fondazione``/``fondato``, ``giocatore``/``giocare``,
   ``università``/``universitario``;
+- ``near_pairs``: the query's adjacent words (stopwords aside) found within
+  ``pair_window`` words of each other, words compared by prefix as above, each
+  pair weighed by its rarer word: the proximity boost that tells "la crisi
+  petrolifera" from an article that says "crisi" and, far away, "petrolifera";
 - ``title``: in the title;
 - ``numeric_answer``: for questions that ask for a number or a date (the
   openings in ``italian.numeric_questions``), in the best sentence holding a digit.
@@ -43,7 +47,7 @@ from .analysis import ItalianAnalyzer, fold
 from .errors import ConfigError
 
 FEATURES = ("bm25", "sentence", "two_sentences", "sentence_exact", "article_exact",
-            "sentence_prefix", "title", "numeric_answer")
+            "sentence_prefix", "near_pairs", "title", "numeric_answer")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 
@@ -67,25 +71,32 @@ class QueryTerms:
     prefixes: dict[str, float]  # first letters of a word -> IDF of its first form
     prefix_chars: int
     numeric: bool  # the question asks for a number or a date
+    # (prefix, next word's prefix, IDF of the rarer) for adjacent words of the query
+    pairs: tuple[tuple[str, str, float], ...] = ()
+    pair_window: int = 3
 
 
 def query_terms(text: str, analyzer: ItalianAnalyzer, doc_frequency: Callable[[str], int],
                 doc_count: int, numeric_openings: Sequence[str],
-                prefix_chars: int = 5) -> QueryTerms:
+                prefix_chars: int = 5, pair_window: int = 3) -> QueryTerms:
     """Weigh the words of ``text``: each by the IDF of its index term under ``analyzer``
     (the index's own), its Snowball stem and its prefix by the IDF of their first form."""
     forms: dict[str, float] = {}
     stems: dict[str, float] = {}
     prefixes: dict[str, float] = {}
     snowball = analyzer.twin("snowball")
-    for form in analyzer.twin(stem=False).words(text):
+    words = analyzer.twin(stem=False).words(text)
+    for form in words:
         if form not in forms:
             forms[form] = _idf(doc_frequency(analyzer.stem_word(form)), doc_count)
             stems.setdefault(snowball.stem_word(form), forms[form])
             prefixes.setdefault(form[:prefix_chars], forms[form])
+    pairs = tuple((a[:prefix_chars], b[:prefix_chars], min(forms[a], forms[b]))
+                  for a, b in zip(words, words[1:], strict=False)
+                  if a[:prefix_chars] != b[:prefix_chars])
     folded = " ".join(fold(text).split()) + " "
     numeric = any(folded.startswith(fold(opening) + " ") for opening in numeric_openings)
-    return QueryTerms(forms, stems, prefixes, prefix_chars, numeric)
+    return QueryTerms(forms, stems, prefixes, prefix_chars, numeric, pairs, pair_window)
 
 
 def checked_weights(weights: dict[str, float]) -> dict[str, float]:
@@ -130,7 +141,8 @@ def passage_features(candidate: Candidate, terms: QueryTerms,
 
     sentences = [candidate.title, *_SENTENCE_END.split(candidate.body)]
     plain, snowball = analyzer.twin(stem=False), analyzer.twin("snowball")
-    forms = [set(plain.words(s)) for s in sentences]
+    words = [plain.words(s) for s in sentences]
+    forms = [set(w) for w in words]
     stems = [{snowball.stem_word(f) for f in words} for words in forms]
     by_sentence = [share(s, terms.stems, stem_total) for s in stems]
     pairs = [share(a | b, terms.stems, stem_total) for a, b in zip(stems, stems[1:], strict=False)]
@@ -145,6 +157,30 @@ def passage_features(candidate: Candidate, terms: QueryTerms,
         "article_exact": share(set().union(*forms), terms.forms, form_total),
         "sentence_prefix": max(share({w[:terms.prefix_chars] for w in f}, terms.prefixes,
                                      prefix_total) for f in forms),
+        "near_pairs": _near_pairs(terms, words[0], [w for s in words[1:] for w in s]),
         "title": by_sentence[0],
         "numeric_answer": numeric,
     }
+
+
+def _near_pairs(terms: QueryTerms, *streams: list[str]) -> float:
+    """Share of the query's adjacent-pair weight found within ``terms.pair_window``
+    words of each other in one of ``streams`` (the title, the body; stopwords aside)."""
+    total = sum(weight for _, _, weight in terms.pairs)
+    if not total:
+        return 0.0
+    chars, window = terms.prefix_chars, terms.pair_window
+    places: list[dict[str, list[int]]] = []
+    for stream in streams:
+        where: dict[str, list[int]] = {}
+        for position, word in enumerate(stream):
+            where.setdefault(word[:chars], []).append(position)
+        places.append(where)
+    found = 0.0
+    for first, second, weight in terms.pairs:
+        for where in places:
+            after = where.get(second)
+            if after and any(abs(i - j) <= window for i in where.get(first, ()) for j in after):
+                found += weight
+                break
+    return found / total

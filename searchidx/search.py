@@ -660,7 +660,7 @@ def rescore_terms(index: Index, text: str) -> QueryTerms | None:
     terms = query_terms(text, searcher.schema["body"].analyzer,
                         lambda stem: searcher.doc_frequency("body", stem), searcher.doc_count(),
                         index.config["italian"]["numeric_questions"],
-                        int(section["rescore_prefix_chars"]))
+                        int(section["rescore_prefix_chars"]), int(section["rescore_pair_window"]))
     return terms if len(terms.stems) >= int(section["rescore_min_terms"]) else None
 
 

@@ -7,7 +7,7 @@ import pytest
 from searchidx import Index, load_config
 from searchidx.analysis import italian_analyzer
 from searchidx.errors import ConfigError
-from searchidx.rescore import Candidate, query_terms, rescore
+from searchidx.rescore import Candidate, passage_features, query_terms, rescore
 
 FESTIVALS = [
     # BM25's favourite: "festival" and "tiene" again and again, never Wianki
@@ -127,3 +127,23 @@ def test_a_weight_that_is_not_a_number_is_an_error_with_the_line(tmp_path):
     config_file.write_text("index:\n  rescore_weights: {sentence: alto}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"searchidx.yaml:2.*rescore_weights.sentence"):
         load_config(config_file)["index"]
+
+
+def test_adjacent_query_words_score_when_near_each_other():
+    analyzer = italian_analyzer()
+    terms = query_terms("Quando iniziò la crisi petrolifera?", analyzer, lambda stem: 1, 10,
+                        [], pair_window=3)
+    far = "La crisi colpì duramente molti paesi e infine l'industria petrolifera."
+    candidates = [Candidate(0, 1.0, "", far),
+                  Candidate(1, 1.0, "", "La crisi del settore petrolifero colpì molti paesi."),
+                  Candidate(2, 1.0, "La crisi petrolifera", "Molti paesi ne soffrirono.")]
+    features = [passage_features(c, terms, analyzer)["near_pairs"] for c in candidates]
+    # two pairs of equal weight: iniziò-crisi is nowhere; crisi-petrolifera is seven words
+    # apart in the first, within three in the second ("crisi settore petrolifero",
+    # stopwords aside, met by prefix) and in the third's title
+    assert features == [0.0, 0.5, 0.5]
+    assert [k for k, _ in rescore(candidates, terms, analyzer, {"near_pairs": 1.0})][-1] == 0
+    # a window of eight words reaches the far pair too
+    wide = query_terms("Quando iniziò la crisi petrolifera?", analyzer, lambda stem: 1, 10,
+                       [], pair_window=8)
+    assert passage_features(candidates[0], wide, analyzer)["near_pairs"] == 0.5
