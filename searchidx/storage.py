@@ -31,8 +31,15 @@ altogether: their postings are already in order, and are streamed into the new
 segment.
 
 **Field lengths.** BM25 needs each match's field length, which Whoosh keeps as
-one byte per document in a column; :func:`field_length_bytes` reads a
-segment's whole row at once for :mod:`searchidx.scoring`.
+one byte per document in a column, read with a seek and a read per posting
+when a segment is written or merged, and per document and field (after asking
+the file system whether the column exists, every time) when its documents are
+copied. A segment's whole row is read at once instead, and kept;
+:func:`field_length_bytes` hands it to :mod:`searchidx.scoring` too.
+
+**Positions.** Whoosh asks each file it writes for its position two or three
+times per term (an ``lseek`` system call each); written files count their
+bytes instead.
 """
 
 from __future__ import annotations
@@ -109,7 +116,9 @@ def patch_whoosh() -> None:
     bisection (:func:`_skip_postings_by_bisection`), an AND matcher without
     redundant checks (:func:`_intersect_without_rechecks`), sort runs
     pickled in chunks (:func:`_pickle_sort_runs_in_chunks`) and segments merged
-    without sorting their postings again (:func:`_merge_segments_by_streaming`)."""
+    without sorting their postings again (:func:`_merge_segments_by_streaming`),
+    field lengths read a row at a time (:func:`_read_lengths_by_row`) and written
+    files that count their position (:func:`_count_written_positions`)."""
     global _patched
     if not _patched:
         _read_segments_in_place()
@@ -117,6 +126,8 @@ def patch_whoosh() -> None:
         _intersect_without_rechecks()
         _pickle_sort_runs_in_chunks()
         _merge_segments_by_streaming()
+        _read_lengths_by_row()
+        _count_written_positions()
         _patched = True
 
 
@@ -323,13 +334,98 @@ def field_length_bytes(reader: Any, fieldname: str) -> bytes | None:
     Documents past the stored row (Whoosh leaves trailing zeros unwritten)
     read 0, as Whoosh's own column does.
     """
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
+    from whoosh.codec.whoosh3 import W3PerDocReader
 
     perdoc = getattr(reader, "_perdoc", None)
     if not isinstance(perdoc, W3PerDocReader):
         return None
-    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    if column is None:
-        return None
-    row = column._dbfile.get(column._basepos, column._count * column._fixedlen)
-    return bytes(row).ljust(reader.doc_count_all(), b"\0")
+    return _length_row(perdoc, fieldname)
+
+
+def _length_row(perdoc: Any, fieldname: str) -> bytes | None:
+    """The length bytes of ``fieldname`` in one whoosh3 per-document reader, read once."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    rows = perdoc.__dict__.setdefault("_length_rows", {})
+    if fieldname not in rows:
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        rows[fieldname] = None if column is None else bytes(
+            column._dbfile.get(column._basepos, column._count * column._fixedlen)
+        ).ljust(perdoc._doccount, b"\0")
+    return rows[fieldname]
+
+
+def _read_lengths_by_row() -> None:
+    """Make whoosh3's per-document reader look field lengths up in a row read once.
+
+    Results are those of Whoosh's own methods: the default for a field without
+    lengths, the decoded length for a set byte, ``None`` for a zero byte.
+    """
+    from whoosh.codec import whoosh3
+    from whoosh.util.numeric import byte_to_length
+
+    decoded = [None, *(byte_to_length(b) for b in range(1, 256))]
+
+    def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
+        readers = self._readers
+        if fieldname not in readers:  # a missing column is remembered too
+            readers[fieldname] = (self.column_reader(fieldname, column)
+                                  if self.has_column(fieldname) else None)
+        return readers[fieldname]
+
+    def doc_field_length(self: Any, docnum: int, fieldname: str, default: Any = 0) -> Any:
+        if docnum > self._doccount:
+            raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
+        row = _length_row(self, fieldname)
+        if row is None:
+            return default
+        return decoded[row[docnum]] if docnum < len(row) else None
+
+    def doc_field_length_reader(self: Any, fieldname: str, default: Any = 0) -> Any:
+        row = _length_row(self, fieldname)
+        if row is None:
+            return lambda docnum, _default=default: _default
+        return lambda docnum: decoded[row[docnum]]
+
+    whoosh3.W3PerDocReader._cached_reader = _cached_reader
+    whoosh3.W3PerDocReader.doc_field_length = doc_field_length
+    whoosh3.W3PerDocReader.doc_field_length_reader = doc_field_length_reader
+
+
+class _CountingWriter:
+    """A file being written that knows its position without asking the OS."""
+
+    def __init__(self, file: Any) -> None:
+        self._file = file
+        self._position = file.tell()
+
+    def write(self, data: Any) -> int:
+        written = self._file.write(data)
+        self._position += written
+        return written
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._position = self._file.seek(offset, whence)
+        return self._position
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+
+def _count_written_positions() -> None:
+    """Make the files Whoosh creates in a folder count the bytes written to them."""
+    from whoosh.filedb.filestore import FileStorage
+
+    stock_create = FileStorage.create_file
+
+    def create_file(self: Any, name: str, excl: bool = False, mode: str = "wb",
+                    **kwargs: Any) -> Any:
+        structfile = stock_create(self, name, excl=excl, mode=mode, **kwargs)
+        if mode == "wb":
+            structfile.file = _CountingWriter(structfile.file)
+        return structfile
+
+    FileStorage.create_file = create_file

@@ -280,3 +280,83 @@ def test_streamed_merges_keep_every_posting(batches, last, deleted):
         writer.add_document(id=doc_id, text=" ".join(words))
     writer.commit()
     assert _postings_by_id(merged) == _postings_by_id(reference)
+
+
+WRITES = st.lists(st.one_of(
+    st.tuples(st.just("write"), st.binary(max_size=300)),
+    st.tuples(st.just("varint"), st.integers(0, 2**40)),
+    st.tuples(st.just("array"), st.lists(st.integers(-2**31, 2**31 - 1), max_size=20)),
+    st.tuples(st.just("pickle"), st.lists(st.integers(), max_size=5)),
+    st.tuples(st.just("seek"), st.integers(0, 400)),
+), max_size=40)
+
+
+@settings(max_examples=100, deadline=None)
+@given(operations=WRITES)
+def test_written_files_count_their_position_as_the_os_does(operations):
+    import tempfile
+    from array import array
+
+    from whoosh.filedb.filestore import FileStorage
+
+    from searchidx.storage import patch_whoosh
+
+    patch_whoosh()
+    with tempfile.TemporaryDirectory() as folder:
+        f = FileStorage(folder).create_file("part")
+        real = f.file._file  # the open file under the counting one
+        assert f.tell() == real.tell() == 0
+        for operation, value in operations:
+            if operation == "write":
+                f.write(value)
+            elif operation == "varint":
+                f.write_varint(value)
+            elif operation == "array":
+                f.write_array(array("i", value))
+            elif operation == "pickle":
+                f.write_pickle(value)
+            else:
+                f.seek(min(value, real.tell()))
+            assert f.tell() == real.tell()
+        f.close()
+
+
+def test_field_lengths_read_by_row_answer_as_whooshs_column_does(tmp_path):
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.util.numeric import byte_to_length
+
+    from searchidx.storage import patch_whoosh
+
+    patch_whoosh()
+    schema = Schema(id=ID(stored=True), text=TEXT, note=TEXT)
+    ix = FileStorage(str(tmp_path)).create_index(schema)
+    writer = ix.writer()
+    for n, words in enumerate(["arma", "", "kiev " * 300, "mosca pace", ""]):
+        fields = {"id": f"d{n}", "text": words} if words else {"id": f"d{n}"}
+        if n == 3:
+            fields["note"] = "tregua"  # the last document with a note: its row stops here
+        writer.add_document(**fields)
+    writer.commit()
+    with ix.reader() as reader:
+        perdoc = reader._perdoc
+        count = reader.doc_count_all()
+        checked = 0
+        for field in ("text", "note", "id", "absent"):
+            length = _lenfield(field)
+            column = (perdoc.column_reader(length, LENGTHS_COLUMN)
+                      if perdoc.has_column(length) else None)
+            for docnum in range(count + 1):
+                if column is None:
+                    expected = 7
+                else:
+                    byte = column[docnum]
+                    expected = byte_to_length(byte) if byte else None
+                assert perdoc.doc_field_length(docnum, field, 7) == expected, (field, docnum)
+                if docnum < count:
+                    assert perdoc.doc_field_length_reader(field, 7)(docnum) == expected
+                checked += expected not in (None, 7)
+        assert checked == 4  # three texts and a note have lengths
+        with pytest.raises(IndexError):
+            perdoc.doc_field_length(count + 1, "text")
