@@ -313,7 +313,7 @@ def analyze(text: str, config: Config | None = None) -> list[str]:
     analyzer = _ANALYZERS.get(config)
     if analyzer is None:
         analyzer = _ANALYZERS[config] = italian_analyzer(config)
-    return [t.text for t in analyzer(text)]
+    return analyzer.words(text)
 
 
 _NAME_PUNCT = re.compile(r"[\s\-‐–.’'`,]+")

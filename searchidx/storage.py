@@ -40,6 +40,12 @@ copied. A segment's whole row is read at once instead, and kept;
 **Positions.** Whoosh asks each file it writes for its position two or three
 times per term (an ``lseek`` system call each); written files count their
 bytes instead.
+
+**Postings.** A segment's postings are sorted by (field, term, document) before
+they are written. They enter the sort pool in document order, so two stable
+sorts, by term then by field, give that order in half the time of comparing
+whole postings. They are then written through one loop per segment instead of
+three calls and four type assertions per posting.
 """
 
 from __future__ import annotations
@@ -117,8 +123,9 @@ def patch_whoosh() -> None:
     redundant checks (:func:`_intersect_without_rechecks`), sort runs
     pickled in chunks (:func:`_pickle_sort_runs_in_chunks`) and segments merged
     without sorting their postings again (:func:`_merge_segments_by_streaming`),
-    field lengths read a row at a time (:func:`_read_lengths_by_row`) and written
-    files that count their position (:func:`_count_written_positions`)."""
+    field lengths read a row at a time (:func:`_read_lengths_by_row`), written
+    files that count their position (:func:`_count_written_positions`) and
+    postings sorted and written with less work each (:func:`_write_postings_tightly`)."""
     global _patched
     if not _patched:
         _read_segments_in_place()
@@ -128,6 +135,7 @@ def patch_whoosh() -> None:
         _merge_segments_by_streaming()
         _read_lengths_by_row()
         _count_written_positions()
+        _write_postings_tightly()
         _patched = True
 
 
@@ -429,3 +437,95 @@ def _count_written_positions() -> None:
         return structfile
 
     FileStorage.create_file = create_file
+
+
+def _sort_postings(postings: list[Any]) -> None:
+    """Sort a pool's postings in place into (field, term, document) order.
+
+    A pool receives each (field, term)'s postings in document order (documents
+    are numbered as they are added, merged ones after), so stable sorts by term,
+    then by field, leave them in that order.
+    """
+    postings.sort(key=itemgetter(1))
+    postings.sort(key=itemgetter(0))
+
+
+def _write_postings_tightly() -> None:
+    """Make Whoosh sort a segment's postings by two stable sorts and write them
+    in one loop that calls the postings writer directly."""
+    from whoosh import writing
+    from whoosh.codec import whoosh3
+    from whoosh.codec.base import OutOfOrderError
+    from whoosh.externalsort import SortingPool
+
+    def save(self: Any) -> None:
+        if self.current:
+            _sort_postings(self.current)
+            path, f = self._new_run()
+            self._write_run(f, self.current)
+            self._add_run(path)
+            self.current = []
+        self.currentsize = 0
+
+    def items(self: Any, maxfiles: int = 128) -> Any:
+        if not self.runs:
+            _sort_postings(self.current)
+            return self.current
+        return SortingPool.items(self, maxfiles)  # saves the rest, merges the runs
+
+    def add_posting(self: Any, id_: int, weight: float, vbytes: bytes,
+                    length: int | None = None) -> None:
+        # W3PostingsWriter.add_posting without its type assertions; the arrays
+        # of ids and weights still refuse what is not a number
+        if len(self._ids) >= self._blocklimit:
+            self._write_block()
+        self._ids.append(id_)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        if vbytes:
+            self._values.append(vbytes)
+        if length:
+            if self._minlength is None or length < self._minlength:
+                self._minlength = length
+            if length > self._maxlength:
+                self._maxlength = length
+
+    def add_postings(self: Any, schema: Any, lengths: Any, items: Any) -> None:
+        # FieldWriter.add_postings for whoosh3: the same calls, order checks
+        # and lengths, with the per-posting work cut to the postings writer's
+        field = term = None
+        length_of: Any = None
+        add: Any = None
+        for fieldname, btext, docnum, weight, value in items:
+            if fieldname != field:
+                if field is not None:
+                    if fieldname < field:
+                        raise OutOfOrderError(f"Field {field!r} .. {fieldname!r}")
+                    if term is not None:
+                        self.finish_term()
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                field, term = fieldname, None
+                length_of = lengths.doc_field_length_reader(fieldname) if lengths else None
+                add = self._postwriter.add_posting
+            if docnum == -1:  # Whoosh's marker for spelling words: not a posting
+                continue
+            if btext != term:
+                if term is not None:
+                    if btext < term:
+                        raise OutOfOrderError(f"Term {field}:{term!r} .. {field}:{btext!r}")
+                    self.finish_term()
+                self.start_term(btext)
+                term = btext
+            add(docnum, weight, b"" if value is None else value,
+                length_of(docnum) if length_of else 0)
+        if term is not None:
+            self.finish_term()
+        if field is not None:
+            self.finish_field()
+
+    writing.PostingPool.save = save
+    writing.PostingPool.items = items
+    whoosh3.W3PostingsWriter.add_posting = add_posting
+    whoosh3.W3FieldWriter.add_postings = add_postings

@@ -219,6 +219,33 @@ def test_sort_runs_in_chunks_give_back_every_posting_in_order(postings, maxsize,
     assert all(not os.path.exists(run) for run in pool.runs)
 
 
+@settings(max_examples=80, deadline=None)
+@given(documents=st.lists(st.lists(st.tuples(st.sampled_from(["body", "quotes", "title"]),
+                                             st.binary(min_size=1, max_size=3)),
+                                   max_size=12, unique=True), max_size=12),
+       limit=st.sampled_from([None, 400]))
+def test_a_posting_pool_gives_back_its_postings_in_whooshs_order(documents, limit):
+    """Postings added document by document, kept in memory or partly saved to
+    sort runs: the pool's two stable sorts give the order of a full sort."""
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.writing import PostingPool
+
+    from searchidx.storage import patch_whoosh
+
+    patch_whoosh()
+    from whoosh.codec.whoosh3 import W3Segment
+
+    pool = PostingPool(RamStorage(), W3Segment(None, "pool"), limitmb=1)
+    if limit:
+        pool.limit = limit  # bytes: save a run every few postings
+    postings = [(field, term, docnum, 1.0 + len(term), term * 2)
+                for docnum, terms in enumerate(documents) for field, term in terms]
+    for posting in postings:
+        pool.add(posting)
+    assert list(pool.iter_postings()) == sorted(postings)
+    assert limit is None or len(postings) < 8 or pool.runs == []  # runs were merged back
+
+
 def _postings_by_id(ix):
     """{(field, term): [(stored id, weight, value) …]} over every segment, and the doc order."""
     out = {}
