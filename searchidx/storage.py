@@ -450,6 +450,18 @@ def _sort_postings(postings: list[Any]) -> None:
     postings.sort(key=itemgetter(0))
 
 
+def _length_reader(lengths: Any, fieldname: str) -> Any:
+    """``docnum -> length`` of one field from what Whoosh passes as ``lengths``: a
+    per-document reader (its fast accessor), another object with
+    ``doc_field_length``, or nothing."""
+    if not lengths:
+        return None
+    reader = getattr(lengths, "doc_field_length_reader", None)
+    if reader is not None:
+        return reader(fieldname)
+    return lambda docnum: lengths.doc_field_length(docnum, fieldname)
+
+
 def _write_postings_tightly() -> None:
     """Make Whoosh sort a segment's postings by two stable sorts and write them
     in one loop that calls the postings writer directly."""
@@ -507,7 +519,7 @@ def _write_postings_tightly() -> None:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 field, term = fieldname, None
-                length_of = lengths.doc_field_length_reader(fieldname) if lengths else None
+                length_of = _length_reader(lengths, fieldname)
                 add = self._postwriter.add_posting
             if docnum == -1:  # Whoosh's marker for spelling words: not a posting
                 continue

@@ -387,3 +387,19 @@ def test_field_lengths_read_by_row_answer_as_whooshs_column_does(tmp_path):
         assert checked == 4  # three texts and a note have lengths
         with pytest.raises(IndexError):
             perdoc.doc_field_length(count + 1, "text")
+
+
+def test_postings_take_lengths_from_any_object_whoosh_may_pass():
+    from searchidx.storage import _length_reader
+
+    class Plain:  # only Whoosh's slow accessor
+        def doc_field_length(self, docnum, fieldname):
+            return docnum * 10 + len(fieldname)
+
+    class Fast(Plain):
+        def doc_field_length_reader(self, fieldname):
+            return lambda docnum: -docnum
+
+    assert _length_reader(None, "body") is None
+    assert _length_reader(Plain(), "body")(3) == 34
+    assert _length_reader(Fast(), "body")(3) == -3
