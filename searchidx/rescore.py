@@ -143,7 +143,7 @@ def passage_features(candidate: Candidate, terms: QueryTerms,
     plain, snowball = analyzer.twin(stem=False), analyzer.twin("snowball")
     words = [plain.words(s) for s in sentences]
     forms = [set(w) for w in words]
-    stems = [{snowball.stem_word(f) for f in words} for words in forms]
+    stems = [{snowball.stem_word(f) for f in sentence} for sentence in forms]
     by_sentence = [share(s, terms.stems, stem_total) for s in stems]
     pairs = [share(a | b, terms.stems, stem_total) for a, b in zip(stems, stems[1:], strict=False)]
     numeric = 0.0
