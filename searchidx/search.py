@@ -600,14 +600,10 @@ def facet_counts(searcher: Any, docnums: list[int], facets: list[str],
         if column is not None:
             out[name] = column.ranked(docnums, limit)
             continue
-        # a one-off query: its matches' raw values, each distinct one split once
+        # a one-off query: its matches' raw values only, coded as a column of their own
         reader = searcher.reader().column_reader(FACETS[name][1])
-        counter: Counter[str] = Counter()
-        for raw, n in Counter(map(reader.__getitem__, docnums)).items():
-            if raw:
-                for value in raw.decode("utf-8").split(_SEP):
-                    counter[value] += n
-        out[name] = _top(counter.items(), limit, key=lambda kv: (-kv[1], fold(kv[0])))
+        matched = _FacetColumn.read(map(reader.__getitem__, docnums))
+        out[name] = matched.ranked(list(range(len(docnums))), limit)
     return out
 
 
