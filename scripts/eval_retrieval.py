@@ -40,6 +40,9 @@ K = 10
 # the ranking is worth. Keys the package does not have (yet) are reported, not run.
 ABLATIONS: list[tuple[str, dict[str, Any]]] = [
     ("no passage rescoring", {"index": {"rescore_depth": 0}}),
+    ("no prefix groups in the first stage", {"index": {"prefix_boost": 0}}),
+    ("neither prefix groups nor rescoring", {"index": {"prefix_boost": 0, "rescore_depth": 0}}),
+    ("prefix_boost 1.0", {"index": {"prefix_boost": 1.0}}),
     ("rescore the first 100", {"index": {"rescore_depth": 100}}),
     ("rescoring: no exact-form features",
      {"index": {"rescore_weights": {"sentence_exact": 0.0, "article_exact": 0.0}}}),
@@ -57,8 +60,8 @@ ABLATIONS: list[tuple[str, dict[str, Any]]] = [
                                     "title": 1.93, "numeric_answer": 0.53}}}),
     ("rescoring: near pairs within 1 word (adjacent)", {"index": {"rescore_pair_window": 1}}),
     ("rescoring: near pairs within 8 words", {"index": {"rescore_pair_window": 8}}),
-    ("rescoring: prefixes of 4 letters", {"index": {"rescore_prefix_chars": 4}}),
-    ("rescoring: prefixes of 6 letters", {"index": {"rescore_prefix_chars": 6}}),
+    ("prefixes of 4 letters (first stage and rescoring)", {"index": {"prefix_chars": 4}}),
+    ("prefixes of 6 letters (first stage and rescoring)", {"index": {"prefix_chars": 6}}),
     ("Snowball stemmer in the index", {"italian": {"stemmer": "snowball"}}),
     ("no stemming", {"italian": {"stem_min_length": 99}}),
     ("stem_min_length 5", {"italian": {"stem_min_length": 5}}),
@@ -342,7 +345,8 @@ def evaluate(args: argparse.Namespace, work: Path) -> None:
     print(fmt_row(["---"] * len(header)))
     base, seconds = run_searchidx(work, "defaults", corpus, batch, questions)
     print(fmt_row(["**searchidx**",
-                   "Italian chain, title+body BM25F, passage rescoring (`query --batch --any`)",
+                   "Italian chain, title+body BM25F, prefix groups, passage rescoring "
+                   "(`query --batch --any`)",
                    *fmt_scores(base), f"{base.ms_per_query:.2f}", f"{seconds:.1f}"]), flush=True)
     if not args.no_peers:
         peers, skipped = make_peers(args.peers.split(","), work / "peers")

@@ -226,10 +226,12 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
       muniz*   munizoni~        trailing wildcard; fuzzy (edit distance 1, or ~2)
 
     \b
-    Ranking: BM25, then a query of 3+ plain words (a question) has its first
-    30 hits re-ranked by passage: the articles where its words meet in one
-    sentence, as written, in the title, or by a number for "quando"/"quanti"
-    questions come first (index.rescore_* in the configuration).
+    Ranking: BM25. A query of 3+ plain words (a question) also counts its
+    words by their first 5 letters (fondata ~ fondazione; index.prefix_*; it
+    ranks, never decides what matches), then has its first 30 hits re-ranked
+    by passage: the articles where its words meet in one sentence, as written,
+    in the title, or by a number for "quando"/"quanti" questions come first
+    (index.rescore_* in the configuration).
 
     \b
     Examples:

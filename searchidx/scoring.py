@@ -8,14 +8,20 @@ read once as a ``bytes`` row (one byte per document, as Whoosh stores them), and
 the length part of the BM25 denominator is tabled for the 256 possible bytes, so
 scoring a match is two indexings and the formula. The scores are Whoosh's,
 bit for bit: the same operations in the same order.
+
+:class:`RankedByPrefixes` adds to a question's ranking its words compared by
+their first letters, each group of terms scored as one term with the same table.
 """
 
 from __future__ import annotations
 
+import math
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
-from whoosh import scoring
+from whoosh import matching, scoring
+from whoosh.query import AndMaybe, Or, Query, Term, WrappingQuery
 from whoosh.util.numeric import byte_to_length
 
 from .storage import field_length_bytes
@@ -38,7 +44,21 @@ class TabledBM25F(scoring.BM25F):
         lengths = _segment_lengths(searcher.reader(), fieldname)
         if lengths is None:
             return base
-        return _TabledScorer(base, lengths, self._norm_table(fieldname, base.avgfl))
+        return _TabledScorer(base.idf, base.K1, lengths, self._norm_table(fieldname, base.avgfl),
+                             base)
+
+    def group_scorer(self, searcher: Any, fieldname: str, doc_frequency: int) -> Any:
+        """A scorer of one segment for a group of terms scored as one term of
+        ``doc_frequency`` (see :class:`RankedByPrefixes`), or None where lengths cannot
+        be read by row."""
+        lengths = _segment_lengths(searcher.reader(), fieldname)
+        if lengths is None:
+            return None
+        parent = searcher.get_parent()
+        # whoosh.scoring.WeightingModel.idf, for the group's document frequency
+        idf = math.log(parent.doc_count_all() / (doc_frequency + 1)) + 1
+        avgfl = parent.avg_field_length(fieldname) or 1
+        return _TabledScorer(idf, self.K1, lengths, self._norm_table(fieldname, avgfl))
 
     def _norm_table(self, fieldname: str, avgfl: float) -> list[float]:
         """``K1 * ((1 - B) + B * length / avgfl)`` for each of the 256 length bytes."""
@@ -54,15 +74,16 @@ class TabledBM25F(scoring.BM25F):
 class _TabledScorer(scoring.BaseScorer):
     """Scores like its ``base`` BM25F scorer, reading the length from a row and a table."""
 
-    def __init__(self, base: Any, lengths: bytes, norms: list[float]) -> None:
-        self._base = base
+    def __init__(self, idf: float, k1: float, lengths: bytes, norms: list[float],
+                 base: Any = None) -> None:
+        self._base = base  # Whoosh's scorer of the term, for block quality
         self._lengths = lengths
         self._norms = norms
-        self._idf = base.idf
-        self._k1_plus_1 = base.K1 + 1
+        self._idf = idf
+        self._k1_plus_1 = k1 + 1
 
     def supports_block_quality(self) -> bool:
-        return self._base.supports_block_quality()
+        return self._base is not None and self._base.supports_block_quality()
 
     def max_quality(self) -> float:
         return self._base.max_quality()
@@ -76,6 +97,11 @@ class _TabledScorer(scoring.BaseScorer):
         # whoosh.scoring.bm25, with the length part looked up
         return self._idf * ((tf * self._k1_plus_1) / (tf + norm))
 
+    def score_of(self, docnum: int, tf: float) -> float:
+        """:meth:`score` of a posting known by its document and frequency."""
+        norm = self._norms[self._lengths[docnum]]
+        return self._idf * ((tf * self._k1_plus_1) / (tf + norm))
+
 
 def _segment_lengths(reader: Any, fieldname: str) -> bytes | None:
     try:
@@ -85,3 +111,123 @@ def _segment_lengths(reader: Any, fieldname: str) -> bytes | None:
     if fieldname not in per_field:
         per_field[fieldname] = field_length_bytes(reader, fieldname)
     return per_field[fieldname]
+
+
+class RankedByPrefixes(WrappingQuery):
+    """``child``'s matches, each also scored by ``words`` compared by their first
+    ``chars`` letters; what matches is ``child``'s alone.
+
+    The terms of the field that begin like a word are scored as one term, as
+    Lucene's ``SynonymQuery`` does (frequencies summed in each document, the
+    document frequency of the commonest of them), and each group's BM25 score,
+    times ``boost``, is added. A question's ``fondata`` then meets an article's
+    ``fondazione``, which the light stemmer rightly keeps apart, without the
+    rarity of one form deciding the score. A word shorter than ``chars`` letters
+    is its own group. With :class:`TabledBM25F` the groups are summed once per
+    segment and added to the child's scores; other weightings get an ``AndMaybe``
+    of the child and every term of the groups.
+    """
+
+    def __init__(self, child: Query, fieldname: str, words: Iterable[str], chars: int,
+                 boost: float = 1.0) -> None:
+        super().__init__(child)
+        self.fieldname = fieldname
+        self.words = tuple(dict.fromkeys(words))
+        self.chars = chars
+        self.boost = boost
+
+    def _rewrap(self, child: Query) -> RankedByPrefixes:
+        return RankedByPrefixes(child, self.fieldname, self.words, self.chars, self.boost)
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and self.child == other.child  # type: ignore[attr-defined]
+                and (self.fieldname, self.words, self.chars, self.boost)
+                == (other.fieldname, other.words, other.chars, other.boost))  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.child, self.fieldname, self.words, self.chars, self.boost))
+
+    def __repr__(self) -> str:
+        return (f"RankedByPrefixes({self.child!r}, {self.fieldname!r}, {self.words!r}, "
+                f"{self.chars}, {self.boost})")
+
+    def _group(self, reader: Any, word: str) -> list[bytes]:
+        """The terms of ``reader`` that ``word`` meets."""
+        if len(word) < self.chars:
+            return [word.encode("utf-8")] if (self.fieldname, word) in reader else []
+        return list(reader.expand_prefix(self.fieldname, word[:self.chars]))
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        weighting = context.weighting if context is not None else searcher.weighting
+        if searcher.is_atomic() and isinstance(weighting, TabledBM25F):
+            child = self.child.matcher(searcher, context)
+            if not child.is_active():  # nothing to rank (an AND of words that never meet)
+                return child
+            scores = self._scores(searcher, weighting)
+            if scores is not None:
+                return _PlusScores(child, scores) if scores else child
+        terms = [Term(self.fieldname, text.decode("utf-8"), boost=self.boost)
+                 for word in self.words for text in self._group(searcher.reader(), word)]
+        return AndMaybe(self.child, Or(terms)).matcher(searcher, context)
+
+    def _scores(self, searcher: Any, weighting: TabledBM25F) -> dict[int, float] | None:
+        """Docnum -> the groups' summed score, in one segment (None: lengths unreadable)."""
+        reader, parent = searcher.reader(), searcher.get_parent()
+        scores: dict[int, float] = {}
+        for word in self.words:
+            texts = self._group(reader, word)
+            if not texts:
+                continue
+            df = max(parent.doc_frequency(self.fieldname, t)
+                     for t in self._group(parent.reader(), word))
+            scorer = weighting.group_scorer(searcher, self.fieldname, df)
+            if scorer is None:
+                return None
+            score_of, boost = scorer.score_of, self.boost
+            for docnum, tf in _summed_postings(reader, self.fieldname, texts).items():
+                scores[docnum] = scores.get(docnum, 0.0) + boost * score_of(docnum, tf)
+        return scores
+
+
+class _PlusScores(matching.WrappingMatcher):
+    """``child``'s matches, with a precomputed score added to each."""
+
+    def __init__(self, child: Any, scores: dict[int, float]) -> None:
+        super().__init__(child)
+        self._scores = scores
+
+    def _replacement(self, newchild: Any) -> Any:
+        return _PlusScores(newchild, self._scores)
+
+    def copy(self) -> Any:
+        return _PlusScores(self.child.copy(), self._scores)
+
+    def supports_block_quality(self) -> bool:
+        return False  # the added scores have no block bounds
+
+    def score(self) -> float:
+        return self.child.score() + self._scores.get(self.child.id(), 0.0)
+
+
+def _summed_postings(reader: Any, fieldname: str, texts: list[bytes]) -> dict[int, float]:
+    """Docnum -> the summed weights of ``texts`` in one segment, read block by block:
+    a union of many terms would cost a Python call per term at every step of a walk."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    summed: dict[int, float] = {}
+    get = summed.get
+    for text in texts:
+        postings = reader.postings(fieldname, text)
+        if type(postings) is W3LeafMatcher:
+            while postings.is_active():
+                postings._read_ids()
+                postings._read_weights()
+                for docnum, weight in zip(postings._ids, postings._weights, strict=True):
+                    summed[docnum] = get(docnum, 0.0) + weight
+                postings._next_block()
+        else:  # deletions filtered, another codec: one posting at a time
+            while postings.is_active():
+                docnum = postings.id()
+                summed[docnum] = get(docnum, 0.0) + postings.weight()
+                postings.next()
+    return summed

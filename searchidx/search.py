@@ -309,9 +309,9 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
     dates = DateWindow.of(_date_value(req.date_from, "--from"), _date_value(req.date_to, "--to"))
     sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
     depth = int(index.config["index"]["rescore_depth"])
-    terms = (rescore_terms(index, req.query)
-             if depth > 0 and sort == "relevance" and not exact and text_q is not None
-             else None)
+    question = sort == "relevance" and not exact and text_q is not None and _is_question(
+        index, req.query)
+    terms = rescore_terms(index, req.query) if depth > 0 and question else None
     start, end = (req.page - 1) * req.limit, req.page * req.limit
     depth = depth if terms is not None else 0
     limit = max(end, depth) if req.limit else 0
@@ -324,12 +324,12 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
         allowed = _filter_docs(searcher, filter_q) if filter_q is not None else None
         return _walk(index, text, Scope(allowed, exact, dates), limit, sort)
 
-    found = walk(text_q)
+    found = walk(_with_prefixes(index, text_q, req.query) if question else text_q)
     if (not found.docnums and not exact and not req.any and text_q is not None
             and _SIMPLE_WORDS.match(req.query)
             and len(req.query.split()) >= _FALLBACK_MIN_WORDS):
         relaxed = parse_query(index, req.query, any_words=True)
-        relaxed_found = walk(relaxed)
+        relaxed_found = walk(_with_prefixes(index, relaxed, req.query) if question else relaxed)
         if relaxed_found.docnums:
             found, text_q = relaxed_found, relaxed
             notice = ("no article has all the words; showing articles with any of them "
@@ -646,18 +646,39 @@ def _snippet_maker(index: Index, q: Any) -> Callable[[str], str]:
     return lambda body: snippets.snippet(body, terms, find) or snippets.lead(body)
 
 
+def _is_question(index: Index, text: str) -> bool:
+    """Whether ``text`` reads as a natural-language query: plain words (no operators,
+    fields or phrases), at least ``index.rescore_min_terms`` of them not stopwords."""
+    if not _SIMPLE_WORDS.match(text) or _OPERATOR.search(text):
+        return False
+    words = index.searcher().schema["body"].analyzer.words(text)
+    return len(set(words)) >= int(index.config["index"]["rescore_min_terms"])
+
+
+def _with_prefixes(index: Index, q: Any, text: str) -> Any:
+    """``q``, ranked also by the words of ``text`` compared by their first letters
+    (:class:`searchidx.scoring.RankedByPrefixes`), which never decide what matches."""
+    from .scoring import RankedByPrefixes
+
+    section = index.config["index"]
+    boost, chars = float(section["prefix_boost"]), int(section["prefix_chars"])
+    words = index.searcher().schema["body"].analyzer.words(text)
+    if not boost or not words:
+        return q
+    return RankedByPrefixes(q, "body", words, chars, boost)
+
+
 def rescore_terms(index: Index, text: str) -> QueryTerms | None:
     """The weighed words of a plain-words query long enough to rescore, else None
     (``scripts/fit_rescore.py`` weighs its questions with it)."""
     section = index.config["index"]
-    if not _SIMPLE_WORDS.match(text) or _OPERATOR.search(text):
+    if not _is_question(index, text):
         return None
     searcher = index.searcher()
-    terms = query_terms(text, searcher.schema["body"].analyzer,
-                        lambda stem: searcher.doc_frequency("body", stem), searcher.doc_count(),
-                        index.config["italian"]["numeric_questions"],
-                        int(section["rescore_prefix_chars"]), int(section["rescore_pair_window"]))
-    return terms if len(terms.stems) >= int(section["rescore_min_terms"]) else None
+    return query_terms(text, searcher.schema["body"].analyzer,
+                       lambda stem: searcher.doc_frequency("body", stem), searcher.doc_count(),
+                       index.config["italian"]["numeric_questions"],
+                       int(section["prefix_chars"]), int(section["rescore_pair_window"]))
 
 
 def _rescored(index: Index, hits: list[Any], terms: QueryTerms,

@@ -1,13 +1,17 @@
-"""BM25F over tabled field lengths scores exactly like Whoosh's (searchidx/scoring.py)."""
+"""BM25F over tabled field lengths scores exactly like Whoosh's, and prefix groups score as
+one term (searchidx/scoring.py)."""
+
+import math
 
 import pytest
 from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.query import Every, Term
 from whoosh.util.numeric import byte_to_length
 
 from searchidx import Index
 from searchidx.config import load_config
-from searchidx.scoring import TabledBM25F
+from searchidx.scoring import RankedByPrefixes, TabledBM25F
 from searchidx.search import parse_query
 from searchidx.storage import field_length_bytes
 
@@ -66,3 +70,66 @@ def test_length_rows_match_whooshs_per_document_lengths(segmented):
             rows += 1
         assert field_length_bytes(reader, "no_such_field") is None
     assert rows >= 7  # every body, and the titles and quotes some seeds have
+
+
+def _group_scores(ix, word, chars=5, boost=1.0, searcher=None):
+    """Article id -> what ``RankedByPrefixes`` adds for ``word`` to the score of each
+    article (those it adds nothing to are left out)."""
+    searcher = searcher or ix.searcher()
+    base = {hit["id"]: hit.score for hit in searcher.search(Every(), limit=None)}
+    ranked = searcher.search(RankedByPrefixes(Every(), "body", [word], chars, boost), limit=None)
+    assert {hit["id"] for hit in ranked} == set(base)  # what matches is the child's
+    return {hit["id"]: hit.score - base[hit["id"]] for hit in ranked
+            if hit.score != base[hit["id"]]}
+
+
+def test_a_prefix_group_scores_its_terms_as_one_term(segmented):
+    """Summed frequencies, the commonest term's document frequency, BM25 as Whoosh's."""
+    searcher = segmented.searcher()
+    reader, weighting = searcher.reader(), searcher.weighting
+    terms = [t.decode() for t in reader.expand_prefix("body", "forni")]
+    assert len(terms) >= 3  # fornire, fornitura, fornito, ...
+    df = max(reader.doc_frequency("body", t) for t in terms)
+    idf = math.log(reader.doc_count_all() / (df + 1)) + 1
+    avgfl = reader.field_length("body") / reader.doc_count_all()
+    expected = {}
+    for docnum in range(reader.doc_count_all()):
+        tf = sum(_frequency(reader, docnum, term) for term in terms)
+        if tf:
+            length = reader.doc_field_length(docnum, "body")
+            expected[searcher.stored_fields(docnum)["id"]] = 0.5 * scoring.bm25(
+                idf, tf, length, avgfl, weighting.B, weighting.K1)
+    got = _group_scores(segmented, "fornitura", boost=0.5)  # only its first 5 letters count
+    assert len(got) >= 2
+    assert got == pytest.approx(expected)
+
+
+def _frequency(reader, docnum, term):
+    matcher = reader.postings("body", term)
+    matcher.skip_to(docnum)
+    return matcher.value_as("frequency") if matcher.is_active() and matcher.id() == docnum else 0
+
+
+def test_a_prefix_group_scores_alike_in_one_segment_or_five(segmented, seeds_index):
+    assert len(segmented.searcher().leaf_searchers()) == 5
+    for prefix in ("forni", "incon", "parte"):
+        assert _group_scores(segmented, prefix) == pytest.approx(_group_scores(seeds_index, prefix))
+
+
+def test_a_word_shorter_than_the_prefix_is_its_own_group(seeds_index):
+    """"Kim" must not pull in every word that begins with "kim"."""
+    searcher = seeds_index.searcher()
+    term = next(t.decode() for t in searcher.reader().lexicon("body") if len(t) == 3
+                and any(len(o) > 3 for o in searcher.reader().expand_prefix("body", t.decode())))
+    got = _group_scores(seeds_index, term)
+    with_term = {h["id"] for h in searcher.search(Term("body", term), limit=None)}
+    assert set(got) == with_term
+
+
+def test_a_prefix_group_under_another_weighting_ranks_the_same_articles_up(seeds_index):
+    stock = seeds_index._whoosh().searcher(weighting=scoring.BM25F())
+    try:
+        raised = set(_group_scores(seeds_index, "incontro", searcher=stock))
+    finally:
+        stock.close()
+    assert raised and raised == set(_group_scores(seeds_index, "incontro"))

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from searchidx import Index
+from searchidx import Index, load_config
 from searchidx.analysis import fold
 from searchidx.errors import QueryError
 
@@ -255,3 +255,53 @@ def test_any_words_total_counts_every_match_not_only_those_that_could_rank(
         assert result.total == 64
         assert {h.id for h in result.hits} <= {"c0", "c1", "c2", "c3"}
         assert ix.search("cane gatto", any=True, limit=2, facets=["year"]).total == 64
+
+
+FOUNDING = [
+    # the answer says "fondazione" and "fondarono", never the question's "fondata"
+    {"id": "fondazione", "title": "Pisa",
+     "text": "La fondazione della città di Pisa risale al 180 a.C., quando i Romani vi "
+             "fondarono una colonia sul fiume Arno."},
+    # the question's other words, in a text as long
+    {"id": "torre", "title": "Pisa",
+     "text": "Pisa è una città toscana con una torre pendente, una grande piazza e molti musei."},
+    *({"id": f"citta{n}", "title": f"Città {n}", "text": f"Una città del nord, la numero {n}."}
+      for n in range(6)),
+]
+
+
+def _build(tmp_path, records, overrides):
+    corpus = tmp_path / "news.jsonl"
+    _jsonl(corpus, records)
+    config_file = tmp_path / "searchidx.yaml"
+    config_file.write_text(overrides, encoding="utf-8")
+    ix = Index(tmp_path / "ix", load_config(config_file))
+    assert ix.update([corpus]).failed == 0
+    return ix
+
+
+@pytest.mark.parametrize("boost, first", [(0, "torre"), (0.5, "fondazione")])
+def test_questions_are_ranked_by_derivations_too(tmp_path, boost, first):
+    """"fondata" meets "fondazione"/"fondarono" by their first letters (rescoring off,
+    so this is the first stage alone)."""
+    ix = _build(tmp_path, FOUNDING, f"index:\n  rescore_depth: 0\n  prefix_boost: {boost}\n")
+    with ix:
+        hits = ix.search("Quando fu fondata la città di Pisa?", any=True).hits
+    assert hits[0].id == first
+
+
+def test_prefixes_rank_questions_but_never_decide_what_matches(seeds_index, tmp_path):
+    config_file = tmp_path / "searchidx.yaml"
+    config_file.write_text("index:\n  prefix_boost: 0\n", encoding="utf-8")
+    off = Index(seeds_index.path, load_config(config_file))
+    questions = ["Cosa ha detto Kirby sulle munizioni fornite alla Russia?",
+                 "incontro tra Putin e Kim in Russia", "armi nordcoreane per la guerra"]
+    rescored = 0
+    for question in questions:
+        for any_words in (False, True):
+            on = seeds_index.search(question, any=any_words, limit=50)
+            plain = off.search(question, any=any_words, limit=50)
+            assert {h.id for h in on.hits} == {h.id for h in plain.hits}, question
+            assert on.total == plain.total > 0
+            rescored += [h.score for h in on.hits] != [h.score for h in plain.hits]
+    assert rescored  # the prefixes did take part in the ranking
