@@ -298,6 +298,27 @@ def test_tagger_on_a_kind_slice(cfg):
     assert precision >= 0.82 and recall >= 0.78, (precision, recall)
 
 
+def test_tagger_remembers_word_scores_per_lexicon(cfg):
+    """Scores of a word's own features are cached on the model; another lexicon (other
+    first names) must not reuse them, and cached and fresh models tag alike."""
+    import dataclasses
+
+    from searchidx.extraction.tagger import tag
+    from searchidx.extraction.text import tokenize
+
+    tokens = tokenize("Ieri Mario Draghi ha incontrato a Roma il ministro Giorgetti e "
+                      "Mario Rossi della Banca d'Italia.")
+    lex = resources_for(cfg).lexicon
+    bare = dataclasses.replace(lex, first_names=frozenset())
+    model = Model.from_json(load_model().to_json())
+    with_names = tag(tokens, lex, model)
+    without = tag(tokens, bare, model)  # the same model, the cache filled for `lex`
+    assert with_names != without  # "Mario" as a first name is a feature
+    assert without == tag(tokens, bare, Model.from_json(load_model().to_json()))
+    assert with_names == tag(tokens, lex, model) == tag(tokens, lex, Model.from_json(
+        load_model().to_json()))
+
+
 def test_kind_sentences_become_text_with_entity_spans():
     s = detokenize(["«", "Lo", "dice", "Massimo", "D'", "Alema", "(", "Pd", ")", "»", "."],
                    ["O", "O", "O", "B-PER", "I-PER", "I-PER", "O", "B-ORG", "O", "O", "O"])

@@ -99,6 +99,9 @@ class Resources:
     year_cues: frozenset[str]
     year_range: tuple[int, int]
     date_pattern: re.Pattern[str]
+    # word -> whether key phrases may use it: a cache filled by topics.keyphrases,
+    # since an archive repeats the same few thousand words
+    keyphrase_words: dict[str, bool] = field(default_factory=dict)
 
 
 def _words(items: Iterable[Any]) -> frozenset[str]:

@@ -26,6 +26,7 @@ MODEL_FILE = "ner.json.gz"
 CASE_FILE = "wordcase.json.gz"
 PLACES_FILE = "places.txt.gz"
 MAX_REGION = 16  # tokens: a longer capitalised run (a headline) is tagged in pieces
+_WORD_CACHE_LIMIT = 100_000  # words whose own features' scores a model remembers
 _N = len(TAGS)
 # allowed[i][j]: tag j may follow tag i (an I- tag continues its own entity only)
 _ALLOWED = [[not (t.startswith("I-") and p[2:] != t[2:]) for t in TAGS] for p in TAGS]
@@ -103,6 +104,36 @@ def regions(tokens: Sequence[Token], lex: Lexicon) -> list[tuple[int, int]]:
 
 def _features(tokens: Sequence[Token], i: int, a: int, b: int, lex: Lexicon) -> list[str]:
     """Feature strings of token ``i`` of the region ``[a, b)``."""
+    return _word_features(tokens[i], lex) + _context_features(tokens, i, a, b, lex)
+
+
+def _word_features(t: Token, lex: Lexicon) -> list[str]:
+    """The features of a token's own text, the same wherever it stands (so the
+    tagger scores them once per word: :meth:`Model.word_emissions`)."""
+    w = t.lower
+    feats = ["b", "w=" + w, "s=" + shape(t.text), "x3=" + w[-3:], "x2=" + w[-2:],
+             "p3=" + w[:3], "x4=" + w[-4:]]
+    if w in lex.first_names:
+        feats.append("fn")
+    if w in lex.roles:
+        feats.append("role")
+    if w in lex.place_words:
+        feats.append("gloc")
+    if w in lex.org_words:
+        feats.append("gorg")
+    if w in lex.world_places:
+        feats.append("gp")
+    if w in lex.particles:
+        feats.append("part")
+    if len(w) > 1 and t.text.isupper():
+        feats.append("caps")
+    feats.append("lc=" + lex.case.get(w, "?"))
+    return feats
+
+
+def _context_features(tokens: Sequence[Token], i: int, a: int, b: int,
+                      lex: Lexicon) -> list[str]:
+    """The features of token ``i`` that depend on its neighbours and its region."""
     ri, rlen = i - a, b - a
     t = tokens[i]
     w = t.lower
@@ -112,16 +143,9 @@ def _features(tokens: Sequence[Token], i: int, a: int, b: int, lex: Lexicon) -> 
     p2 = tokens[i - 2] if p1 is not None and i > 1 and tokens[i - 2].sent == sent else None
     n1 = tokens[i + 1] if i + 1 < n and tokens[i + 1].sent == sent else None
     n2 = tokens[i + 2] if n1 is not None and i + 2 < n and tokens[i + 2].sent == sent else None
-    sh = shape(t.text)
     pw = p1.lower if p1 else "<s>"
     nw = n1.lower if n1 else "</s>"
     feats = [
-        "b",
-        "w=" + w,
-        "s=" + sh,
-        "x3=" + w[-3:],
-        "x2=" + w[-2:],
-        "p3=" + w[:3],
         "pw=" + pw,
         "nw=" + nw,
         "pw2=" + (p2.lower if p2 else "<s>"),
@@ -134,36 +158,21 @@ def _features(tokens: Sequence[Token], i: int, a: int, b: int, lex: Lexicon) -> 
         + str(min(rlen, 4)),
         "bw=" + (tokens[a - 1].lower if a > 0 and tokens[a - 1].sent == sent else "<s>"),
         "aw=" + (tokens[b].lower if b < n and tokens[b].sent == sent else "</s>"),
-        "x4=" + w[-4:],
         "nw|nw2=" + nw + "|" + (n2.lower if n2 else "</s>"),
         "pw2|pw=" + (p2.lower if p2 else "<s>") + "|" + pw,
         "w|r=" + w + "|" + str(ri) + str(min(rlen, 3)),
     ]
-    if p1 is None or p1.text in "“«\"(:–-—":
-        feats.append("first|s=" + sh)
-    if w in lex.first_names:
-        feats.append("fn")
+    lc = lex.case.get(w, "?")
+    opening = p1 is None or p1.text in "“«\"(:–-—"
+    if opening:
+        feats.append("first|s=" + shape(t.text))
     if p1 is not None and p1.lower in lex.first_names and p1.upper:
         feats.append("pfn")
     if n1 is not None and n1.lower in lex.first_names and n1.upper:
         feats.append("nfn")
-    if w in lex.roles:
-        feats.append("role")
     if (p1 is not None and p1.lower in lex.roles) or (p2 is not None and p2.lower in lex.roles):
         feats.append("prole")
-    if w in lex.place_words:
-        feats.append("gloc")
-    if w in lex.org_words:
-        feats.append("gorg")
-    if w in lex.world_places:
-        feats.append("gp")
-    if w in lex.particles:
-        feats.append("part")
-    if len(w) > 1 and t.text.isupper():
-        feats.append("caps")
-    lc = lex.case.get(w, "?")
-    feats.append("lc=" + lc)
-    if p1 is None or p1.text in "“«\"(:–-—":
+    if opening:
         feats.append("first|lc=" + lc)
     feats.append("lc|pw=" + lc + "|" + pw)
     return feats
@@ -178,17 +187,30 @@ class Model:
     start: list[float] = field(default_factory=lambda: [0.0] * _N)
     # label -> least margin (best score minus best score without the entity) to keep it
     thresholds: dict[str, float] = field(default_factory=dict)
+    _word_lexicon: Lexicon | None = field(default=None, repr=False, compare=False)
+    _word_scores: dict[str, list[float]] = field(default_factory=dict, repr=False,
+                                                 compare=False)
 
-    def emissions(self, feats: Iterable[str]) -> list[float]:
-        """Score of each tag for one token's features."""
-        scores = [0.0] * _N
+    def emissions(self, feats: Iterable[str], start: list[float] | None = None) -> list[float]:
+        """Score of each tag for one token's features (added to ``start``)."""
+        scores = list(start) if start is not None else [0.0] * _N
         get = self.weights.get
         for f in feats:
             ws = get(f)
             if ws:
-                for tag in ws:
-                    scores[tag] += ws[tag]
+                for tag, weight in ws.items():
+                    scores[tag] += weight
         return scores
+
+    def word_emissions(self, t: Token, lex: Lexicon) -> list[float]:
+        """:meth:`emissions` of a token's :func:`_word_features`, remembered per word
+        (and forgotten when another lexicon comes): a model tags only once trained."""
+        if self._word_lexicon is not lex or len(self._word_scores) >= _WORD_CACHE_LIMIT:
+            self._word_lexicon, self._word_scores = lex, {}
+        got = self._word_scores.get(t.text)
+        if got is None:
+            got = self._word_scores[t.text] = self.emissions(_word_features(t, lex))
+        return got
 
     def viterbi(self, em: list[list[float]]) -> tuple[list[int], float]:
         """Best allowed tag sequence for one region's emission scores, and its score."""
@@ -311,7 +333,8 @@ def tag(tokens: Sequence[Token], lex: Lexicon, model: Model,
     blocked = [_NEG] * (_N - 1)
     for a, b in regions(tokens, lex):
         rlen = b - a
-        em = [model.emissions(_features(tokens, i, a, b, lex)) for i in range(a, b)]
+        em = [model.emissions(_context_features(tokens, i, a, b, lex),
+                              model.word_emissions(tokens[i], lex)) for i in range(a, b)]
         path, score = model.viterbi(em)
         k = 0
         while k < rlen:

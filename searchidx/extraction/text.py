@@ -44,7 +44,7 @@ def tokenize(text: str) -> list[Token]:
     for m in _TOKEN.finditer(text):
         start = m.start()
         word = m.group()
-        if text.find("\n", prev_end, start) != -1 or (
+        if (start != prev_end and text.find("\n", prev_end, start) != -1) or (
             pending_break and not (word in _CLOSERS and start == prev_end)
         ):
             if tokens:

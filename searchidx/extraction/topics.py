@@ -16,6 +16,8 @@ from ..config import Config
 from .resources import Resources
 from .text import Token
 
+_MEMO_LIMIT = 200_000  # words remembered by Resources.keyphrase_words
+
 
 def topics(text: str, res: Resources, config: Config) -> list[str]:
     """Taxonomy labels whose weighted keyword hits reach the threshold, best first."""
@@ -53,34 +55,36 @@ def keyphrases(tokens: list[Token], res: Resources) -> list[str]:
     limit = int(settings.get("max", 5))
     stop = res.keyphrase_stop | res.function_words | res.roles
 
-    memo: dict[str, bool] = {}
+    memo = res.keyphrase_words
+    if len(memo) > _MEMO_LIMIT:
+        memo.clear()
 
     def content(t: Token) -> bool:
-        got = memo.get(t.text)
-        if got is None:
-            got = memo[t.text] = (not t.upper and len(t.text) >= min_len and t.text.isalpha()
-                                  and fold(t.text) not in stop
-                                  and not t.lower.endswith(res.keyphrase_stop_endings))
+        got = memo[t.text] = (not t.upper and len(t.text) >= min_len and t.text.isalpha()
+                              and fold(t.text) not in stop
+                              and not t.lower.endswith(res.keyphrase_stop_endings))
         return got
 
+    # each token judged once (most from the cache): pairs and triples read the flags
+    flags = [memo[t.text] if t.text in memo else content(t) for t in tokens]
     phrases: Counter[str] = Counter()
     words: Counter[str] = Counter()
     first_seen: dict[str, int] = {}
     n = len(tokens)
     for i, t in enumerate(tokens):
-        if not content(t):
+        if not flags[i]:
             continue
         words[t.lower] += 1
         first_seen.setdefault(t.lower, i)
-        nxt = tokens[i + 1] if i + 1 < n and tokens[i + 1].sent == t.sent else None
-        if nxt is None:
+        if i + 1 == n or tokens[i + 1].sent != t.sent:
             continue
-        if content(nxt):
+        nxt = tokens[i + 1]
+        if flags[i + 1]:
             key = f"{t.lower} {nxt.lower}"
             phrases[key] += 1
             first_seen.setdefault(key, i)
         elif nxt.lower in res.keyphrase_links and i + 2 < n and tokens[i + 2].sent == t.sent \
-                and content(tokens[i + 2]):
+                and flags[i + 2]:
             key = f"{t.lower} {nxt.lower} {tokens[i + 2].lower}"
             phrases[key] += 1
             first_seen.setdefault(key, i)
