@@ -97,10 +97,14 @@ class _TabledScorer(scoring.BaseScorer):
         # whoosh.scoring.bm25, with the length part looked up
         return self._idf * ((tf * self._k1_plus_1) / (tf + norm))
 
-    def score_of(self, docnum: int, tf: float) -> float:
-        """:meth:`score` of a posting known by its document and frequency."""
-        norm = self._norms[self._lengths[docnum]]
-        return self._idf * ((tf * self._k1_plus_1) / (tf + norm))
+    def add_scores(self, scores: dict[int, float], frequencies: dict[int, float],
+                   boost: float) -> None:
+        """Add ``boost`` times the :meth:`score` of each (docnum, frequency) to ``scores``."""
+        idf, k1_plus_1, norms, lengths = self._idf, self._k1_plus_1, self._norms, self._lengths
+        get = scores.get
+        for docnum, tf in frequencies.items():
+            scores[docnum] = get(docnum, 0.0) + boost * (
+                idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]])))
 
 
 def _segment_lengths(reader: Any, fieldname: str) -> bytes | None:
@@ -183,9 +187,7 @@ class RankedByPrefixes(WrappingQuery):
             scorer = weighting.group_scorer(searcher, self.fieldname, df)
             if scorer is None:
                 return None
-            score_of, boost = scorer.score_of, self.boost
-            for docnum, tf in _summed_postings(reader, self.fieldname, texts).items():
-                scores[docnum] = scores.get(docnum, 0.0) + boost * score_of(docnum, tf)
+            scorer.add_scores(scores, _summed_postings(reader, self.fieldname, texts), self.boost)
         return scores
 
 

@@ -1,6 +1,7 @@
 """BM25F over tabled field lengths scores exactly like Whoosh's, and prefix groups score as
 one term (searchidx/scoring.py)."""
 
+import json
 import math
 
 import pytest
@@ -83,30 +84,59 @@ def _group_scores(ix, word, chars=5, boost=1.0, searcher=None):
             if hit.score != base[hit["id"]]}
 
 
-def test_a_prefix_group_scores_its_terms_as_one_term(segmented):
-    """Summed frequencies, the commonest term's document frequency, BM25 as Whoosh's."""
-    searcher = segmented.searcher()
+def _expected_group_scores(ix, word, boost):
+    """What the group of ``word`` should add, from the definition: the frequencies of its
+    terms summed, the commonest term's document frequency, BM25 as Whoosh's."""
+    searcher = ix.searcher()
     reader, weighting = searcher.reader(), searcher.weighting
-    terms = [t.decode() for t in reader.expand_prefix("body", "forni")]
-    assert len(terms) >= 3  # fornire, fornitura, fornito, ...
+    terms = [t.decode() for t in reader.expand_prefix("body", word[:5])]
     df = max(reader.doc_frequency("body", t) for t in terms)
     idf = math.log(reader.doc_count_all() / (df + 1)) + 1
-    avgfl = reader.field_length("body") / reader.doc_count_all()
     expected = {}
     for docnum in range(reader.doc_count_all()):
         tf = sum(_frequency(reader, docnum, term) for term in terms)
         if tf:
             length = reader.doc_field_length(docnum, "body")
-            expected[searcher.stored_fields(docnum)["id"]] = 0.5 * scoring.bm25(
-                idf, tf, length, avgfl, weighting.B, weighting.K1)
+            expected[searcher.stored_fields(docnum)["id"]] = boost * scoring.bm25(
+                idf, tf, length, searcher.avg_field_length("body"), weighting.B, weighting.K1)
+    return terms, expected
+
+
+def test_a_prefix_group_scores_its_terms_as_one_term(segmented):
+    terms, expected = _expected_group_scores(segmented, "fornitura", 0.5)
+    assert len(terms) >= 3  # fornire, fornitura, fornito, ...
     got = _group_scores(segmented, "fornitura", boost=0.5)  # only its first 5 letters count
     assert len(got) >= 2
     assert got == pytest.approx(expected)
 
 
+def test_a_prefix_group_leaves_out_deleted_articles(tmp_path, config):
+    """A re-indexed article leaves a deletion in the old segment: its old postings
+    must not count (they are read one by one there, filtered)."""
+    corpus = tmp_path / "news.jsonl"
+
+    def write(first_text):
+        records = [{"id": "a", "text": first_text},
+                   {"id": "b", "text": "La fornitura di armi e il fornitore russo."},
+                   {"id": "c", "text": "Nessuna notizia sulle forniture di oggi."}]
+        corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+    write("Fornire munizioni: la fornitura arriva, fornita dal fornitore.")
+    with Index(tmp_path / "ix", config) as ix:
+        ix.update([corpus])
+        write("Oggi si parla di altro.")
+        assert ix.update([corpus]).updated == 1
+        assert any(leaf.reader().has_deletions() for leaf, _ in ix.searcher().leaf_searchers())
+        _, expected = _expected_group_scores(ix, "fornitura", 1.0)
+        got = _group_scores(ix, "fornitura")
+        assert set(got) == {"b", "c"}
+        assert got == pytest.approx(expected)
+
+
 def _frequency(reader, docnum, term):
     matcher = reader.postings("body", term)
-    matcher.skip_to(docnum)
+    if matcher.is_active():  # a term whose only articles were deleted has none
+        matcher.skip_to(docnum)
     return matcher.value_as("frequency") if matcher.is_active() and matcher.id() == docnum else 0
 
 
