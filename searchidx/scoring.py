@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from whoosh import matching, scoring
-from whoosh.query import AndMaybe, Or, Query, Term, WrappingQuery
+from whoosh.query import Or, Query, Term, WrappingQuery
 from whoosh.util.numeric import byte_to_length
 
 from .storage import field_length_bytes
@@ -136,54 +136,57 @@ class RankedByPrefixes(WrappingQuery):
                  boost: float = 1.0) -> None:
         super().__init__(child)
         self.fieldname = fieldname
-        self.words = tuple(dict.fromkeys(words))
         self.chars = chars
         self.boost = boost
+        # one group per prefix: "fondata fondazione" scores the group "fonda" once
+        self.groups = tuple(dict.fromkeys(w if len(w) < chars else w[:chars] for w in words))
 
     def _rewrap(self, child: Query) -> RankedByPrefixes:
-        return RankedByPrefixes(child, self.fieldname, self.words, self.chars, self.boost)
+        return RankedByPrefixes(child, self.fieldname, self.groups, self.chars, self.boost)
 
     def __eq__(self, other: object) -> bool:
         return (type(other) is type(self) and self.child == other.child  # type: ignore[attr-defined]
-                and (self.fieldname, self.words, self.chars, self.boost)
-                == (other.fieldname, other.words, other.chars, other.boost))  # type: ignore[attr-defined]
+                and (self.fieldname, self.groups, self.chars, self.boost)
+                == (other.fieldname, other.groups, other.chars, other.boost))  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash((self.child, self.fieldname, self.words, self.chars, self.boost))
+        return hash((self.child, self.fieldname, self.groups, self.chars, self.boost))
 
     def __repr__(self) -> str:
-        return (f"RankedByPrefixes({self.child!r}, {self.fieldname!r}, {self.words!r}, "
+        return (f"RankedByPrefixes({self.child!r}, {self.fieldname!r}, {self.groups!r}, "
                 f"{self.chars}, {self.boost})")
 
-    def _group(self, reader: Any, word: str) -> list[bytes]:
-        """The terms of ``reader`` that ``word`` meets."""
-        if len(word) < self.chars:
-            return [word.encode("utf-8")] if (self.fieldname, word) in reader else []
-        return list(reader.expand_prefix(self.fieldname, word[:self.chars]))
+    def _group(self, reader: Any, key: str) -> list[bytes]:
+        """The terms of ``reader`` in the group ``key`` (a prefix, or a shorter word)."""
+        if len(key) < self.chars:
+            return [key.encode("utf-8")] if (self.fieldname, key) in reader else []
+        return list(reader.expand_prefix(self.fieldname, key))
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
+        child = self.child.matcher(searcher, context)
+        if not child.is_active():  # nothing to rank (an AND of words that never meet)
+            return child
         weighting = context.weighting if context is not None else searcher.weighting
         if searcher.is_atomic() and isinstance(weighting, TabledBM25F):
-            child = self.child.matcher(searcher, context)
-            if not child.is_active():  # nothing to rank (an AND of words that never meet)
-                return child
             scores = self._scores(searcher, weighting)
             if scores is not None:
                 return _PlusScores(child, scores) if scores else child
         terms = [Term(self.fieldname, text.decode("utf-8"), boost=self.boost)
-                 for word in self.words for text in self._group(searcher.reader(), word)]
-        return AndMaybe(self.child, Or(terms)).matcher(searcher, context)
+                 for key in self.groups for text in self._group(searcher.reader(), key)]
+        if not terms:
+            return child
+        return matching.AndMaybeMatcher(child, Or(terms).matcher(searcher, context))
 
     def _scores(self, searcher: Any, weighting: TabledBM25F) -> dict[int, float] | None:
         """Docnum -> the groups' summed score, in one segment (None: lengths unreadable)."""
         reader, parent = searcher.reader(), searcher.get_parent()
         scores: dict[int, float] = {}
-        for word in self.words:
-            texts = self._group(reader, word)
+        for key in self.groups:
+            texts = self._group(reader, key)
             if not texts:
                 continue
             df = max(parent.doc_frequency(self.fieldname, t)
-                     for t in self._group(parent.reader(), word))
+                     for t in self._group(parent.reader(), key))
             scorer = weighting.group_scorer(searcher, self.fieldname, df)
             if scorer is None:
                 return None
