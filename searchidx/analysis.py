@@ -35,6 +35,9 @@ from .errors import ConfigError
 _WORD = re.compile(r"[^\W_]+(?:['’`][^\W_]+)*['’`]?")
 _APOSTROPHE_SPLIT = re.compile(r"['’`]")
 _MEMO_LIMIT = 200_000
+# (analyzer settings, text, words) of the last ItalianAnalyzer.words call: extraction's
+# topics and the index analyse an article's text back to back, in the same process
+_last_words: tuple[tuple[Any, ...], str, list[str]] | None = None
 
 
 # The combining diacritical marks (U+034F, the grapheme joiner, is not a mark):
@@ -192,9 +195,12 @@ class ItalianAnalyzer(Analyzer):
 
     def words(self, text: str) -> list[str]:
         """The index terms of ``text``, stopwords left out: :meth:`__call__` without
-        Token objects, for code that only needs the words (passage rescoring)."""
-        return [term for match in _WORD.finditer(text)
-                for term, _, _, stopped in self.terms(match.group()) if not stopped]
+        Token objects, for code that only needs the words (topics, passage rescoring)."""
+        global _last_words
+        got = [term for match in _WORD.finditer(text)
+               for term, _, _, stopped in self.terms(match.group()) if not stopped]
+        _last_words = (self._key(), text, got)
+        return got
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
         """Each index term of ``text`` with its start and end offsets, stopwords left
@@ -210,6 +216,11 @@ class ItalianAnalyzer(Analyzer):
         and not counted: what Whoosh's ``Positions`` format gathers from
         :meth:`__call__`, without a Token per word (indexing's hot path)."""
         out: dict[str, list[int]] = {}
+        last = _last_words
+        if last is not None and last[1] == text and last[0] == self._key():
+            for pos, term in enumerate(last[2]):  # the same text, just split by words()
+                out.setdefault(term, []).append(pos)
+            return out
         pos = 0
         for match in _WORD.finditer(text):
             for term, _, _, stopped in self.terms(match.group()):

@@ -152,6 +152,24 @@ def test_text_fields_index_like_whooshs_positions_format(text):
         assert list(field.index(text)) == list(TEXT.index(field, text))
 
 
+@settings(max_examples=200, deadline=None)
+@given(text=TEXTS, snowball=st.booleans())
+def test_positions_after_words_of_the_same_text_are_the_same(text, snowball):
+    """positions() reuses the words() of the text analysed just before (extraction's
+    topics, then the index), and only when the analyzer's settings are the same."""
+    analyzer, other = ANALYZERS[snowball], ANALYZERS[not snowball]
+    analyzer.words(text + " altro")  # another text: positions() analyses afresh
+    fresh = analyzer.positions(text)
+    analyzer.words(text)
+    assert analyzer.positions(text) == fresh
+    other.words(text)  # the same text under other settings must not be reused
+    assert analyzer.positions(text) == fresh
+    expected: dict[str, list[int]] = {}
+    for position, term in enumerate(analyzer.words(text)):
+        expected.setdefault(term, []).append(position)
+    assert fresh == expected
+
+
 def test_every_light_stem_of_the_seeds_is_a_prefix_of_its_folded_word():
     """What ItalianAnalyzer.find relies on: the light stemmer only cuts endings."""
     analyzer = italian_analyzer()

@@ -60,7 +60,8 @@ def extract_article(raw: RawArticle, config: Config) -> Article:
     article.organizations = _names(both, "org")
     article.cited_media = cited_media(both)
     article.publisher = publisher(raw.publisher, raw.url, res)
-    article.topics = topics(f"{title}\n{body}", res, config)
+    # the text the index analyses too (analysis remembers the last text's words)
+    article.topics = topics(f"{title}\n{body}" if title else body, res, config)
     article.keyphrases = keyphrases(title_tokens + body_tokens, res)
     article.dates_mentioned = dates_mentioned(body, raw.date, res)
     return article
