@@ -113,18 +113,10 @@ def _word_features(t: Token, lex: Lexicon) -> list[str]:
     w = t.lower
     feats = ["b", "w=" + w, "s=" + shape(t.text), "x3=" + w[-3:], "x2=" + w[-2:],
              "p3=" + w[:3], "x4=" + w[-4:]]
-    if w in lex.first_names:
-        feats.append("fn")
-    if w in lex.roles:
-        feats.append("role")
-    if w in lex.place_words:
-        feats.append("gloc")
-    if w in lex.org_words:
-        feats.append("gorg")
-    if w in lex.world_places:
-        feats.append("gp")
-    if w in lex.particles:
-        feats.append("part")
+    feats += [name for name, words in (("fn", lex.first_names), ("role", lex.roles),
+                                       ("gloc", lex.place_words), ("gorg", lex.org_words),
+                                       ("gp", lex.world_places), ("part", lex.particles))
+              if w in words]
     if len(w) > 1 and t.text.isupper():
         feats.append("caps")
     feats.append("lc=" + lex.case.get(w, "?"))
