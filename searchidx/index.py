@@ -28,6 +28,7 @@ from typing import Any
 
 from whoosh import formats
 from whoosh.fields import TEXT
+from whoosh.system import pack_uint
 
 from .analysis import ItalianAnalyzer, italian_analyzer, name_key
 from .config import Config, load_config
@@ -93,9 +94,29 @@ class ItalianText(TEXT):
                 or type(self.format) is not formats.Positions):
             return super().index(value, **kwargs)
         # whoosh.formats.Positions.word_values, from ItalianAnalyzer.positions
-        boost, encode = self.format.field_boost, self.format.encode
-        return [(term.encode("utf-8"), len(at), len(at) * boost, encode(at))
+        boost = self.format.field_boost
+        return [(term.encode("utf-8"), len(at), len(at) * boost, _encode_positions(at))
                 for term, at in self.analyzer.positions(value).items()]
+
+
+# position -> the encoding of a term found once, there: most terms of an article
+_ONCE_AT: dict[int, bytes] = {}
+_ONCE_AT_LIMIT = 1 << 16
+
+
+def _encode_positions(positions: list[int]) -> bytes:
+    """``whoosh.formats.Positions.encode``, byte for byte (the count, then the pickled
+    gaps), with the encodings of single positions remembered."""
+    if len(positions) == 1:
+        position = positions[0]
+        got = _ONCE_AT.get(position)
+        if got is None:
+            got = pack_uint(1) + pickle.dumps([position], 2)
+            if position < _ONCE_AT_LIMIT:
+                _ONCE_AT[position] = got
+        return got
+    gaps = [after - before for before, after in zip([0, *positions], positions, strict=False)]
+    return pack_uint(len(gaps)) + pickle.dumps(gaps, 2)
 
 
 def build_schema(config: Config) -> Any:

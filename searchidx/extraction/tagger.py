@@ -33,6 +33,7 @@ _ALLOWED = [[not (t.startswith("I-") and p[2:] != t[2:]) for t in TAGS] for p in
 _START_ALLOWED = [not t.startswith("I-") for t in TAGS]
 _NEG = float("-inf")
 _WORD = re.compile(r"[^\W\d_]+")
+_SHAPES: dict[str, str] = {}
 _SHAPE_SUB = (re.compile(r"[A-ZÀ-ÖØ-Þ]"), re.compile(r"[a-zß-öø-ÿ]"), re.compile(r"\d"))
 
 
@@ -53,7 +54,17 @@ class Lexicon:
 
 
 def shape(word: str) -> str:
-    """Compressed character classes: ``Jong-un`` -> ``Xx-x``, ``F.`` -> ``X.``."""
+    """Compressed character classes: ``Jong-un`` -> ``Xx-x``, ``F.`` -> ``X.``
+    (remembered per word: the tagger asks for a word's neighbours' shapes too)."""
+    got = _SHAPES.get(word)
+    if got is None:
+        if len(_SHAPES) >= _WORD_CACHE_LIMIT:
+            _SHAPES.clear()
+        got = _SHAPES[word] = _shape(word)
+    return got
+
+
+def _shape(word: str) -> str:
     s = _SHAPE_SUB[0].sub("X", word)
     s = _SHAPE_SUB[1].sub("x", s)
     s = _SHAPE_SUB[2].sub("d", s)
