@@ -543,10 +543,17 @@ def _date_columns(searcher: Any) -> _DateColumns:
     """
     cache = _cache(searcher)
     if cache.dates is None:
-        reader = searcher.reader()
-        dated = [v in ("1", b"1") for v in reader.column_reader("dated")]
-        cache.dates = _DateColumns(list(reader.column_reader("date_start")),
-                                   list(reader.column_reader("date_end")), dated)
+        starts: list[int] = []
+        ends: list[int] = []
+        dated: list[bool] = []
+        # segment by segment: Whoosh's multi-segment column leaves out the segments
+        # that have no such column (no dated article), shifting every later document
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            starts.extend(reader.column_reader("date_start"))
+            ends.extend(reader.column_reader("date_end"))
+            dated.extend(v in ("1", b"1") for v in reader.column_reader("dated"))
+        cache.dates = _DateColumns(starts, ends, dated)
     return cache.dates
 
 
