@@ -18,6 +18,12 @@ went into copying, and a 1,000,000-article index would not fit. Here the part
 stays a view of the map: the operating system pages in what is read, and shares
 the pages between processes.
 
+**Decoding.** A postings block keeps its document ids as gaps and, when all
+its weights are equal, one weight; Whoosh expands both through Python
+generators, a step per posting, for every block a query reads. They are
+expanded by ``itertools.accumulate`` and array repetition instead, which
+give the same ids and weights.
+
 **Skipping.** To intersect posting lists (AND, phrases), Whoosh moves a
 posting cursor to a document id by stepping through its block one posting at a
 time, three Python calls a step; a bisection of the block's sorted ids does it
@@ -54,9 +60,10 @@ import contextlib
 import heapq
 import os
 import pickle
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
-from itertools import islice
+from itertools import accumulate, islice
 from operator import itemgetter
 from typing import Any
 
@@ -118,7 +125,8 @@ class MemoryFile:
 
 def patch_whoosh() -> None:
     """Apply the process-wide changes to Whoosh, once: segment parts read in
-    place (:func:`_read_segments_in_place`), posting cursors that skip by
+    place (:func:`_read_segments_in_place`), postings blocks decoded without
+    a Python step per posting (:func:`_decode_blocks_in_c`), posting cursors that skip by
     bisection (:func:`_skip_postings_by_bisection`), an AND matcher without
     redundant checks (:func:`_intersect_without_rechecks`), sort runs
     pickled in chunks (:func:`_pickle_sort_runs_in_chunks`) and segments merged
@@ -129,6 +137,7 @@ def patch_whoosh() -> None:
     global _patched
     if not _patched:
         _read_segments_in_place()
+        _decode_blocks_in_c()
         _skip_postings_by_bisection()
         _intersect_without_rechecks()
         _pickle_sort_runs_in_chunks()
@@ -150,6 +159,32 @@ def _read_segments_in_place() -> None:
             self.file = MemoryFile(buf if isinstance(buf, memoryview) else memoryview(buf))
 
     compound.BufferFile = InPlaceBufferFile
+
+
+def _decode_blocks_in_c() -> None:
+    """Make whoosh3's posting cursors expand a block's id gaps and uniform weights
+    with C-level loops instead of Python generators."""
+    from whoosh.codec import whoosh3
+
+    def _read_ids(self: Any) -> None:
+        if self._data is None:
+            self._read_data()
+        ids = self._data[0]
+        self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+    def _read_weights(self: Any) -> None:
+        if self._data is None:
+            self._read_data()
+        weights = self._data[1]
+        if weights is None:
+            weights = 1.0
+        if isinstance(weights, float):
+            self._weights = array("f", (weights,)) * self._blocklength
+        else:
+            self._weights = weights
+
+    whoosh3.W3LeafMatcher._read_ids = _read_ids
+    whoosh3.W3LeafMatcher._read_weights = _read_weights
 
 
 # Python 3.4+ reads protocol 4; it stores bytes values as they are.

@@ -167,6 +167,40 @@ def test_bisection_skips_to_the_first_posting_at_or_after_the_target(k, targets)
                 assert not matcher.is_active()
 
 
+def test_blocks_decode_to_whooshs_ids_and_weights(seeds_index):
+    """Ids from their gaps and uniform weights expanded as whoosh3 does, block by block,
+    on blocks of every kind: all weights 1, one other weight for all, and mixed."""
+    from array import array
+
+    from whoosh.util.numlists import delta_decode
+
+    from searchidx.storage import patch_whoosh
+
+    patch_whoosh()
+    kinds = set()
+    searchers = [(POSTINGS.searcher(), "t"), (seeds_index.searcher(), "body")]
+    for searcher, fieldname in searchers:
+        reader = searcher.reader()
+        for term in list(reader.lexicon(fieldname))[:400]:
+            matcher = reader.postings(fieldname, term)
+            while matcher.is_active():
+                matcher._read_ids()
+                matcher._read_weights()
+                gaps, weights = matcher._data[0], matcher._data[1]
+                assert matcher._ids == tuple(delta_decode(gaps))
+                if weights is None:
+                    expected = array("f", (1.0 for _ in range(matcher._blocklength)))
+                elif isinstance(weights, float):
+                    expected = array("f", (weights for _ in range(matcher._blocklength)))
+                else:
+                    expected = weights
+                assert list(matcher._weights) == list(expected)
+                kinds.add(type(weights).__name__)
+                matcher._next_block()
+    searchers[0][0].close()
+    assert {"NoneType", "float", "tuple"} <= kinds
+
+
 @settings(max_examples=60, deadline=None)
 @given(ks=st.lists(st.sampled_from([1, 2, 7, 50, 333]), min_size=2, max_size=4),
        start=st.integers(0, 1100))
