@@ -421,13 +421,18 @@ def _walk(index: Index, q: Any, scope: Scope, limit: int | None, sort: str) -> W
     cheaper of the two. That walk must see every match: the top-N collector
     runs without block skipping and without matcher replacement, which drops
     an OR branch once it cannot reach the top. ``limit`` 0 lists the matches
-    without ranking them.
+    without ranking them. An OR of words is scored a term at a time instead
+    (:func:`searchidx.scoring.disjunction_scores`).
     """
     from whoosh import collectors, query, sorting
 
     searcher = index.searcher()
     if q is None:
         q = query.Every()
+    if sort == "relevance" and limit:
+        walked = _walk_disjunction(searcher, q, scope, limit)
+        if walked is not None:
+            return walked
     sortedby = None
     if sort != "relevance":
         sortedby = [sorting.FieldFacet("dated", reverse=True),
@@ -456,6 +461,35 @@ def _walk(index: Index, q: Any, scope: Scope, limit: int | None, sort: str) -> W
         child.finish()
     hits = child.results()[0:limit] if limit != 0 else []
     return Walk(hits, kept, scope.dropped_undated)
+
+
+def _walk_disjunction(searcher: Any, q: Any, scope: Scope, limit: int) -> Walk | None:
+    """:func:`_walk` for an OR of words, scored a term at a time; None for other queries.
+
+    The top ``limit`` are chosen as Whoosh's top-N collector chooses them: by
+    score, then the lower document number.
+    """
+    from whoosh.searching import Results
+
+    from .scoring import disjunction_scores
+
+    per_leaf = []
+    for leaf, offset in searcher.leaf_searchers():
+        scores = disjunction_scores(leaf, q)
+        if scores is None:
+            return None
+        per_leaf.append((offset, scores))
+    admit = None if scope.admits_all() else scope.admits(searcher)
+    kept: list[int] = []
+    ranked: list[tuple[float, int]] = []
+    for offset, scores in per_leaf:
+        for sub_docnum in sorted(scores):
+            docnum = offset + sub_docnum
+            if admit is None or admit(docnum):
+                kept.append(docnum)
+                ranked.append((scores[sub_docnum], -docnum))
+    top = [(score, -negated) for score, negated in heapq.nlargest(limit, ranked)]
+    return Walk(Results(searcher, q, top)[0:limit], kept, scope.dropped_undated)
 
 
 @dataclass(frozen=True)

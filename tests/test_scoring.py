@@ -12,7 +12,7 @@ from whoosh.util.numeric import byte_to_length
 
 from searchidx import Index
 from searchidx.config import load_config
-from searchidx.scoring import RankedByPrefixes, TabledBM25F
+from searchidx.scoring import RankedByPrefixes, TabledBM25F, disjunction_scores
 from searchidx.search import parse_query
 from searchidx.storage import field_length_bytes
 
@@ -163,3 +163,105 @@ def test_a_prefix_group_under_another_weighting_ranks_the_same_articles_up(seeds
     finally:
         stock.close()
     assert raised and raised == set(_group_scores(seeds_index, "incontro"))
+
+
+def _matcher_scores(leaf, q):
+    """Docnum -> score of each match of ``q`` in one segment, walked by Whoosh's matchers."""
+    matcher = q.matcher(leaf, leaf.context())
+    scores = {}
+    while matcher.is_active():
+        scores[matcher.id()] = matcher.score()
+        matcher.next()
+    return scores
+
+
+def _or_queries(ix):
+    """OR queries of words as users write them: --any, explicit OR, one word, and a
+    question ranked by prefix groups as ``searchidx query`` builds it."""
+    from searchidx.search import _with_prefixes
+
+    queries = [parse_query(ix, text, any_words=True)
+               for text in ("Kirby Corea munizioni", "Putin Kim vertice incontro", "fornitura")]
+    queries.append(parse_query(ix, "Kim OR Biden OR Shoigu"))
+    question = "Quando si sono incontrati Putin e Kim Jong Un?"
+    queries.append(_with_prefixes(ix, parse_query(ix, question, any_words=True), question))
+    return queries
+
+
+def test_an_or_of_words_scores_term_at_a_time_as_whooshs_matchers_do(segmented):
+    compared = 0
+    for q in _or_queries(segmented):
+        for leaf, _ in segmented.searcher().leaf_searchers():
+            got = disjunction_scores(leaf, q)
+            expected = _matcher_scores(leaf, q)
+            assert got is not None, q
+            assert got.keys() == expected.keys(), q
+            assert got == pytest.approx(expected, rel=1e-12), q
+            compared += len(got)
+    assert compared >= 20
+
+
+def test_term_at_a_time_scoring_leaves_out_deleted_articles(tmp_path, config):
+    corpus = tmp_path / "news.jsonl"
+
+    def write(first_text):
+        records = [{"id": "a", "text": first_text},
+                   {"id": "b", "text": "Kirby parla delle munizioni."},
+                   {"id": "c", "text": "Nessuna notizia sulle munizioni di oggi."}]
+        corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+    write("Kirby: munizioni e missili dalla Corea.")
+    with Index(tmp_path / "ix", config) as ix:
+        ix.update([corpus])
+        write("Oggi si parla di altro.")
+        assert ix.update([corpus]).updated == 1
+        q = parse_query(ix, "Kirby munizioni Corea", any_words=True)
+        found = set()
+        for leaf, _ in ix.searcher().leaf_searchers():
+            got = disjunction_scores(leaf, q)
+            assert got == pytest.approx(_matcher_scores(leaf, q), rel=1e-12)
+            found |= {leaf.stored_fields(d)["id"] for d in got}
+        assert found == {"b", "c"}
+        assert {h.id for h in ix.search("Kirby munizioni Corea", any=True).hits} == {"b", "c"}
+
+
+def test_other_queries_are_left_to_whooshs_matchers(seeds_index):
+    leaf = seeds_index.searcher()
+    for text in ('"Corea del Nord"', "Kim AND Putin", "Kim NOT Biden", "Corea*", "Kim^2 OR Putin"):
+        q = parse_query(seeds_index, text)
+        assert disjunction_scores(leaf, q) is None, text
+    stock = seeds_index._whoosh().searcher(weighting=scoring.BM25F())
+    try:
+        assert disjunction_scores(stock, parse_query(seeds_index, "Kim OR Putin")) is None
+    finally:
+        stock.close()
+
+
+def test_searches_rank_and_count_alike_with_or_without_term_at_a_time(segmented, monkeypatch):
+    """The ranked page, the total, the facets and the undated count of OR queries, with
+    filters and dates, are those of Whoosh's matchers."""
+    import searchidx.scoring
+
+    requests = [dict(query="Kirby Corea munizioni", any=True),
+                dict(query="Putin Kim vertice incontro", any=True, date_from="2023-09-01"),
+                dict(query="Kim OR Biden OR Shoigu", publisher=["ANSA"], facets=["people"]),
+                dict(query="Quando si sono incontrati Putin e Kim Jong Un?", any=True,
+                     facets=["places"], limit=3),
+                dict(query="munizioni", date_to="2023-12-31")]
+
+    def run():
+        out = []
+        for request in requests:
+            result = segmented.search(**request)
+            out.append((result.total, result.dropped_undated, result.facets,
+                        [(hit.id, hit.score) for hit in result.hits]))
+        return out
+
+    fast = run()
+    monkeypatch.setattr(searchidx.scoring, "disjunction_scores", lambda searcher, q: None)
+    slow = run()
+    for (total, undated, facets, hits), expected in zip(fast, slow, strict=True):
+        assert (total, undated, facets) == expected[:3]
+        assert [i for i, _ in hits] == [i for i, _ in expected[3]]
+        assert [s for _, s in hits] == pytest.approx([s for _, s in expected[3]])
+    assert sum(total for total, *_ in fast) >= 10
