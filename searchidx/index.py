@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
 import sqlite3
 import struct
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import formats
-from whoosh.fields import TEXT
+from whoosh.fields import KEYWORD, TEXT
 from whoosh.system import pack_uint
 
 from .analysis import ItalianAnalyzer, italian_analyzer, name_key
@@ -99,6 +100,28 @@ class ItalianText(TEXT):
                 for term, at in self.analyzer.positions(value).items()]
 
 
+class NameKeys(KEYWORD):
+    """Comma-separated filter keys (``kim jong un,kim``), indexed as Whoosh's
+    ``KEYWORD(commas=True, lowercase=False)`` indexes them (each piece stripped and
+    counted), without its Token stream: a dozen such fields per article."""
+
+    def __init__(self) -> None:
+        super().__init__(commas=True, lowercase=False, scorable=False)
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        if kwargs or not isinstance(value, str) or type(self.format) is not formats.Frequency:
+            return super().index(value, **kwargs)
+        counts: dict[str, int] = {}
+        for piece in _KEY_PIECE.findall(value):
+            key = piece.strip()
+            counts[key] = counts.get(key, 0) + 1
+        boost = self.format.field_boost
+        return [(key.encode("utf-8"), n, float(n) * boost, pack_uint(n))
+                for key, n in counts.items()]
+
+
+_KEY_PIECE = re.compile(r"[^,]+")  # Whoosh's comma tokenizer
+
 # position -> the encoding of a term found once, there: most terms of an article
 _ONCE_AT: dict[int, bytes] = {}
 _ONCE_AT_LIMIT = 1 << 16
@@ -122,12 +145,9 @@ def _encode_positions(positions: list[int]) -> bytes:
 def build_schema(config: Config) -> Any:
     """The Whoosh schema; analyzers come from the ``italian`` config section."""
     from whoosh import columns
-    from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, Schema
+    from whoosh.fields import COLUMN, ID, NUMERIC, STORED, Schema
 
     text = italian_analyzer(config)
-
-    def names() -> KEYWORD:
-        return KEYWORD(commas=True, lowercase=False, scorable=False)
 
     fields: dict[str, Any] = {
         "id": ID(stored=True, unique=True),
@@ -144,7 +164,7 @@ def build_schema(config: Config) -> Any:
     }
     for key_field, column in FACETS.values():
         if key_field:
-            fields[key_field] = names()
+            fields[key_field] = NameKeys()
         fields[column] = COLUMN(columns.VarBytesColumn())
     return Schema(**fields)
 

@@ -152,6 +152,20 @@ def test_text_fields_index_like_whooshs_positions_format(text):
         assert list(field.index(text)) == list(TEXT.index(field, text))
 
 
+@settings(max_examples=300, deadline=None)
+@given(keys=st.lists(st.text(max_size=12), max_size=6).map(",".join) | st.text())
+@example(keys="kim jong un,kim, putin ,kim")
+@example(keys=" , ,,")
+def test_name_keys_index_like_whooshs_comma_keywords(keys):
+    """NameKeys counts comma-separated keys itself; its postings are Whoosh's own."""
+    from whoosh.fields import KEYWORD
+
+    from searchidx.index import NameKeys
+
+    stock = KEYWORD(commas=True, lowercase=False, scorable=False)
+    assert NameKeys().index(keys) == list(stock.index(keys))
+
+
 @settings(max_examples=200, deadline=None)
 @given(text=TEXTS, snowball=st.booleans())
 def test_positions_after_words_of_the_same_text_are_the_same(text, snowball):
