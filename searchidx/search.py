@@ -429,7 +429,7 @@ def _walk(index: Index, q: Any, scope: Scope, limit: int | None, sort: str) -> W
     searcher = index.searcher()
     if q is None:
         q = query.Every()
-    if sort == "relevance" and limit:
+    if limit == 0 or (sort == "relevance" and limit):
         walked = _walk_disjunction(searcher, q, scope, limit)
         if walked is not None:
             return walked
@@ -466,8 +466,8 @@ def _walk(index: Index, q: Any, scope: Scope, limit: int | None, sort: str) -> W
 def _walk_disjunction(searcher: Any, q: Any, scope: Scope, limit: int) -> Walk | None:
     """:func:`_walk` for an OR of words, scored a term at a time; None for other queries.
 
-    The top ``limit`` are chosen as Whoosh's top-N collector chooses them: by
-    score, then the lower document number.
+    The top ``limit`` (0: none, the matches are only listed) are chosen as
+    Whoosh's top-N collector chooses them: by score, then the lower document number.
     """
     from whoosh.searching import Results
 
@@ -487,9 +487,11 @@ def _walk_disjunction(searcher: Any, q: Any, scope: Scope, limit: int) -> Walk |
             docnum = offset + sub_docnum
             if admit is None or admit(docnum):
                 kept.append(docnum)
-                ranked.append((scores[sub_docnum], -docnum))
+                if limit:
+                    ranked.append((scores[sub_docnum], -docnum))
     top = [(score, -negated) for score, negated in heapq.nlargest(limit, ranked)]
-    return Walk(Results(searcher, q, top)[0:limit], kept, scope.dropped_undated)
+    hits = Results(searcher, q, top)[0:limit] if limit else []
+    return Walk(hits, kept, scope.dropped_undated)
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,8 @@ def test_searches_rank_and_count_alike_with_or_without_term_at_a_time(segmented,
                 dict(query="Kim OR Biden OR Shoigu", publisher=["ANSA"], facets=["people"]),
                 dict(query="Quando si sono incontrati Putin e Kim Jong Un?", any=True,
                      facets=["places"], limit=3),
-                dict(query="munizioni", date_to="2023-12-31")]
+                dict(query="munizioni", date_to="2023-12-31"),
+                dict(query="Kim OR Biden", limit=0, facets=["people"])]
 
     def run():
         out = []
