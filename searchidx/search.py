@@ -263,6 +263,37 @@ def _map_field_names(text: str) -> str:
     return _QUOTED_OR_FIELD.sub(replace, text)
 
 
+# Whoosh's operator tokens: infix ones need a word on each side, NOT one after it
+_INFIX_OPERATORS = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
+_PREFIX_OPERATORS = frozenset({"NOT", "REQUIRE"})
+_QUERY_TOKEN = re.compile(r'"[^"]*"|[()]|[^\s()"]+|"')
+
+
+def _check_operators(text: str) -> None:
+    """A clear error for a boolean operator with nothing to join.
+
+    Whoosh reads a dangling ``AND``/``OR``/``NOT`` (``munizioni AND``, a query cut
+    short) as the English word, which no Italian article holds: the query would
+    quietly find nothing. Elasticsearch's ``query_string`` refuses it too.
+    """
+    tokens = _QUERY_TOKEN.findall(text)
+    for i, token in enumerate(tokens):
+        if token not in _INFIX_OPERATORS and token not in _PREFIX_OPERATORS:
+            continue
+        before = tokens[i - 1] if i > 0 else "("
+        after = tokens[i + 1] if i + 1 < len(tokens) else ")"
+        if after == ")" or after in _INFIX_OPERATORS:
+            missing = "after it"
+        elif token in _INFIX_OPERATORS and (before == "(" or before in _INFIX_OPERATORS
+                                            or before in _PREFIX_OPERATORS):
+            missing = "before it"
+        else:
+            continue
+        raise QueryError(f"query {text!r}: the operator {token} has no word {missing}; "
+                         f"add one, or write {token.lower()!r} in lower case to search "
+                         "for the word")
+
+
 def parse_query(index: Index, text: str, any_words: bool = False,
                 fields: tuple[str, ...] = ("title", "body")) -> Any:
     """The Whoosh query for a user's query string (None when it has no words)."""
@@ -274,6 +305,7 @@ def parse_query(index: Index, text: str, any_words: bool = False,
     if len(text) > 10_000:
         raise QueryError("query is longer than 10,000 characters; shorten it")
     parser = _parser(index, any_words, fields)
+    _check_operators(text)
     text = _map_field_names(_signs_to_operators(text))
     try:
         q = parser.parse(text)

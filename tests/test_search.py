@@ -103,6 +103,24 @@ def test_unknown_field_is_a_clear_error(seeds_index):
         seeds_index.search("speakr:Kirby")
 
 
+@pytest.mark.parametrize("text, operator, side", [
+    ("munizioni AND", "AND", "after"),
+    ("OR munizioni", "OR", "before"),
+    ("munizioni NOT", "NOT", "after"),
+    ("(munizioni OR) Kirby", "OR", "after"),
+    ("munizioni AND OR Kirby", "AND", "after"),
+])
+def test_a_dangling_operator_is_a_clear_error(seeds_index, text, operator, side):
+    with pytest.raises(QueryError, match=rf"operator {operator} has no word {side} it"):
+        seeds_index.search(text)
+
+
+def test_operators_with_words_on_both_sides_still_work(seeds_index):
+    assert seeds_index.search("munizioni AND NOT Telegram").total == 2
+    assert seeds_index.search("(munizioni OR sottomarini) Kirby").total > 0
+    assert seeds_index.search('"munizioni AND"').total == 0  # inside quotes: words
+
+
 def test_facets_count_the_whole_result_set(seeds_index):
     result = seeds_index.search("", limit=1, facets=["speakers", "year", "month", "publisher"])
     speakers = dict(result.facets["speakers"])
