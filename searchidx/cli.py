@@ -109,7 +109,8 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
               fmt: str, quiet: bool, wait: float, optimize: bool) -> None:
     """Index articles from files and folders (recursive).
 
-    Reads .txt/.md plain text, .json (an object or a list) and .jsonl. Re-running
+    Reads .txt/.md plain text, .json (an object or a list), .jsonl and saved web
+    pages (.html/.htm: the article's text, without menus or footers). Re-running
     updates the index: new articles are added, changed ones (by content hash)
     re-indexed, unchanged ones skipped, and articles whose files disappeared from
     an indexed folder removed. A file that cannot be read is reported and skipped;

@@ -359,7 +359,7 @@ def read_source(src: SourceFile, config: Config,
 
 def read_stdin_bytes(data: bytes, config: Config,
                      name: str = "-") -> Iterator[RawArticle | ReadError]:
-    """Articles piped in: JSON, JSONL or plain text, told apart by content.
+    """Articles piped in: a web page, JSON, JSONL or plain text, told apart by content.
 
     Ids are built from ``name`` as from a file's: ``-`` for a text, ``-#1``,
     ``-#2``... for records without an id of their own.
@@ -373,7 +373,9 @@ def read_stdin_bytes(data: bytes, config: Config,
         yield ReadError(name, str(exc))
         return
     head = text.lstrip()
-    if head[:1] in ("{", "["):
+    if _HTML_START.match(head):
+        fmt = "html"
+    elif head[:1] in ("{", "["):
         try:
             parsed = json.loads(text)
             fmt = "json" if isinstance(parsed, (dict, list)) else "text"
@@ -386,10 +388,15 @@ def read_stdin_bytes(data: bytes, config: Config,
     yield from _read_bytes(data, fmt, name, rel_id, rules)
 
 
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE)
+
+
 def _format(suffix: str) -> str:
     suffix = suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
+    if suffix in (".html", ".htm", ".xhtml"):
+        return "html"
     return "json" if suffix == ".json" else "text"
 
 
@@ -408,7 +415,9 @@ def _read_bytes(data: bytes, fmt: str, path: str, rel_id: str,
         yield ReadError(path, str(exc))
         return
     notes = [warning] if warning else []
-    if fmt == "json":
+    if fmt == "html":
+        yield _read_html(data, path, rel_id, rules)
+    elif fmt == "json":
         yield from _read_json(text, data, path, rel_id, rules, notes)
     elif not text.strip():
         yield ReadError(path, "empty file")
@@ -480,6 +489,61 @@ def _read_json(text: str, data: bytes, path: str, rel_id: str, rules: _Rules,
                           _hash(rules, _canonical(item)), notes)
         except ReadError as err:
             yield err
+
+
+def _read_html(data: bytes, path: str, rel_id: str, rules: _Rules) -> RawArticle | ReadError:
+    """A saved web page, through trafilatura: it tells the article from menus,
+    footers, comments and scripts, decodes the page by its declared charset, and
+    reads the title, date, site name, author and keywords from the page's markup.
+
+    The date comes from the markup and the address only, never from a date
+    that the text happens to mention.
+    """
+    import trafilatura
+
+    page = trafilatura.bare_extraction(
+        data, with_metadata=True, include_comments=False,
+        date_extraction_params={"original_date": True, "extensive_search": False})
+    text = _normalize(page.text or "", rules) if page is not None else ""
+    if not text.strip():
+        return ReadError(path, "no article text found in this web page")
+    meta = _Meta([])
+    if page.title and page.title.strip():
+        meta.title = _normalize(page.title, rules)
+        first, _, rest = text.strip().partition("\n")
+        if " ".join(first.split()) == " ".join(meta.title.split()) and rest.strip():
+            text = rest  # the page's headline, repeated at the top of its text
+    _set_date(meta, page.date, rules)
+    sitename = (page.sitename or "").strip()
+    if sitename and sitename.lower() not in _hostnames(page.hostname, page.url):
+        meta.publisher = _normalize(sitename, rules)
+    # else no name of its own: the extract stage names the publisher by the
+    # address's domain, as for any article that gives only a URL
+    meta.url = page.url
+    keywords = [*(page.tags or []), *(page.categories or [])]
+    meta.tags = _as_tags(",".join(keywords).split(","), meta.warnings) if keywords else []
+    if page.author:
+        meta.extra["author"] = _normalize(page.author, rules)
+    body = _body(text, meta, rules, full=meta.title is None)
+    return meta.article(rel_id, path, body, None, _hash(rules, data), rules)
+
+
+def _hostnames(*addresses: str | None) -> set[str]:
+    """The host names of these addresses (or bare host names), with and without ``www.``."""
+    from urllib.parse import urlsplit
+
+    names: set[str] = set()
+    for address in addresses:
+        if not address:
+            continue
+        try:
+            host = urlsplit(address).hostname if "//" in address else address
+        except ValueError:
+            continue
+        if host:
+            host = host.lower()
+            names.update((host, host.removeprefix("www.")))
+    return names
 
 
 def _json_problem(exc: BaseException) -> str:

@@ -232,3 +232,22 @@ def test_index_optimize_merges_segments_and_keeps_every_result(tmp_path):
     assert "1 added" in run("index", folder, *where).output
     stats = json.loads(run("stats", *where, "--format", "json").output)
     assert stats["documents"] == 5
+
+
+def test_saved_web_pages_index_with_their_speakers_and_dates(tmp_path):
+    pages = tmp_path / "pagine"
+    pages.mkdir()
+    (pages / "kim.html").write_bytes(
+        (SEEDS.parent / "tests" / "fixtures" / "read" / "pagina.html").read_bytes())
+    (pages / "vuota.htm").write_text("<html><body></body></html>", encoding="utf-8")
+    index = tmp_path / "ix"
+    result = run("index", pages, "--index", index)
+    assert result.exit_code == 2, result.output
+    assert "1 added" in result.output and "1 failed" in result.output
+    assert "vuota.htm: no article text found in this web page" in result.output
+    found = run("query", "munizioni", "--speaker", "Kirby", "--from", "2023-09-01",
+                "--index", index, "--format", "json")
+    hits = json.loads(found.output)["hits"]
+    assert [(h["id"], h["date"], h["publisher"]) for h in hits] == [
+        ("kim", "2023-09-12", "Cronache dal Mondo")]
+    assert run("query", "Mario88 OR analytics", "--index", index).exit_code == 1

@@ -270,6 +270,7 @@ def test_utf8_bom_stripped(cfg: Config, tmp_path: Path) -> None:
         ("foto.txt", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"IHDR", "looks like a binary file"),
         ("nul.txt", b"testo\x00\x01\x02binario", "looks like a binary file"),
         ("foto.jsonl", b"\x89PNG\r\n\x1a\n\x00\x00", "looks like a binary file"),
+        ("foto.html", b"\x89PNG\r\n\x1a\n\x00\x00", "looks like a binary file"),
         ("rotto.json", b'{"text": "a"', "invalid JSON"),
         ("numero.json", b"42", "should hold an object or a list of objects, not a number"),
         ("u16.txt", codecs.BOM_UTF16_LE + b"a", "not valid UTF-16 text"),
@@ -293,6 +294,91 @@ def test_read_source_reads_the_file_when_no_data_given(cfg: Config, tmp_path: Pa
     path.unlink()
     [error] = read_source(src, cfg)
     assert isinstance(error, ReadError) and error.reason.startswith("cannot read")
+
+
+# -- web pages ----------------------------------------------------------------------
+
+def test_web_page_gives_the_article_and_its_metadata(cfg: Config) -> None:
+    page = one(FIXTURES / "pagina.html", cfg)
+    assert page.id == "pagina"
+    assert page.title == "Kim Jong Un in Russia, Kirby: «Mosca cerca munizioni»"
+    assert page.date is not None and (page.date.value, page.date.precision) == (
+        "2023-09-12", "day")
+    assert page.publisher == "Cronache dal Mondo"
+    assert page.url == "https://www.cronachedalmondo.example/esteri/2023/09/12/kim-russia"
+    assert page.tags == ["Russia", "Corea del Nord", "armi"]
+    assert page.extra == {"author": "Giulia Bianchi"}
+    assert page.body.startswith("Il leader nordcoreano Kim Jong Un è arrivato in Russia")
+    assert "ha detto John Kirby" in page.body and "Dmitry Peskov" in page.body
+
+
+@pytest.mark.parametrize("furniture", [
+    "Esteri", "cookie", "Leggi anche", "campionato", "Mario88", "Tutti i diritti riservati",
+    "newsletter", "analytics", "dataLayer", "di Giulia Bianchi",
+])
+def test_web_page_leaves_out_menus_comments_footers_and_scripts(cfg: Config,
+                                                                furniture: str) -> None:
+    assert furniture not in one(FIXTURES / "pagina.html", cfg).body
+
+
+def test_web_page_date_comes_from_the_markup_not_the_text(cfg: Config, tmp_path: Path) -> None:
+    path = tmp_path / "senza-data.html"
+    path.write_text("<html><head><title>Vertice</title></head><body><article><p>Il vertice "
+                    "si è tenuto il 13 settembre 2023 a Vostochny, come previsto dai due "
+                    "governi dopo settimane di trattative.</p></article></body></html>",
+                    encoding="utf-8")
+    page = one(path, cfg)
+    assert page.title == "Vertice" and page.date is None
+    assert page.body.startswith("Il vertice si è tenuto")
+
+
+def test_web_page_in_a_declared_legacy_charset(cfg: Config, tmp_path: Path) -> None:
+    path = tmp_path / "latin.htm"
+    path.write_bytes('<html><head><meta charset="iso-8859-1"><title>Città</title></head>'
+                     "<body><article><p>La città di Pyongyang è stata al centro della "
+                     "settimana di incontri perché il vertice è atteso.</p></article></body>"
+                     "</html>".encode("latin-1"))
+    page = one(path, cfg)
+    assert page.title == "Città" and "città di Pyongyang" in page.body
+    assert not page.warnings
+
+
+def test_web_page_without_a_site_name_leaves_the_publisher_to_its_address(
+        cfg: Config, tmp_path: Path) -> None:
+    from searchidx import extract
+
+    path = tmp_path / "post.html"
+    path.write_text('<html><head><title>Vertice</title><link rel="canonical" '
+                    'href="https://www.ilpost.it/2023/09/10/vertice/"></head><body><article>'
+                    "<p>Il vertice si è tenuto a Vostochny, come previsto dai due governi "
+                    "dopo settimane di trattative.</p></article></body></html>",
+                    encoding="utf-8")
+    page = one(path, cfg)  # trafilatura's stand-in site name, the host, is not a name
+    assert (page.publisher, page.url) == (None, "https://www.ilpost.it/2023/09/10/vertice/")
+    assert page.date is not None and page.date.value == "2023-09-10"
+    [article] = extract([path], cfg)
+    assert article.publisher == "Il Post"  # config/sources.yaml, by the domain
+
+
+@pytest.mark.parametrize("data", [
+    b"<!DOCTYPE html><html><head><title>Solo titolo</title></head><body></body></html>",
+    b"<html><body><script>var testo = 'munizioni';</script></body></html>",
+])
+def test_web_page_without_article_text_is_an_error(cfg: Config, tmp_path: Path,
+                                                   data: bytes) -> None:
+    (tmp_path / "vuota.html").write_bytes(data)
+    [error] = read_path(tmp_path / "vuota.html", cfg)
+    assert isinstance(error, ReadError) and error.path == str(tmp_path / "vuota.html")
+    assert error.reason == "no article text found in this web page"
+
+
+def test_web_page_on_standard_input(cfg: Config) -> None:
+    data = (FIXTURES / "pagina.html").read_bytes()
+    [page] = read_stdin_bytes(b"\n  " + data, cfg)
+    assert isinstance(page, RawArticle) and page.id == "-"
+    assert page.publisher == "Cronache dal Mondo" and "Vostochny" in page.body
+    [text] = read_stdin_bytes(b"<htmlx> non e una pagina", cfg)  # only <html or <!doctype
+    assert isinstance(text, RawArticle) and text.body == "<htmlx> non e una pagina"
 
 
 # -- JSON and JSONL ----------------------------------------------------------------
