@@ -34,6 +34,7 @@ from .errors import ConfigError
 # possibly ending with one (the "dell' Organizzazione" spelling, or "po’").
 _WORD = re.compile(r"[^\W_]+(?:['’`][^\W_]+)*['’`]?")
 _APOSTROPHE_SPLIT = re.compile(r"['’`]")
+_PATTERN_TAIL = re.compile(r"[^\W_]+$")  # the letters ending a wildcard pattern
 _MEMO_LIMIT = 200_000
 # (analyzer settings, text, words) of the last ItalianAnalyzer.words call: extraction's
 # topics and the index analyse an article's text back to back, in the same process
@@ -183,6 +184,30 @@ class ItalianAnalyzer(Analyzer):
                 parts.append((term, start, end, stopped))
             start = end + 1
         return tuple(parts)
+
+    def wildcard_forms(self, pattern: str) -> list[str]:
+        """The forms a user's wildcard pattern takes against the index's terms.
+
+        The index holds folded, stemmed words, so the pattern is folded
+        (``reciprocità*`` -> ``reciprocita*``), loses a leading elided article
+        (``l'arriv*`` -> ``arriv*``), and when it ends in letters (``*zioni``)
+        comes a second time with the ending that the index's stemmer cuts from a
+        long word ending so (``*zion``, which meets ``munizion``).
+        """
+        text = fold(pattern)
+        pieces = _APOSTROPHE_SPLIT.split(text)
+        if len(pieces) == 2 and pieces[0] in self.elisions and pieces[1]:
+            text = pieces[1]
+        forms = [text]
+        tail = _PATTERN_TAIL.search(text)
+        if self.stem and tail is not None:
+            word = tail.group()
+            # the light stemmer cuts by the last two letters alone, whatever
+            # the length of the part typed; Snowball's cut is approximated
+            cut = light_stem(word, 2) if self.stemmer == "light" else self.stem_word(word)
+            if cut and cut != word:
+                forms.append(text[:tail.start()] + cut)
+        return forms
 
     def terms(self, raw: str) -> tuple[tuple[str, int, int, bool], ...]:
         """Memoised :meth:`_split`: most words of a corpus recur."""

@@ -224,7 +224,8 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
       title:Putin               one field: title, body, exact, quote, person,
                                 speaker, place, org, topic, publisher, tag, year, month
       exact:"Kim Jong Un"       unstemmed, accent-folded match
-      muniz*   munizoni~        trailing wildcard; fuzzy (edit distance 1, or ~2)
+      muniz*   *zioni           wildcard (* anywhere; accents folded)
+      munizoni~                 fuzzy (edit distance 1, or ~2)
 
     \b
     Ranking: BM25. A query of 3+ plain words (a question) also counts its

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import snippets
-from .analysis import fold, name_key
+from .analysis import ItalianAnalyzer, fold, name_key
 from .errors import QueryError
 from .index import (
     _SEP,
@@ -192,7 +192,30 @@ def _rewrite(index: Index, q: Any) -> Any:
     if fieldname in NAME_FIELDS:
         text = " ".join(q.words) if isinstance(q, query.Phrase) else getattr(q, "text", "")
         return name_query(index, fieldname, str(text))
+    if isinstance(q, (query.Prefix, query.Wildcard)):
+        return _pattern_query(index, q)
     return q
+
+
+def _pattern_query(index: Index, q: Any) -> Any:
+    """A prefix or wildcard on an analysed text field, in the forms its terms take
+    (:meth:`ItalianAnalyzer.wildcard_forms`); Whoosh passes the pattern as typed."""
+    from whoosh import query
+
+    analyzer = getattr(index.searcher().schema[q.fieldname], "analyzer", None)
+    if not isinstance(analyzer, ItalianAnalyzer):
+        return q
+    forms = analyzer.wildcard_forms(q.text)
+    if type(q) is query.Wildcard:
+        subs = [query.Wildcard(q.fieldname, form, boost=q.boost) for form in forms]
+    else:
+        # a longer word stems to a term that still begins with the prefix; only
+        # the prefix itself, as a whole word, may stem to less (munizioni*)
+        subs = [query.Prefix(q.fieldname, forms[0], boost=q.boost)]
+        whole = analyzer.words(q.text)
+        if len(whole) == 1 and not whole[0].startswith(forms[0]):
+            subs.append(query.Term(q.fieldname, whole[0], boost=q.boost))
+    return subs[0] if len(subs) == 1 else query.Or(subs)
 
 
 _EXACT = re.compile(r'(?<![\w:])exact:(?:"([^"]*)"|([^\s"()]+))', re.IGNORECASE)

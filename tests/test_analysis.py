@@ -197,3 +197,33 @@ def test_every_light_stem_of_the_seeds_is_a_prefix_of_its_folded_word():
 @given(st.text())
 def test_analyzer_never_fails_and_is_deterministic(text):
     assert analyze(text) == analyze(text)
+
+
+ITALIAN_WORDS = st.text(alphabet="abcdefghilmnopqrstuvzàèéìòù", min_size=1, max_size=14)
+
+
+@settings(max_examples=400, deadline=None)
+@given(word=ITALIAN_WORDS, cut=st.integers(min_value=0, max_value=14), upper=st.booleans())
+@example(word="munizioni", cut=0, upper=False)  # *munizioni
+@example(word="carichi", cut=4, upper=False)  # *chi: the stemmer cuts "hi"
+@example(word="reciprocità", cut=5, upper=True)  # *PROCITÀ
+def test_a_suffix_pattern_meets_the_term_of_every_word_ending_so(word, cut, upper):
+    """`*tail` finds every indexed word that ends with the tail, whatever the stemmer
+    cut from it. Tails of one or two letters are left out: the stemmer may cut all of
+    them (``*he`` from ``banche``), and then no pattern tells those words apart."""
+    from fnmatch import fnmatchcase
+
+    analyzer = italian_analyzer()
+    tail = word[min(cut, len(word) - 1):]
+    [term] = analyzer.words(word) or [None]
+    if term is None or len(tail) < 3:
+        return
+    forms = analyzer.wildcard_forms("*" + (tail.upper() if upper else tail))
+    assert any(fnmatchcase(term, form) for form in forms), (word, tail, term, forms)
+
+
+def test_wildcard_forms_fold_and_drop_an_elided_article():
+    analyzer = italian_analyzer()
+    assert analyzer.wildcard_forms("Reciprocità*") == ["reciprocita*"]
+    assert analyzer.wildcard_forms("l’arriv*") == ["arriv*"]
+    assert analyzer.wildcard_forms("mun*oni") == ["mun*oni", "mun*on"]

@@ -85,6 +85,20 @@ def test_wildcard_and_fuzzy(seeds_index):
     assert {h.id for h in seeds_index.search("Bloomberx~").hits} == {"004_de43da4d890992ab"}
 
 
+@pytest.mark.parametrize("pattern, same_as", [
+    ("reciprocità*", "reciprocita"),  # accents folded, as in the index
+    ("RECIPROCIT*", "reciprocita"),
+    ("*procità", "reciprocita"),  # a leading wildcard meets the stemmed word
+    ("munizioni*", "munizioni"),  # the whole word, stemmed to less than itself
+    ("*munizioni", "munizioni"),
+    ("mun*oni", "munizioni"),
+    ("l’arriv*", "arrivato OR arrivo OR arrivare OR arrivati OR arriva"),  # elision dropped
+])
+def test_wildcards_meet_the_words_as_the_index_holds_them(seeds_index, pattern, same_as):
+    found = {h.id for h in seeds_index.search(pattern, limit=20).hits}
+    assert found and found == {h.id for h in seeds_index.search(same_as, limit=20).hits}
+
+
 def test_field_queries(seeds_index):
     assert [h.id for h in seeds_index.search("title:Allarme").hits] == ["004_de43da4d890992ab"]
     speaker = {h.id for h in seeds_index.search("speaker:kirby").hits}
