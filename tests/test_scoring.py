@@ -110,23 +110,33 @@ def test_a_prefix_group_scores_its_terms_as_one_term(segmented):
     assert got == pytest.approx(expected)
 
 
+def _index_with_a_deletion(tmp_path, config, first_text, other_texts):
+    """An index of article "a" (``first_text``), "b", "c"... (``other_texts``) where
+    "a" was then re-indexed with other words: its old postings stay in the first
+    segment, marked deleted."""
+    corpus = tmp_path / "news.jsonl"
+
+    def write(text_of_a):
+        records = [{"id": "a", "text": text_of_a}]
+        records += [{"id": chr(ord("b") + k), "text": t} for k, t in enumerate(other_texts)]
+        corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+    write(first_text)
+    ix = Index(tmp_path / "ix", config)
+    ix.update([corpus])
+    write("Oggi si parla di altro.")
+    assert ix.update([corpus]).updated == 1
+    assert any(leaf.reader().has_deletions() for leaf, _ in ix.searcher().leaf_searchers())
+    return ix
+
+
 def test_a_prefix_group_leaves_out_deleted_articles(tmp_path, config):
     """A re-indexed article leaves a deletion in the old segment: its old postings
     must not count (they are read one by one there, filtered)."""
-    corpus = tmp_path / "news.jsonl"
-
-    def write(first_text):
-        records = [{"id": "a", "text": first_text},
-                   {"id": "b", "text": "La fornitura di armi e il fornitore russo."},
-                   {"id": "c", "text": "Nessuna notizia sulle forniture di oggi."}]
-        corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-
-    write("Fornire munizioni: la fornitura arriva, fornita dal fornitore.")
-    with Index(tmp_path / "ix", config) as ix:
-        ix.update([corpus])
-        write("Oggi si parla di altro.")
-        assert ix.update([corpus]).updated == 1
-        assert any(leaf.reader().has_deletions() for leaf, _ in ix.searcher().leaf_searchers())
+    with _index_with_a_deletion(
+            tmp_path, config, "Fornire munizioni: la fornitura arriva, fornita dal fornitore.",
+            ["La fornitura di armi e il fornitore russo.",
+             "Nessuna notizia sulle forniture di oggi."]) as ix:
         _, expected = _expected_group_scores(ix, "fornitura", 1.0)
         got = _group_scores(ix, "fornitura")
         assert set(got) == {"b", "c"}
@@ -202,19 +212,9 @@ def test_an_or_of_words_scores_term_at_a_time_as_whooshs_matchers_do(segmented):
 
 
 def test_term_at_a_time_scoring_leaves_out_deleted_articles(tmp_path, config):
-    corpus = tmp_path / "news.jsonl"
-
-    def write(first_text):
-        records = [{"id": "a", "text": first_text},
-                   {"id": "b", "text": "Kirby parla delle munizioni."},
-                   {"id": "c", "text": "Nessuna notizia sulle munizioni di oggi."}]
-        corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-
-    write("Kirby: munizioni e missili dalla Corea.")
-    with Index(tmp_path / "ix", config) as ix:
-        ix.update([corpus])
-        write("Oggi si parla di altro.")
-        assert ix.update([corpus]).updated == 1
+    with _index_with_a_deletion(
+            tmp_path, config, "Kirby: munizioni e missili dalla Corea.",
+            ["Kirby parla delle munizioni.", "Nessuna notizia sulle munizioni di oggi."]) as ix:
         q = parse_query(ix, "Kirby munizioni Corea", any_words=True)
         found = set()
         for leaf, _ in ix.searcher().leaf_searchers():
