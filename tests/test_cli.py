@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -238,7 +239,7 @@ def test_saved_web_pages_index_with_their_speakers_and_dates(tmp_path):
     pages = tmp_path / "pagine"
     pages.mkdir()
     (pages / "kim.html").write_bytes(
-        (SEEDS.parent / "tests" / "fixtures" / "read" / "pagina.html").read_bytes())
+        (Path(__file__).parent / "fixtures" / "read" / "pagina.html").read_bytes())
     (pages / "vuota.htm").write_text("<html><body></body></html>", encoding="utf-8")
     index = tmp_path / "ix"
     result = run("index", pages, "--index", index)
