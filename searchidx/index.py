@@ -9,7 +9,6 @@ those files (updates replace by unique id, so nothing is duplicated).
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime as _dt
 import hashlib
@@ -25,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import formats
 from whoosh.fields import KEYWORD, TEXT
@@ -37,6 +36,9 @@ from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxEr
 from .locking import LOCK_NAME, WriteLock
 from .models import Article, RawArticle, printable_path
 from .storage import compact_pickles, patch_whoosh
+
+if TYPE_CHECKING:
+    from .prepare import Builders, Failure
 
 # Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
 SCHEMA_VERSION = 3
@@ -69,28 +71,28 @@ _OPEN_RETRY_PAUSE_S = 0.05
 _NAMED = frozenset({"people", "speakers", "places", "organizations", "media", "publisher"})
 
 
+def worker_count(config: Config) -> int:
+    """``index.workers``, where 0 (or less) means one per CPU core."""
+    workers = int(config["index"]["workers"])
+    return workers if workers > 0 else (os.cpu_count() or 1)
+
+
+def small_segment_size(config: Config) -> int:
+    """The most articles of a segment that counts as small: half of what each worker
+    writes in a full commit, so that the segments of a large run are never small."""
+    return max(1, int(config["index"]["commit_every"]) // (2 * worker_count(config)))
+
+
 def resolve_index_path(index: str | os.PathLike[str] | None, config: Config) -> Path:
     """``--index`` wins, then ``$SEARCHIDX_INDEX``, then ``index.path`` from the config."""
     chosen = index or os.environ.get(ENV_INDEX) or config["index"]["path"]
     return Path(chosen).expanduser()
 
 
-class PreAnalyzed:
-    """A text field's postings computed in a worker process (see :mod:`searchidx.prepare`)."""
-
-    __slots__ = ("items",)
-
-    def __init__(self, items: list[tuple[bytes, int, float, bytes]]) -> None:
-        self.items = items
-
-
 class ItalianText(TEXT):
-    """A TEXT field that also accepts postings analysed in a worker process, and
-    analyses text for its positions without Whoosh's Token stream."""
+    """A TEXT field that analyses text for its positions without Whoosh's Token stream."""
 
     def index(self, value: Any, **kwargs: Any) -> Any:
-        if isinstance(value, PreAnalyzed):
-            return value.items
         if (kwargs or not isinstance(value, str) or not isinstance(self.analyzer, ItalianAnalyzer)
                 or type(self.format) is not formats.Positions):
             return super().index(value, **kwargs)
@@ -341,11 +343,14 @@ _FileDone = tuple[str, str, int, list[str]]  # path, sha1, size, ids that left t
 class _Batch:
     """Whoosh writes and manifest changes that are committed together.
 
-    A new id is *added*, not *updated*: Whoosh's update looks the id up in
-    every segment first, a cost that grows with the index. That is only safe
-    while the manifest knows every document Whoosh holds, i.e. when it recorded
-    the Whoosh generation it was last committed with; after a crash between the
-    two commits, the run updates every document (and so replaces the orphans).
+    New and changed articles are written into segments by
+    :class:`searchidx.prepare.Builders`; this writer deletes the versions they
+    replace and commits those segments with the deletions. A new id needs no
+    deletion: Whoosh's would look the id up in every segment, a cost that grows
+    with the index. That is only safe while the manifest knows every document
+    Whoosh holds, i.e. when it recorded the Whoosh generation it was last
+    committed with; after a crash between the two commits, the run deletes
+    every id it writes (and so replaces the orphans).
     """
 
     def __init__(self, index: Index, manifest: Manifest) -> None:
@@ -355,6 +360,7 @@ class _Batch:
         self.files: dict[str, tuple[str, int] | None] = {}
         self.docs: dict[str, tuple[str, str] | None] = {}
         self.size = 0
+        self.failed_files: set[str] = set()  # this run's, whose manifest entry is dropped
         generation = str(index._whoosh().latest_generation())
         self.in_step = manifest.meta("whoosh_generation") == generation
 
@@ -363,12 +369,11 @@ class _Batch:
             self.writer = self.index._open_writer()
         return self.writer
 
-    def put(self, doc_id: str, path: str, content_hash: str, fields: dict[str, Any]) -> None:
+    def put(self, doc_id: str, path: str, content_hash: str) -> None:
+        """Record an article handed to the builders, deleting the version it replaces."""
         new = self.in_step and doc_id not in self.docs and self.manifest.owner(doc_id) is None
-        if new:
-            self._writer().add_document(**fields)
-        else:
-            self._writer().update_document(**fields)
+        if not new:
+            self._writer().delete_by_term("id", doc_id)
         self.docs[doc_id] = (path, content_hash)
         self.size += 1
 
@@ -377,9 +382,23 @@ class _Batch:
         self.docs[doc_id] = None
         self.size += 1
 
-    def commit(self) -> None:
-        if self.writer is not None:
-            self.writer.commit()
+    def commit(self, segments: list[Any], failed: list[Failure]) -> None:
+        """Commit the deletions and ``segments`` (the builders' work), then the manifest.
+
+        An article in ``failed`` is not in the index (a version it replaced is
+        deleted all the same): the manifest forgets it, and forgets its file,
+        which the next run reads again.
+        """
+        from whoosh.writing import MERGE_SMALL
+
+        for doc_id, path, _, _ in failed:
+            self.docs[doc_id] = None
+            self.failed_files.add(path)
+        for path in self.failed_files & self.files.keys():
+            self.files[path] = None
+        if segments or self.writer is not None:
+            self._writer().commit(
+                mergetype=lambda writer, current: MERGE_SMALL(writer, current) + segments)
             self.writer = None
         if self.files or self.docs:
             self.manifest.apply(self.files, self.docs)
@@ -509,8 +528,8 @@ class Index:
         """Merge the segments of at most ``most_docs`` articles into one, when there
         are ``at_least`` of them (0: never); the count merged.
 
-        Each commit writes a segment, and Whoosh merges its small ones only
-        once there are about twenty, so a run usually leaves a tail of them.
+        Each commit writes a segment per worker, and Whoosh merges its small ones
+        only once there are about twenty, so runs leave a tail of them.
         Every query opens a matcher per segment per term: at 100,000 articles
         the tail of ten made queries 10-20% slower and the index 13% bigger.
         """
@@ -643,7 +662,7 @@ class Index:
             section = self.config["index"]
             report.merged_segments = (
                 self._optimize() if optimize else
-                self._merge_small_segments(int(section["commit_every"]),
+                self._merge_small_segments(small_segment_size(self.config),
                                            int(section["merge_small_segments"])))
         report.failed = len(report.errors)
         report.seconds = time.perf_counter() - started
@@ -651,7 +670,7 @@ class Index:
 
     def _update(self, paths: Iterable[str | os.PathLike[str]], report: IndexReport,
                 progress: Callable[[int, int], None] | None) -> None:
-        from .prepare import Preparer
+        from .prepare import Builders
         from .read import discover
 
         roots = [Path(p).resolve() for p in paths]
@@ -662,13 +681,8 @@ class Index:
         batch = _Batch(self, manifest)
         section = self.config["index"]
         commit_every = max(1, int(section["commit_every"]))
-        preparer = Preparer(self.config, self._whoosh().schema, self._stop,
-                            int(section["workers"]))
+        builders = Builders(str(self.path), self.config, self._stop, worker_count(self.config))
         seen_files = {printable_path(s.path) for s in sources}
-        # Units the workers prepare while the writer takes older ones: enough
-        # that they stay busy while the writer commits a segment.
-        in_flight: collections.deque[tuple[Callable[[], list[Any]], list[_FileDone]]] = \
-            collections.deque()
         try:
             for root in roots:
                 if root.is_dir():
@@ -679,30 +693,38 @@ class Index:
                                 report.removed += 1
                             batch.files[gone] = None
             for jobs, finished in self._units(sources, manifest, report, progress):
-                in_flight.append((preparer.submit(jobs), finished))
-                if len(in_flight) > preparer.units_ahead:
-                    self._write(batch, commit_every, *in_flight.popleft())
-            while in_flight:
-                self._write(batch, commit_every, *in_flight.popleft())
-            batch.commit()
+                while jobs:  # commits fall every commit_every changes, mid-unit too
+                    if batch.size >= commit_every:
+                        self._commit(batch, builders, report)
+                    room = commit_every - batch.size
+                    builders.submit(jobs[:room])
+                    for raw in jobs[:room]:
+                        batch.put(raw.id, raw.path, raw.content_hash)
+                    jobs = jobs[room:]
+                for key, sha1, size, stale in finished:
+                    for doc_id in stale:
+                        batch.delete(doc_id)
+                    batch.files[key] = (sha1, size)
+            self._commit(batch, builders, report)
         except BaseException:
             batch.cancel()
             raise
         finally:
-            preparer.close()
+            builders.close()
             manifest.close()
 
     @staticmethod
-    def _write(batch: _Batch, commit_every: int,
-               waiting: Callable[[], list[Any]], finished: list[_FileDone]) -> None:
-        for doc_id, path, content_hash, fields in waiting():
-            batch.put(doc_id, path, content_hash, fields)
-            if batch.size >= commit_every:
-                batch.commit()
-        for key, sha1, size, stale in finished:
-            for doc_id in stale:
-                batch.delete(doc_id)
-            batch.files[key] = (sha1, size)
+    def _commit(batch: _Batch, builders: Builders, report: IndexReport) -> None:
+        segments, failed = builders.finish()
+        for doc_id, path, line, reason in failed:
+            report.errors.append(ReadError(
+                path, f"article '{doc_id}' could not be indexed ({reason}); skipped, and "
+                      "the file is read again next run", line))
+            if batch.manifest.owner(doc_id) is None:  # counted when it was read
+                report.added -= 1
+            else:
+                report.updated -= 1
+        batch.commit(segments, failed)
 
     def _units(self, sources: list[Any], manifest: Manifest, report: IndexReport,
                progress: Callable[[int, int], None] | None, size: int = 256

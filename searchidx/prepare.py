@@ -1,84 +1,208 @@
-"""Extraction and analysis in worker processes, so indexing uses every core.
+"""Extraction, analysis and segment writing in worker processes, so indexing uses every core.
 
-The expensive per-article work — extraction (people, quotes, topics …) and the
-Italian analysis of title, body and quotes into Whoosh postings — is pure
-function of the article and needs no index state, so it runs in a process
-pool. The main process only feeds the writer, which Whoosh requires to be one.
-Small runs (a few articles) stay in-process: a pool would cost more than it saves.
+Everything an article costs — extraction (people, quotes, topics …), the
+Italian analysis of its text, and sorting and writing its postings — is done by
+a worker, into a Whoosh segment of the worker's own, as Whoosh's ``MpWriter``
+does with ``multisegment=True``. Only raw articles cross between processes,
+and the main process is left reading files and committing: it deletes the
+articles being replaced and writes the table of contents that adds the
+workers' segments to the index. Small runs (a few articles) stay in-process:
+a pool would cost more than it saves.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from .config import Config
-from .index import PreAnalyzed, document_fields
+from .errors import SearchidxError
+from .index import document_fields
 from .models import RawArticle
 from .pipeline import extract_one
+from .storage import compact_pickles, patch_whoosh
 
-PREANALYZED_FIELDS = ("title", "body", "quotes")
-Prepared = tuple[str, str, str, dict[str, Any]]  # id, path, content hash, Whoosh fields
-
-_state: tuple[Config, Any, frozenset[str]] | None = None
+Failure = tuple[str, str, int | None, str]  # id, path, line, what went wrong
 
 
-def _init(config: Config, schema: Any, stop: frozenset[str]) -> None:
-    global _state
-    _state = (config, schema, stop)
+class SegmentBuilder:
+    """Extracts articles and writes them into one new segment of the index at a time.
+
+    The segment is not part of the index until the main process commits it
+    (:meth:`finish` hands it over); until then no reader sees it.
+    """
+
+    def __init__(self, index_dir: str, config: Config, stop: frozenset[str],
+                 memory_mb: int) -> None:
+        self.index_dir = index_dir
+        self.config = config
+        self.stop = stop
+        self.memory_mb = memory_mb
+        self.writer: Any = None
+
+    def add(self, batch: list[RawArticle]) -> list[Failure]:
+        """Write ``batch`` into the segment; the articles whose extraction failed."""
+        failed: list[Failure] = []
+        for raw in batch:
+            try:
+                fields = document_fields(extract_one(raw, self.config), self.stop)
+            except Exception as exc:  # a bug met by one article must not stop the run
+                failed.append((raw.id, raw.path, raw.line, f"{type(exc).__name__}: {exc}"))
+                continue
+            if self.writer is None:
+                from whoosh.index import open_dir
+                from whoosh.writing import SegmentWriter
+
+                # _lk=False: the main process holds the index's write lock for the run
+                self.writer = SegmentWriter(open_dir(self.index_dir), _lk=False,
+                                            limitmb=self.memory_mb)
+            self.writer.add_document(**fields)
+        return failed
+
+    def finish(self) -> Any:
+        """The finished segment (None if nothing was added since the last one)."""
+        writer, self.writer = self.writer, None
+        if writer is None:
+            return None
+        segment = writer._finalize_segment()
+        writer.pool.cleanup()
+        return segment
+
+    def cancel(self) -> None:
+        """Drop the segment being written; its files go with the next commit's clean-up."""
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer._close_segment()
 
 
-def prepare(raw: RawArticle) -> Prepared:
-    """Extract one article and analyse its text fields into postings."""
-    assert _state is not None, "prepare() runs after _init()"
-    config, schema, stop = _state
-    fields = document_fields(extract_one(raw, config), stop)
-    for name in PREANALYZED_FIELDS:
-        text = fields.get(name)
-        if text:
-            fields[name] = PreAnalyzed(list(schema[name].index(text)))
-            if schema[name].stored:
-                fields[f"_stored_{name}"] = text
-        else:
-            fields.pop(name, None)
-    return raw.id, raw.path, raw.content_hash, fields
+_PARENT_CHECK_S = 0.5  # how often an idle worker checks that the main process lives
 
 
-class Preparer:
-    """Runs :func:`prepare` over batches, in a pool once the run proves large."""
+def _serve(conn: Connection, index_dir: str, config: Config, stop: frozenset[str],
+           memory_mb: int) -> None:
+    """A worker's loop: ``("add", batch)``, ``("finish",)``, ``("stop",)``.
+
+    It also ends when the main process is gone (killed, it sends nothing more):
+    a forked worker holds copies of the pipes' other ends, so it would never see
+    their end of file.
+    """
+    parent = os.getppid()
+    patch_whoosh()
+    builder = SegmentBuilder(index_dir, config, stop, memory_mb)
+    with compact_pickles():
+        while True:
+            while not conn.poll(_PARENT_CHECK_S):
+                if os.getppid() != parent:
+                    builder.cancel()
+                    return
+            message = conn.recv()
+            try:
+                if message[0] == "add":
+                    conn.send(("added", builder.add(message[1])))
+                elif message[0] == "finish":
+                    conn.send(("segment", builder.finish()))
+                else:
+                    builder.cancel()
+                    return
+            except Exception as exc:  # handed to the main process, which raises it
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+                builder.cancel()
+                return
+
+
+class Builders:
+    """Feeds batches of articles to segment builders: in-process at first, then, once
+    the run proves large, to one worker process per core."""
 
     POOL_AFTER = 200  # articles seen before a pool is worth starting
+    AHEAD = 2  # batches queued per worker, so none waits while the others are fed
 
-    def __init__(self, config: Config, schema: Any, stop: frozenset[str], workers: int) -> None:
-        self.args = (config, schema, stop)
-        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
-        self.pool: Any = None
+    def __init__(self, index_dir: str, config: Config, stop: frozenset[str],
+                 workers: int) -> None:
+        self.workers = workers
+        memory_mb = int(config["index"]["writer_memory_mb"])
+        self.args = (index_dir, config, stop, max(16, memory_mb // self.workers))
+        self.local = SegmentBuilder(index_dir, config, stop, memory_mb)
+        self.processes: list[Any] = []
+        self.connections: list[Connection] = []
+        self.pending: list[int] = []
         self.seen = 0
-        _init(*self.args)
+        self.failed: list[Failure] = []  # articles whose extraction failed, since finish()
 
-    @property
-    def units_ahead(self) -> int:
-        """Units to have in preparation while the writer works: one per worker, and one
-        more, so no worker waits while the writer commits a segment."""
-        return self.workers + 1 if self.pool is not None else 0
-
-    def submit(self, batch: list[RawArticle]) -> Callable[[], list[Prepared]]:
-        """Start preparing ``batch``; the returned function waits for the results."""
+    def submit(self, batch: list[RawArticle]) -> None:
+        """Have ``batch`` written into a segment; may wait for a worker to be free."""
         self.seen += len(batch)
-        if self.pool is None and self.workers > 1 and self.seen >= self.POOL_AFTER:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self.pool = context.Pool(self.workers, initializer=_init, initargs=self.args)
-        if self.pool is None:
-            done = [prepare(raw) for raw in batch]
-            return lambda: done
-        pending = self.pool.map_async(prepare, batch, chunksize=16)
-        return pending.get
+        if not self.processes and self.workers > 1 and self.seen >= self.POOL_AFTER:
+            self._start()
+        if not self.processes:
+            self.failed.extend(self.local.add(batch))
+            return
+        while min(self.pending) >= self.AHEAD:
+            self._collect()
+        chosen = self.pending.index(min(self.pending))
+        self.connections[chosen].send(("add", batch))
+        self.pending[chosen] += 1
+
+    def finish(self) -> tuple[list[Any], list[Failure]]:
+        """Every batch submitted since the last call, as finished segments for the main
+        writer to commit, and the articles among them whose extraction failed."""
+        while any(self.pending):
+            self._collect()
+        segments = [self.local.finish()]
+        for conn in self.connections:
+            conn.send(("finish",))
+        segments.extend(self._reply(i, "segment") for i in range(len(self.connections)))
+        failed, self.failed = self.failed, []
+        return [s for s in segments if s is not None], failed
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-            self.pool = None
+        """Stop the workers; a segment not handed over by :meth:`finish` is dropped."""
+        self.local.cancel()
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.join()
+        self.processes, self.connections, self.pending = [], [], []
+
+    def _start(self) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        for _ in range(self.workers):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(theirs, *self.args), daemon=True)
+            process.start()
+            theirs.close()
+            self.processes.append(process)
+            self.connections.append(ours)
+            self.pending.append(0)
+
+    def _collect(self) -> None:
+        """Wait for any worker to be done with a batch."""
+        ready = wait([c for c, n in zip(self.connections, self.pending, strict=True) if n]
+                     + [p.sentinel for p in self.processes])
+        for i, conn in enumerate(self.connections):
+            if conn in ready:
+                self.failed.extend(self._reply(i, "added"))
+                self.pending[i] -= 1
+        self._check_alive()
+
+    def _reply(self, i: int, expected: str) -> Any:
+        try:
+            kind, value = self.connections[i].recv()
+        except EOFError:
+            self._check_alive()
+            raise
+        if kind == "error":
+            raise SearchidxError(f"indexing failed in a worker process ({value}); "
+                                 "the index keeps its last commit")
+        assert kind == expected, (kind, expected)
+        return value
+
+    def _check_alive(self) -> None:
+        for process in self.processes:
+            if process.exitcode is not None:
+                raise SearchidxError(
+                    f"an indexing worker stopped (exit code {process.exitcode}); "
+                    "articles since the last commit were not indexed: run again")
