@@ -22,7 +22,7 @@ from .errors import SearchidxError
 from .index import document_fields
 from .models import RawArticle
 from .pipeline import extract_one
-from .storage import compact_pickles, patch_whoosh
+from .storage import TermPool, compact_pickles, patch_whoosh
 
 Failure = tuple[str, str, int | None, str]  # id, path, line, what went wrong
 
@@ -56,8 +56,9 @@ class SegmentBuilder:
                 from whoosh.writing import SegmentWriter
 
                 # _lk=False: the main process holds the index's write lock for the run
-                self.writer = SegmentWriter(open_dir(self.index_dir), _lk=False,
-                                            limitmb=self.memory_mb)
+                self.writer = SegmentWriter(open_dir(self.index_dir), _lk=False)
+                self.writer.pool = TermPool(self.writer.temp_storage(),
+                                            self.writer.newsegment, limitmb=self.memory_mb)
             self.writer.add_document(**fields)
         return failed
 
@@ -123,7 +124,7 @@ class Builders:
                  workers: int) -> None:
         self.workers = workers
         memory_mb = int(config["index"]["writer_memory_mb"])
-        self.args = (index_dir, config, stop, max(16, memory_mb // self.workers))
+        self.args = (index_dir, config, stop, memory_mb)
         self.local = SegmentBuilder(index_dir, config, stop, memory_mb)
         self.processes: list[Any] = []
         self.connections: list[Connection] = []

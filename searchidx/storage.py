@@ -43,6 +43,11 @@ the file system whether the column exists, every time) when its documents are
 copied. A segment's whole row is read at once instead, and kept;
 :func:`field_length_bytes` hands it to :mod:`searchidx.scoring` too.
 
+**Postings by term.** A worker's segment files each posting under its term as
+it comes (:class:`TermPool`): a term's postings arrive in document order, so
+only the terms need sorting when the segment is written, instead of every
+posting, and none goes through a run file unless the pool outgrows its memory.
+
 **Positions.** Whoosh asks each file it writes for its position two or three
 times per term (an ``lseek`` system call each); written files count their
 bytes instead.
@@ -66,6 +71,8 @@ from collections.abc import Iterator
 from itertools import accumulate, islice
 from operator import itemgetter
 from typing import Any
+
+from whoosh.writing import PostingPool
 
 _patched = False
 
@@ -576,3 +583,64 @@ def _write_postings_tightly() -> None:
     writing.PostingPool.items = items
     whoosh3.W3PostingsWriter.add_posting = add_posting
     whoosh3.W3FieldWriter.add_postings = add_postings
+
+
+class TermPool(PostingPool):
+    """Whoosh's sort pool, with each posting filed under its (field, term) as it comes.
+
+    Documents are numbered as they are added, so a term's postings arrive in
+    document order: giving them back in (field, term, document) order takes a
+    sort of the terms alone, not of every posting, and an in-memory pool never
+    goes through a run file. Postings are kept in typed arrays, a few dozen
+    bytes each. Past ``limitmb`` (estimated), the pool is saved as a sorted run,
+    as Whoosh's is, and the runs are merged when the segment is written.
+    """
+
+    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128) -> None:
+        super().__init__(tempstore, segment, limitmb=limitmb)
+        # field -> term -> (document numbers, weights, encoded values)
+        self.terms: dict[str, dict[bytes, tuple[array, array, list[Any]]]] = {}
+
+    def add(self, item: Any) -> None:
+        fieldname, text, docnum, weight, value = item
+        terms = self.terms.get(fieldname)
+        if terms is None:
+            terms = self.terms[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        entry = terms.get(text)
+        if entry is None:
+            entry = terms[text] = (array("i"), array("d"), [])
+            self.currentsize += _TERM_BYTES + len(text)
+        entry[0].append(docnum)
+        entry[1].append(weight)
+        entry[2].append(value)
+        self.currentsize += _POSTING_BYTES + (len(value) if value else 0)
+        if self.currentsize > self.limit:
+            self.save()
+
+    def _in_order(self) -> Iterator[Any]:
+        for fieldname in sorted(self.terms):
+            terms = self.terms[fieldname]
+            for text in sorted(terms):
+                docs, weights, values = terms[text]
+                for docnum, weight, value in zip(docs, weights, values, strict=True):
+                    yield fieldname, text, docnum, weight, value
+
+    def save(self) -> None:
+        if self.terms:
+            path, f = self._new_run()
+            self._write_run(f, self._in_order())
+            self._add_run(path)
+            self.terms = {}
+        self.currentsize = 0
+
+    def items(self, maxfiles: int = 128) -> Any:
+        if not self.runs:
+            return self._in_order()
+        return super().items(maxfiles)  # saves the rest, merges the runs
+
+
+# TermPool's estimates of its memory: a term's entry (its arrays, list and key) and
+# a posting (4 + 8 bytes in the arrays and a pointer to its value, with slack)
+_TERM_BYTES = 400
+_POSTING_BYTES = 24

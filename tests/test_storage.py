@@ -280,6 +280,32 @@ def test_a_posting_pool_gives_back_its_postings_in_whooshs_order(documents, limi
     assert limit is None or len(postings) < 8 or pool.runs == []  # runs were merged back
 
 
+@settings(max_examples=80, deadline=None)
+@given(documents=st.lists(st.lists(st.tuples(st.sampled_from(["body", "quotes", "title"]),
+                                             st.binary(min_size=1, max_size=3)),
+                                   max_size=12, unique=True), max_size=12),
+       limit=st.sampled_from([None, 700, 1500]), maxfiles=st.integers(2, 4))
+def test_a_term_pool_gives_back_its_postings_in_whooshs_order(documents, limit, maxfiles):
+    """Postings filed by term as documents come, in memory or partly saved to sort
+    runs: they come back in the order of a full sort, values and weights intact."""
+    from whoosh.codec.whoosh3 import W3Segment
+    from whoosh.filedb.filestore import RamStorage
+
+    from searchidx.storage import TermPool, patch_whoosh
+
+    patch_whoosh()
+    pool = TermPool(RamStorage(), W3Segment(None, "pool"), limitmb=1)
+    if limit:
+        pool.limit = limit  # bytes: save a run every few terms
+    postings = [(field, term, docnum, 1.0 + len(term) * 0.25, term * docnum or None)
+                for docnum, terms in enumerate(documents) for field, term in terms]
+    for posting in postings:
+        pool.add(posting)
+    assert list(pool.items(maxfiles=maxfiles)) == sorted(postings, key=lambda p: p[:3])
+    assert pool.fieldnames == {p[0] for p in postings}
+    assert pool.runs == []  # merged back, or never written
+
+
 def _postings_by_id(ix):
     """{(field, term): [(stored id, weight, value) …]} over every segment, and the doc order."""
     out = {}
