@@ -113,6 +113,7 @@ class ItalianAnalyzer(Analyzer):
         self.stem = stem
         self.stop = stop
         self._memo: dict[str, tuple[tuple[str, int, int, bool], ...]] = {}
+        self._kept: dict[str, tuple[str, ...]] = {}  # raw word -> its terms, stopwords out
         self._stems: dict[str, str] = {}
         self._snowball: Callable[[str], str] | None = None
         self._twins: dict[tuple[str, bool], ItalianAnalyzer] = {}
@@ -131,8 +132,12 @@ class ItalianAnalyzer(Analyzer):
         # Whoosh pickles the schema (with its analyzers) into the index; the memos
         # and the stemmer object are caches, not state.
         state = dict(self.__dict__)
-        state.update(_memo={}, _stems={}, _snowball=None, _twins={})
+        state.update(_memo={}, _kept={}, _stems={}, _snowball=None, _twins={})
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_kept", {})  # pickled before that memo existed
 
     def _key(self) -> tuple[Any, ...]:
         return (self.elisions, self.stopwords, self.stem_min_length, self.stemmer,
@@ -222,8 +227,17 @@ class ItalianAnalyzer(Analyzer):
         """The index terms of ``text``, stopwords left out: :meth:`__call__` without
         Token objects, for code that only needs the words (topics, passage rescoring)."""
         global _last_words
-        got = [term for match in _WORD.finditer(text)
-               for term, _, _, stopped in self.terms(match.group()) if not stopped]
+        got: list[str] = []
+        extend = got.extend
+        kept = self._kept
+        for raw in _WORD.findall(text):
+            terms = kept.get(raw)
+            if terms is None:
+                if len(kept) >= _MEMO_LIMIT:
+                    kept.clear()
+                terms = kept[raw] = tuple(term for term, _, _, stopped in self.terms(raw)
+                                          if not stopped)
+            extend(terms)
         _last_words = (self._key(), text, got)
         return got
 
