@@ -67,9 +67,7 @@ class SegmentBuilder:
         writer, self.writer = self.writer, None
         if writer is None:
             return None
-        segment = writer._finalize_segment()
-        writer.pool.cleanup()
-        return segment
+        return writer._finalize_segment()  # written, closed, its sort runs removed
 
     def cancel(self) -> None:
         """Drop the segment being written; its files go with the next commit's clean-up."""
@@ -83,7 +81,8 @@ _PARENT_CHECK_S = 0.5  # how often an idle worker checks that the main process l
 
 def _serve(conn: Connection, index_dir: str, config: Config, stop: frozenset[str],
            memory_mb: int) -> None:
-    """A worker's loop: ``("add", batch)``, ``("finish",)``, ``("stop",)``.
+    """A worker's loop over ``("add", batch)`` and ``("finish",)`` messages, until the
+    main process terminates it.
 
     It also ends when the main process is gone (killed, it sends nothing more):
     a forked worker holds copies of the pipes' other ends, so it would never see
@@ -102,11 +101,8 @@ def _serve(conn: Connection, index_dir: str, config: Config, stop: frozenset[str
             try:
                 if message[0] == "add":
                     conn.send(("added", builder.add(message[1])))
-                elif message[0] == "finish":
-                    conn.send(("segment", builder.finish()))
                 else:
-                    builder.cancel()
-                    return
+                    conn.send(("segment", builder.finish()))
             except Exception as exc:  # handed to the main process, which raises it
                 conn.send(("error", f"{type(exc).__name__}: {exc}"))
                 builder.cancel()
@@ -192,9 +188,11 @@ class Builders:
     def _reply(self, i: int, expected: str) -> Any:
         try:
             kind, value = self.connections[i].recv()
-        except EOFError:
+        except (EOFError, OSError):  # the worker is gone: say how it ended
+            self.processes[i].join(5)
             self._check_alive()
-            raise
+            raise SearchidxError("an indexing worker stopped; articles since the last "
+                                 "commit were not indexed: run again") from None
         if kind == "error":
             raise SearchidxError(f"indexing failed in a worker process ({value}); "
                                  "the index keeps its last commit")
