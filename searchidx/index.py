@@ -697,10 +697,10 @@ class Index:
                     if batch.size >= commit_every:
                         self._commit(batch, builders, report)
                     room = commit_every - batch.size
-                    builders.submit(jobs[:room])
-                    for raw in jobs[:room]:
+                    part, jobs = jobs[:room], jobs[room:]
+                    builders.submit(part)
+                    for raw in part:
                         batch.put(raw.id, raw.path, raw.content_hash)
-                    jobs = jobs[room:]
                 for key, sha1, size, stale in finished:
                     for doc_id in stale:
                         batch.delete(doc_id)
