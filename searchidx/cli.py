@@ -223,6 +223,7 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
       droni OR missili          either;  NOT Kim / -Kim  exclude
       title:Putin               one field: title, body, exact, quote, person,
                                 speaker, place, org, topic, publisher, tag, year, month
+      year:2023  month:2023-09  a year (YYYY) or a month (YYYY-MM) of the article's date
       exact:"Kim Jong Un"       unstemmed, accent-folded match
       muniz*   *zioni           wildcard (* anywhere; accents folded)
       munizoni~                 fuzzy (edit distance 1, or ~2)

@@ -192,9 +192,31 @@ def _rewrite(index: Index, q: Any) -> Any:
     if fieldname in NAME_FIELDS:
         text = " ".join(q.words) if isinstance(q, query.Phrase) else getattr(q, "text", "")
         return name_query(index, fieldname, str(text))
+    if fieldname in _DATE_KEYS:
+        return _date_key_query(q)
     if isinstance(q, (query.Prefix, query.Wildcard)):
         return _pattern_query(index, q)
     return q
+
+
+# year:/month: values as they must be written; a typo is an error, not zero hits
+_DATE_KEYS = {"year": (re.compile(r"\d{4}"), "YYYY, e.g. year:2023"),
+              "month": (re.compile(r"\d{4}-(?:0[1-9]|1[0-2])"), "YYYY-MM, e.g. month:2023-09")}
+
+
+def _date_key_query(q: Any) -> Any:
+    """A ``year:``/``month:`` clause checked, and keyed as the index keys these facets
+    (:func:`name_key`: ``2023-09`` is held as ``2023 09``); a prefix (``month:2023-*``)
+    is keyed alike."""
+    from whoosh import query
+
+    if isinstance(q, (query.Prefix, query.Wildcard)):
+        return type(q)(q.fieldname, q.text.replace("-", " "), boost=q.boost)
+    text = " ".join(q.words) if isinstance(q, query.Phrase) else str(getattr(q, "text", ""))
+    pattern, form = _DATE_KEYS[q.fieldname]
+    if not pattern.fullmatch(text):
+        raise QueryError(f"'{q.fieldname}:{text}' is not a {q.fieldname}: write it as {form}")
+    return query.Term(q.fieldname, name_key(text), boost=q.boost)
 
 
 def _pattern_query(index: Index, q: Any) -> Any:

@@ -1,6 +1,7 @@
 """Searching the seeds: the gold queries, filters, facets, sorting, errors."""
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -110,6 +111,28 @@ def test_field_queries(seeds_index):
 def test_exact_field_is_unstemmed(seeds_index):
     assert seeds_index.search("exact:munizione").total == 0
     assert seeds_index.search("exact:munizioni").total == 3
+
+
+def test_year_and_month_fields_find_what_their_facets_list(seeds_index):
+    months = dict(seeds_index.facet_counts("month"))
+    assert months  # the seeds have dated articles
+    for month, count in months.items():
+        assert seeds_index.search(f"month:{month}").total == count
+    assert seeds_index.search("month:2023-*").total == sum(
+        n for m, n in months.items() if m.startswith("2023-"))
+    for year, count in seeds_index.facet_counts("year"):
+        assert seeds_index.search(f"year:{year}").total == count
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("year:abc", "'year:abc' is not a year: write it as YYYY, e.g. year:2023"),
+    ("year:23", "'year:23' is not a year"),
+    ("munizioni month:2023-13", "'month:2023-13' is not a month: write it as YYYY-MM"),
+    ("month:2023", "'month:2023' is not a month"),
+])
+def test_a_malformed_year_or_month_is_a_clear_error(seeds_index, text, problem):
+    with pytest.raises(QueryError, match=re.escape(problem)):
+        seeds_index.search(text)
 
 
 def test_unknown_field_is_a_clear_error(seeds_index):
