@@ -190,9 +190,7 @@ class Builders:
             kind, value = self.connections[i].recv()
         except (EOFError, OSError):  # the worker is gone: say how it ended
             self.processes[i].join(5)
-            self._check_alive()
-            raise SearchidxError("an indexing worker stopped; articles since the last "
-                                 "commit were not indexed: run again") from None
+            raise _worker_stopped(self.processes[i].exitcode) from None
         if kind == "error":
             raise SearchidxError(f"indexing failed in a worker process ({value}); "
                                  "the index keeps its last commit")
@@ -202,6 +200,10 @@ class Builders:
     def _check_alive(self) -> None:
         for process in self.processes:
             if process.exitcode is not None:
-                raise SearchidxError(
-                    f"an indexing worker stopped (exit code {process.exitcode}); "
-                    "articles since the last commit were not indexed: run again")
+                raise _worker_stopped(process.exitcode)
+
+
+def _worker_stopped(exitcode: int | None) -> SearchidxError:
+    code = "" if exitcode is None else f" (exit code {exitcode})"
+    return SearchidxError(f"an indexing worker stopped{code}; articles since the last "
+                          "commit were not indexed: run again")

@@ -190,13 +190,19 @@ def _rewrite(index: Index, q: Any) -> Any:
         return query.Not(_rewrite(index, q.query))
     fieldname = getattr(q, "fieldname", None)
     if fieldname in NAME_FIELDS:
-        text = " ".join(q.words) if isinstance(q, query.Phrase) else getattr(q, "text", "")
-        return name_query(index, fieldname, str(text))
+        return name_query(index, fieldname, _clause_text(q))
     if fieldname in _DATE_KEYS:
         return _date_key_query(q)
     if isinstance(q, (query.Prefix, query.Wildcard)):
         return _pattern_query(index, q)
     return q
+
+
+def _clause_text(q: Any) -> str:
+    """What a field clause holds, as typed: a term's text, or a phrase's words."""
+    from whoosh import query
+
+    return " ".join(q.words) if isinstance(q, query.Phrase) else str(getattr(q, "text", ""))
 
 
 # year:/month: values as they must be written; a typo is an error, not zero hits
@@ -212,7 +218,7 @@ def _date_key_query(q: Any) -> Any:
 
     if isinstance(q, (query.Prefix, query.Wildcard)):
         return type(q)(q.fieldname, q.text.replace("-", " "), boost=q.boost)
-    text = " ".join(q.words) if isinstance(q, query.Phrase) else str(getattr(q, "text", ""))
+    text = _clause_text(q)
     pattern, form = _DATE_KEYS[q.fieldname]
     if not pattern.fullmatch(text):
         raise QueryError(f"'{q.fieldname}:{text}' is not a {q.fieldname}: write it as {form}")
