@@ -22,7 +22,7 @@ from .errors import SearchidxError
 from .index import document_fields
 from .models import RawArticle
 from .pipeline import extract_one
-from .storage import TermPool, compact_pickles, patch_whoosh
+from .storage import DocumentAdder, TermPool, compact_pickles, patch_whoosh
 
 Failure = tuple[str, str, int | None, str]  # id, path, line, what went wrong
 
@@ -41,6 +41,7 @@ class SegmentBuilder:
         self.stop = stop
         self.memory_mb = memory_mb
         self.writer: Any = None
+        self.adder: DocumentAdder | None = None
 
     def add(self, batch: list[RawArticle]) -> list[Failure]:
         """Write ``batch`` into the segment; the articles whose extraction failed."""
@@ -59,7 +60,8 @@ class SegmentBuilder:
                 self.writer = SegmentWriter(open_dir(self.index_dir), _lk=False)
                 self.writer.pool = TermPool(self.writer.temp_storage(),
                                             self.writer.newsegment, limitmb=self.memory_mb)
-            self.writer.add_document(**fields)
+                self.adder = DocumentAdder(self.writer)
+            self.adder.add(fields)
         return failed
 
     def finish(self) -> Any:

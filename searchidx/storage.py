@@ -72,6 +72,7 @@ from itertools import accumulate, islice
 from operator import itemgetter
 from typing import Any
 
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool
 
 _patched = False
@@ -351,14 +352,19 @@ def _merge_segments_by_streaming() -> None:
 
     def _flush_segment(self: Any) -> None:
         streamed = self.__dict__.get("_streamed")
-        if not streamed:
+        by_term = not streamed and isinstance(self.pool, TermPool) \
+            and self.pool.writes_by_term(self.fieldwriter, self.schema)
+        if not (streamed or by_term):
             stock_flush(self)
             return
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
-        postings = heapq.merge(self.pool.iter_postings(), *(s for _, s in streamed),
-                               key=_POSTING_ORDER)
-        self.fieldwriter.add_postings(self.schema, lengths, postings)
+        if by_term:
+            self.pool.write_by_term(self.fieldwriter, self.schema, lengths)
+        else:
+            postings = heapq.merge(self.pool.iter_postings(), *(s for _, s in streamed),
+                                   key=_POSTING_ORDER)
+            self.fieldwriter.add_postings(self.schema, lengths, postings)
         self.fieldwriter.close()
         if lengths:
             lengths.close()
@@ -405,6 +411,10 @@ def _length_row(perdoc: Any, fieldname: str) -> bytes | None:
     return rows[fieldname]
 
 
+# a length byte -> the field length it stands for (None for 0: no length)
+_DECODED_LENGTHS = [None, *(byte_to_length(b) for b in range(1, 256))]
+
+
 def _read_lengths_by_row() -> None:
     """Make whoosh3's per-document reader look field lengths up in a row read once.
 
@@ -412,10 +422,6 @@ def _read_lengths_by_row() -> None:
     lengths, the decoded length for a set byte, ``None`` for a zero byte.
     """
     from whoosh.codec import whoosh3
-    from whoosh.util.numeric import byte_to_length
-
-    decoded = [None, *(byte_to_length(b) for b in range(1, 256))]
-
     def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
         readers = self._readers
         if fieldname not in readers:  # a missing column is remembered too
@@ -429,13 +435,13 @@ def _read_lengths_by_row() -> None:
         row = _length_row(self, fieldname)
         if row is None:
             return default
-        return decoded[row[docnum]] if docnum < len(row) else None
+        return _DECODED_LENGTHS[row[docnum]] if docnum < len(row) else None
 
     def doc_field_length_reader(self: Any, fieldname: str, default: Any = 0) -> Any:
         row = _length_row(self, fieldname)
         if row is None:
             return lambda docnum, _default=default: _default
-        return lambda docnum: decoded[row[docnum]]
+        return lambda docnum: _DECODED_LENGTHS[row[docnum]]
 
     whoosh3.W3PerDocReader._cached_reader = _cached_reader
     whoosh3.W3PerDocReader.doc_field_length = doc_field_length
@@ -609,7 +615,7 @@ class TermPool(PostingPool):
             self.fieldnames.add(fieldname)
         entry = terms.get(text)
         if entry is None:
-            entry = terms[text] = (array("i"), array("d"), [])
+            entry = terms[text] = (array("I"), array("d"), [])
             self.currentsize += _TERM_BYTES + len(text)
         entry[0].append(docnum)
         entry[1].append(weight)
@@ -617,6 +623,60 @@ class TermPool(PostingPool):
         self.currentsize += _POSTING_BYTES + (len(value) if value else 0)
         if self.currentsize > self.limit:
             self.save()
+
+    def add_field(self, fieldname: str, docnum: int, items: Any) -> int:
+        """Add one document's postings of one field, ``(term, frequency, weight,
+        value)`` as ``field.index`` gives them; their total frequency (the field's
+        length). :meth:`add`, without a call and a tuple per posting."""
+        if not isinstance(items, list):
+            items = list(items)  # Whoosh's own fields give a generator
+        if not items:
+            return 0  # a field without terms is not started in the segment
+        terms = self.terms.get(fieldname)
+        if terms is None:
+            terms = self.terms[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        get = terms.get
+        length = 0
+        size = _POSTING_BYTES * len(items)
+        for text, freq, weight, value in items:
+            entry = get(text)
+            if entry is None:
+                entry = terms[text] = (array("I"), array("d"), [])
+                size += _TERM_BYTES + len(text)
+            entry[0].append(docnum)
+            entry[1].append(weight)
+            entry[2].append(value)
+            length += freq
+            if value:
+                size += len(value)
+        self.currentsize += size
+        if self.currentsize > self.limit:
+            self.save()
+        return length
+
+    def writes_by_term(self, fieldwriter: Any, schema: Any) -> bool:
+        """Whether :meth:`write_by_term` can write this pool: all of it in memory,
+        a whoosh3 field writer, and no spelling words among the postings."""
+        from whoosh.codec import whoosh3
+
+        return (not self.runs and type(fieldwriter) is whoosh3.W3FieldWriter
+                and not any(field.separate_spelling() for _, field in schema.items()))
+
+    def write_by_term(self, fieldwriter: Any, schema: Any, lengths: Any) -> None:
+        """Write the postings into the segment as ``fieldwriter.add_postings`` does,
+        a term's postings at a time rather than one by one: each block is filled
+        by slices of the term's arrays, and its statistics (top weight, shortest
+        and longest field) are taken over the slice."""
+        for fieldname in sorted(self.terms):
+            terms = self.terms[fieldname]
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            row = _length_row(lengths, fieldname) if lengths is not None else None
+            for text in sorted(terms):
+                fieldwriter.start_term(text)
+                _fill_blocks(fieldwriter._postwriter, *terms[text], row)
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
 
     def _in_order(self) -> Iterator[Any]:
         for fieldname in sorted(self.terms):
@@ -644,3 +704,85 @@ class TermPool(PostingPool):
 # a posting (4 + 8 bytes in the arrays and a pointer to its value, with slack)
 _TERM_BYTES = 400
 _POSTING_BYTES = 24
+
+
+def _fill_blocks(postwriter: Any, docs: array, weights: array, values: list[Any],
+                 lengths: bytes | None) -> None:
+    """``W3PostingsWriter.add_posting`` for each posting of one term, a block's worth
+    of postings at a time (``lengths``: the field's length bytes by document)."""
+    limit = postwriter._blocklimit
+    for start in range(0, len(docs), limit):
+        if start:
+            postwriter._write_block()  # full: add_posting writes it before the next
+        end = start + limit
+        block_docs = docs[start:end]
+        block_weights = weights[start:end]
+        postwriter._ids.extend(block_docs)
+        postwriter._weights.fromlist(block_weights.tolist())
+        top = max(block_weights)
+        if top > postwriter._maxweight:
+            postwriter._maxweight = top
+        postwriter._values.extend(filter(None, values[start:end]))
+        if lengths is not None:
+            present = bytes(map(lengths.__getitem__, block_docs)).replace(b"\0", b"")
+            if present:
+                shortest = _DECODED_LENGTHS[min(present)]
+                longest = _DECODED_LENGTHS[max(present)]
+                if postwriter._minlength is None or shortest < postwriter._minlength:
+                    postwriter._minlength = shortest
+                if longest > postwriter._maxlength:
+                    postwriter._maxlength = longest
+
+
+class DocumentAdder:
+    """``SegmentWriter.add_document``, for the documents searchidx writes: its
+    fields' order and checks worked out once per writer rather than per document,
+    and each field's postings handed to the :class:`TermPool` in one call.
+
+    It writes the same segment as Whoosh does (a test compares them byte for
+    byte); a document with what it does not handle (a boost, an unknown field)
+    goes through Whoosh's own method, as would every document of a schema with
+    term vectors or spelling fields.
+    """
+
+    def __init__(self, writer: Any) -> None:
+        if not isinstance(writer.pool, TermPool):
+            raise TypeError("DocumentAdder needs a writer whose pool is a TermPool")
+        self.writer = writer
+        schema = writer.schema
+        self.names = frozenset(schema.names())
+        self.plain = not any(field.vector or field.separate_spelling()
+                             for _, field in schema.items())
+        # (name, field, stored, scorable, column), in the order Whoosh adds fields
+        self.plan = [(name, field, field.stored, field.scorable, field.column_type)
+                     for name, field in sorted(schema.items())]
+
+    def add(self, fields: dict[str, Any]) -> None:
+        writer = self.writer
+        if not self.plain or not self.names.issuperset(fields):
+            writer.add_document(**fields)  # underscore keys, unknown names: Whoosh's way
+            return
+        writer._check_state()
+        perdoc = writer.perdocwriter
+        pool = writer.pool
+        docnum = writer.docnum
+        perdoc.start_doc(docnum)
+        try:
+            for name, field, stored, scorable, column in self.plan:
+                value = fields.get(name)
+                if value is None:
+                    continue
+                length = 0
+                if field.indexed:
+                    length = pool.add_field(name, docnum, field.index(value))
+                    if not scorable:
+                        length = 0
+                perdoc.add_field(name, field, value if stored else None, length)
+                if column:
+                    perdoc.add_column_value(name, column, field.to_column_value(value))
+        except ValueError:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        writer._added = True
+        writer.docnum += 1

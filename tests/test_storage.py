@@ -463,3 +463,62 @@ def test_postings_take_lengths_from_any_object_whoosh_may_pass():
     assert _length_reader(None, "body") is None
     assert _length_reader(Plain(), "body")(3) == 34
     assert _length_reader(Fast(), "body")(3) == -3
+
+
+def _segment_parts(folder, segment):
+    """{file kind: bytes} of one compound segment (names without the segment id)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    storage = segment.open_compound_file(FileStorage(str(folder)))
+    parts = {}
+    for name in storage.list():
+        with contextlib.closing(storage.open_file(name)) as f:
+            parts[name.removeprefix(segment.segment_id())] = bytes(f.read())
+    storage.close()
+    return parts
+
+
+def test_documents_added_by_field_write_the_segment_whoosh_writes(tmp_path, config):
+    """DocumentAdder and TermPool.write_by_term write the very bytes Whoosh's
+    add_document and sort pool do: terms over several postings blocks, empty
+    fields, a document boost. (A pool spilled to sort runs is written by
+    Whoosh's own loop: test_a_term_pool_gives_back_its_postings_in_whooshs_order.)"""
+    from whoosh.index import create_in, open_dir
+    from whoosh.writing import SegmentWriter
+
+    from searchidx.analysis import name_key
+    from searchidx.index import build_schema, document_fields
+    from searchidx.pipeline import extract_one
+    from searchidx.read import discover, read_source
+    from searchidx.storage import DocumentAdder, TermPool, compact_pickles, patch_whoosh
+
+    stop = frozenset(name_key(s) for s in config["italian"]["stopwords"])
+    sources, _ = discover([SEEDS], config)
+    articles = [extract_one(raw, config) for s in sources for raw in read_source(s, config)]
+    documents = []
+    for copy in range(70):  # 350 documents: the seeds' common terms fill 2-3 blocks
+        for article in articles:
+            fields = document_fields(article, stop)
+            fields["id"] = f"{fields['id']}~{copy}"
+            documents.append(fields)
+    documents[7]["quotes"] = ""  # a field without terms is not started in the segment
+    documents[11]["_boost"] = 2.0  # left to Whoosh's add_document
+    patch_whoosh()
+    segments = {}
+    for way in ("whoosh", "by field"):
+        folder = tmp_path / way
+        folder.mkdir()
+        create_in(str(folder), build_schema(config))
+        with compact_pickles():
+            writer = SegmentWriter(open_dir(str(folder)), _lk=False)
+            if way == "whoosh":
+                add = lambda fields, w=writer: w.add_document(**fields)  # noqa: E731
+            else:
+                writer.pool = TermPool(writer.temp_storage(), writer.newsegment)
+                add = DocumentAdder(writer).add
+            for fields in documents:
+                add(dict(fields))
+            segments[way] = _segment_parts(folder, writer._finalize_segment())
+    assert segments["whoosh"].keys() == segments["by field"].keys()
+    for kind, data in segments["whoosh"].items():
+        assert segments["by field"][kind] == data, kind

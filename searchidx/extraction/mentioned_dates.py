@@ -15,6 +15,16 @@ from ..models import DateValue
 from .resources import Resources
 
 
+def same_length_lower(text: str) -> str:
+    """``text`` lowercased, each character into one, so offsets stay those of
+    ``text`` (the few characters that lowercase into two, as ``İ``, stay as
+    they are)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
 def _nearest(ref: DateValue, month: int, day: int | None = None) -> DateValue | None:
     """The day (or month) in the year before, of or after the reference that lies
     nearest to it: "28 dicembre" in an article of 3 January is last December."""
@@ -39,7 +49,7 @@ def dates_mentioned(text: str, ref: DateValue | None, res: Resources) -> list[di
     """``{text, value, precision, start, end}`` for each date written in ``text``."""
     out: list[dict[str, Any]] = []
     lo, hi = res.year_range
-    for m in res.date_pattern.finditer(text):
+    for m in res.date_pattern.finditer(same_length_lower(text)):
         g = m.groupdict()
         start = m.start()
         try:

@@ -207,18 +207,19 @@ def _build(config: Config) -> Resources:
     months = {fold(str(k)): int(v) for k, v in dates["months"].items()}
     month_alt = _alternation(months)
     full_months = _alternation(k for k in months if len(k) > 4)
+    cues = [str(c).strip().lower() for c in dates["month_cues"] if str(c).strip()]
     # Every branch starts a word with a digit, a month or a cue: testing that
     # first character before the branches halves the time of the search.
-    starts = {str(p).strip()[0].lower() for p in [*months, *dates["month_cues"]] if str(p).strip()}
-    first = "".join(re.escape(c) for c in sorted(starts))
+    first = "".join(re.escape(c) for c in sorted({p[0] for p in [*months, *cues] if p}))
+    # lowercase, searched in lowercased text (mentioned_dates.same_length_lower):
+    # twice as fast as the same pattern with re.IGNORECASE
     date_pattern = re.compile(
         rf"\b(?=[\d{first}])(?:"
         rf"\b(?P<day>[0-3]?\d)(?:°|º)?\s+(?P<month>{month_alt})\.?(?:\s+(?P<year>\d{{4}}))?\b"
         rf"|\b(?P<month2>{month_alt})\s+(?P<year2>\d{{4}})\b"
         r"|\b(?P<nd>[0-3]?\d)[/.-](?P<nm>[01]?\d)[/.-](?P<ny>\d{4})\b"
         r"|\b(?P<year3>\d{4})\b"
-        rf"|\b(?:{_alternation(dates['month_cues'])})\s+(?P<month3>{full_months})\b(?!\s+\d))",
-        re.IGNORECASE)
+        rf"|\b(?:{_alternation(cues)})\s+(?P<month3>{full_months})\b(?!\s+\d))")
     lo, hi = (list(dates["year_range"]) + [1900, 2100])[:2]
     kp = topics.get("keyphrases") or {}
     return Resources(

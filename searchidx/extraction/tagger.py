@@ -32,6 +32,7 @@ _N = len(TAGS)
 _ALLOWED = [[not (t.startswith("I-") and p[2:] != t[2:]) for t in TAGS] for p in TAGS]
 _START_ALLOWED = [not t.startswith("I-") for t in TAGS]
 _NEG = float("-inf")
+_ZEROS = [0.0] * _N
 _WORD = re.compile(r"[^\W\d_]+")
 _SHAPES: dict[str, str] = {}
 _SHAPE_SUB = (re.compile(r"[A-ZÀ-ÖØ-Þ]"), re.compile(r"[a-zß-öø-ÿ]"), re.compile(r"\d"))
@@ -193,6 +194,8 @@ class Model:
     _word_lexicon: Lexicon | None = field(default=None, repr=False, compare=False)
     _word_scores: dict[str, list[float]] = field(default_factory=dict, repr=False,
                                                  compare=False)
+    _dense: dict[str, tuple[float, ...]] | None = field(default=None, repr=False,
+                                                        compare=False)
 
     def emissions(self, feats: Iterable[str], start: list[float] | None = None) -> list[float]:
         """Score of each tag for one token's features (added to ``start``)."""
@@ -205,6 +208,18 @@ class Model:
                     scores[tag] += weight
         return scores
 
+    def tagging_emissions(self, feats: Iterable[str], start: list[float]) -> list[float]:
+        """:meth:`emissions`, the same sums in the same order, from each feature's
+        weights as a row of all tags: the rows are added column by column in C
+        rather than tag by tag in Python (from Python 3.12, ``sum`` rounds more
+        exactly: a last digit may differ). The rows are built on first use: a
+        model tags only once trained."""
+        dense = self._dense
+        if dense is None:
+            dense = self._dense = {f: tuple(ws.get(tag, 0.0) for tag in range(_N))
+                                   for f, ws in self.weights.items()}
+        return list(map(sum, zip(start, *filter(None, map(dense.get, feats)), strict=True)))
+
     def word_emissions(self, t: Token, lex: Lexicon) -> list[float]:
         """:meth:`emissions` of a token's :func:`_word_features`, remembered per word
         (and forgotten when another lexicon comes): a model tags only once trained."""
@@ -212,7 +227,8 @@ class Model:
             self._word_lexicon, self._word_scores = lex, {}
         got = self._word_scores.get(t.text)
         if got is None:
-            got = self._word_scores[t.text] = self.emissions(_word_features(t, lex))
+            got = self._word_scores[t.text] = self.tagging_emissions(
+                _word_features(t, lex), _ZEROS)
         return got
 
     def viterbi(self, em: list[list[float]]) -> tuple[list[int], float]:
@@ -336,8 +352,9 @@ def tag(tokens: Sequence[Token], lex: Lexicon, model: Model,
     blocked = [_NEG] * (_N - 1)
     for a, b in regions(tokens, lex):
         rlen = b - a
-        em = [model.emissions(_context_features(tokens, i, a, b, lex),
-                              model.word_emissions(tokens[i], lex)) for i in range(a, b)]
+        em = [model.tagging_emissions(_context_features(tokens, i, a, b, lex),
+                                      model.word_emissions(tokens[i], lex))
+              for i in range(a, b)]
         path, score = model.viterbi(em)
         k = 0
         while k < rlen:

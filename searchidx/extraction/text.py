@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# possessive (++, *+): a word without an apostrophe fails the first branch at
+# once instead of giving its letters back one by one (a sixth of the scan)
 _TOKEN = re.compile(
-    r"[^\W\d_]+['’`](?=[^\W\d_])"  # elided article or O’/D’ before a word
-    r"|[^\W\d_](?:\.[^\W\d_])*\.(?=\s+[^\W\d_])"  # initials: F. / J.R. before a word
+    r"[^\W\d_]++['’`](?=[^\W\d_])"  # elided article or O’/D’ before a word
+    r"|[^\W\d_](?:\.[^\W\d_])*+\.(?=\s+[^\W\d_])"  # initials: F. / J.R. before a word
     r"|\w+(?:[-‐‑]\w+)*"  # words, hyphenated compounds
     r"|\S"  # punctuation, one character at a time
 )
@@ -42,7 +44,7 @@ def tokenize(text: str) -> list[Token]:
     prev_end = 0
     pending_break = False
     for m in _TOKEN.finditer(text):
-        start = m.start()
+        start, end = m.span()
         word = m.group()
         if (start != prev_end and text.find("\n", prev_end, start) != -1) or (
             pending_break and not (word in _CLOSERS and start == prev_end)
@@ -50,11 +52,11 @@ def tokenize(text: str) -> list[Token]:
             if tokens:
                 sent += 1
             pending_break = False
-        tokens.append(Token(word, start, m.end(), sent, word[0].isupper(), word.lower()))
+        tokens.append(Token(word, start, end, sent, word[0].isupper(), word.lower()))
         if word in _SENTENCE_END and not (
             word == "." and len(tokens) > 1 and tokens[-2].lower in _ABBREVIATIONS
             and tokens[-2].end == start
         ):
             pending_break = True
-        prev_end = m.end()
+        prev_end = end
     return tokens
