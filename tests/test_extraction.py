@@ -267,6 +267,39 @@ def test_the_date_pattern_finds_what_its_branches_find(cfg, text):
             == [m.groupdict() | {"at": m.span()} for m in branches.finditer(text)])
 
 
+@settings(max_examples=300)
+@given(text=DATE_TEXT.map(lambda t: t.replace("mar", "İMar")))
+def test_the_lowercase_date_scan_finds_what_ignoring_case_finds(cfg, text):
+    """The date pattern runs over the lowercased text (it is faster than
+    re.IGNORECASE): the same dates at the same offsets, even where a character
+    lowercases into two."""
+    from searchidx.extraction.mentioned_dates import same_length_lower
+
+    pattern = resources_for(cfg).date_pattern
+    ignoring_case = re.compile(pattern.pattern, re.IGNORECASE)
+
+    def found(matches):
+        return [({k: v and v.lower() for k, v in m.groupdict().items()}, m.span())
+                for m in matches]
+
+    assert (found(pattern.finditer(same_length_lower(text)))
+            == found(ignoring_case.finditer(text)))
+
+
+# the tokenizer's pattern as first written: its faster form must cut text the same way
+_PLAIN_TOKEN = re.compile(r"[^\W\d_]+['’`](?=[^\W\d_])|[^\W\d_](?:\.[^\W\d_])*\.(?=\s+[^\W\d_])"
+                          r"|\w+(?:[-‐‑]\w+)*|\S")
+
+
+@settings(max_examples=500)
+@given(text=st.text(alphabet="aBèLxy9_'’`-‐‑. \n,İ", max_size=40))
+def test_the_token_pattern_cuts_as_the_plain_one(text):
+    from searchidx.extraction.text import _TOKEN
+
+    assert ([m.span() for m in _TOKEN.finditer(text)]
+            == [m.span() for m in _PLAIN_TOKEN.finditer(text)])
+
+
 def test_day_month_near_new_year_takes_the_nearest_year(cfg):
     got = extract(cfg, "L’arresto risale al 28 dicembre.", date=DateValue.of(2021, 1, 3))
     assert [d["value"] for d in got.dates_mentioned] == ["2020-12-28"]
