@@ -12,6 +12,7 @@ a pool would cost more than it saves.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from multiprocessing.connection import Connection, wait
@@ -79,6 +80,14 @@ class SegmentBuilder:
 
 
 _PARENT_CHECK_S = 0.5  # how often an idle worker checks that the main process lives
+# A worker holds millions of long-lived objects (the postings of its segment, the
+# memos of the analyser and tagger), which Python's cycle collector walks again and
+# again at its default thresholds (700, 10, 10): 5.3% of the time of 6,000
+# articles in one process, 1.2% when the young generation is collected every
+# 50,000 allocations. At 100,000 articles indexing went from 911 to 1,005
+# articles/s (README, "Performance"). Extraction's garbage is freed by reference
+# counting anyway, so memory stays the same (peak RSS 898 and 899 MB).
+_GC_THRESHOLDS = (50_000, 10, 10)
 
 
 def _serve(conn: Connection, index_dir: str, config: Config, stop: frozenset[str],
@@ -91,6 +100,7 @@ def _serve(conn: Connection, index_dir: str, config: Config, stop: frozenset[str
     their end of file.
     """
     parent = os.getppid()
+    gc.set_threshold(*_GC_THRESHOLDS)
     patch_whoosh()
     builder = SegmentBuilder(index_dir, config, stop, memory_mb)
     with compact_pickles():
