@@ -90,6 +90,8 @@ class Resources:
     cue_nouns: dict[str, str]  # common noun -> the kind of the name after it
     function_words: frozenset[str]
     topic_terms: list[tuple[str, tuple[str, ...], float]]  # topic, term sequence, weight
+    # first term of a sequence -> the indices of topic_terms that start with it
+    topic_starts: dict[str, list[int]]
     topic_settings: dict[str, Any]
     keyphrase_settings: dict[str, Any]
     keyphrase_stop: frozenset[str]
@@ -102,6 +104,13 @@ class Resources:
     # word -> whether key phrases may use it: a cache filled by topics.keyphrases,
     # since an archive repeats the same few thousand words
     keyphrase_words: dict[str, bool] = field(default_factory=dict)
+
+
+def _first_terms(topic_terms: list[tuple[str, tuple[str, ...], float]]) -> dict[str, list[int]]:
+    starts: dict[str, list[int]] = {}
+    for k, (_, seq, _) in enumerate(topic_terms):
+        starts.setdefault(seq[0], []).append(k)
+    return starts
 
 
 def _words(items: Iterable[Any]) -> frozenset[str]:
@@ -234,7 +243,7 @@ def _build(config: Config) -> Resources:
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
         domains={str(k).lower(): str(v) for k, v in (sources.get("domains") or {}).items()},
         cue_nouns=cue_nouns, function_words=_words(config["italian"]["stopwords"]),
-        topic_terms=topic_terms,
+        topic_terms=topic_terms, topic_starts=_first_terms(topic_terms),
         topic_settings=dict(topics.get("settings") or {}), keyphrase_settings=dict(kp),
         keyphrase_stop=_words(kp.get("stop") or []),
         keyphrase_links=frozenset(str(w).lower() for w in kp.get("links") or []),

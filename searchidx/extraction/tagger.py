@@ -32,6 +32,13 @@ _N = len(TAGS)
 _ALLOWED = [[not (t.startswith("I-") and p[2:] != t[2:]) for t in TAGS] for p in TAGS]
 _START_ALLOWED = [not t.startswith("I-") for t in TAGS]
 _NEG = float("-inf")
+
+
+def _transitions(trans: list[list[float]]) -> list[list[tuple[int, float]]]:
+    """For each tag, the tags that may precede it, with the transition's weight."""
+    return [[(p, trans[p][j]) for p in range(_N) if _ALLOWED[p][j]] for j in range(_N)]
+
+
 _ZEROS = [0.0] * _N
 _WORD = re.compile(r"[^\W\d_]+")
 _SHAPES: dict[str, str] = {}
@@ -196,6 +203,8 @@ class Model:
                                                  compare=False)
     _dense: dict[str, tuple[float, ...]] | None = field(default=None, repr=False,
                                                         compare=False)
+    _allowed: list[list[tuple[int, float]]] | None = field(default=None, repr=False,
+                                                           compare=False)
 
     def emissions(self, feats: Iterable[str], start: list[float] | None = None) -> list[float]:
         """Score of each tag for one token's features (added to ``start``)."""
@@ -233,21 +242,30 @@ class Model:
 
     def viterbi(self, em: list[list[float]]) -> tuple[list[int], float]:
         """Best allowed tag sequence for one region's emission scores, and its score."""
-        trans = self.trans
+        return self._viterbi(em, _transitions(self.trans))
+
+    def tagging_viterbi(self, em: list[list[float]]) -> tuple[list[int], float]:
+        """:meth:`viterbi`, with the allowed transitions listed once: a model tags
+        only once trained."""
+        if self._allowed is None:
+            self._allowed = _transitions(self.trans)
+        return self._viterbi(em, self._allowed)
+
+    def _viterbi(self, em: list[list[float]],
+                 allowed: list[list[tuple[int, float]]]) -> tuple[list[int], float]:
         best = [self.start[j] + em[0][j] if _START_ALLOWED[j] else _NEG for j in range(_N)]
         back: list[list[int]] = []
         for scores in em[1:]:
-            row_best = [_NEG] * _N
-            row_back = [0] * _N
-            for j in range(_N):
+            row_best = []
+            row_back = []
+            for into, score in zip(allowed, scores, strict=True):
                 top, arg = _NEG, 0
-                for p in range(_N):
-                    if _ALLOWED[p][j] and best[p] > _NEG:
-                        v = best[p] + trans[p][j]
-                        if v > top:
-                            top, arg = v, p
-                row_best[j] = top + scores[j]
-                row_back[j] = arg
+                for p, weight in into:
+                    v = best[p] + weight  # -inf from a tag no path reaches: never the top
+                    if v > top:
+                        top, arg = v, p
+                row_best.append(top + score)
+                row_back.append(arg)
             best = row_best
             back.append(row_back)
         j = max(range(_N), key=best.__getitem__)
@@ -355,7 +373,7 @@ def tag(tokens: Sequence[Token], lex: Lexicon, model: Model,
         em = [model.tagging_emissions(_context_features(tokens, i, a, b, lex),
                                       model.word_emissions(tokens[i], lex))
               for i in range(a, b)]
-        path, score = model.viterbi(em)
+        path, score = model.tagging_viterbi(em)
         k = 0
         while k < rlen:
             name = TAGS[path[k]]
@@ -368,7 +386,7 @@ def tag(tokens: Sequence[Token], lex: Lexicon, model: Model,
                 e += 1
             if label in limits:
                 rows = em[:k] + [[row[0], *blocked] for row in em[k:e]] + em[e:]
-                margin = score - model.viterbi(rows)[1]
+                margin = score - model.tagging_viterbi(rows)[1]
             else:
                 margin = float("inf")  # no threshold for this label: no need to measure
             if margin >= limits.get(label, 0.0):

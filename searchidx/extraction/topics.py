@@ -28,9 +28,12 @@ def topics(text: str, res: Resources, config: Config) -> list[str]:
     threshold = float(res.topic_settings.get("threshold", 4.0))
     counts = Counter(terms)
     scores: dict[str, float] = {}
-    for label, seq, weight in res.topic_terms:
-        hits = counts.get(seq[0], 0)
-        if hits and len(seq) > 1:
+    # only the taxonomy terms whose first term occurs, in taxonomy order
+    present = sorted(k for term in res.topic_starts.keys() & counts.keys()
+                     for k in res.topic_starts[term])
+    for label, seq, weight in map(res.topic_terms.__getitem__, present):
+        hits = counts[seq[0]]
+        if len(seq) > 1:
             hits = _count_seq(terms, seq)
         if hits:
             scores[label] = scores.get(label, 0.0) + weight * min(hits, max_hits)
