@@ -47,6 +47,10 @@ copied. A segment's whole row is read at once instead, and kept;
 it comes (:class:`TermPool`): a term's postings arrive in document order, so
 only the terms need sorting when the segment is written, instead of every
 posting, and none goes through a run file unless the pool outgrows its memory.
+A document's postings enter the pool a field at a time (:class:`DocumentAdder`,
+which does what ``add_document`` does with its checks worked out once per
+writer), and each postings block is filled from slices of its term's arrays
+(:meth:`TermPool.write_by_term`): the segment's bytes are Whoosh's own.
 
 **Positions.** Whoosh asks each file it writes for its position two or three
 times per term (an ``lseek`` system call each); written files count their
@@ -422,6 +426,7 @@ def _read_lengths_by_row() -> None:
     lengths, the decoded length for a set byte, ``None`` for a zero byte.
     """
     from whoosh.codec import whoosh3
+
     def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
         readers = self._readers
         if fieldname not in readers:  # a missing column is remembered too
@@ -609,20 +614,7 @@ class TermPool(PostingPool):
 
     def add(self, item: Any) -> None:
         fieldname, text, docnum, weight, value = item
-        terms = self.terms.get(fieldname)
-        if terms is None:
-            terms = self.terms[fieldname] = {}
-            self.fieldnames.add(fieldname)
-        entry = terms.get(text)
-        if entry is None:
-            entry = terms[text] = (array("I"), array("d"), [])
-            self.currentsize += _TERM_BYTES + len(text)
-        entry[0].append(docnum)
-        entry[1].append(weight)
-        entry[2].append(value)
-        self.currentsize += _POSTING_BYTES + (len(value) if value else 0)
-        if self.currentsize > self.limit:
-            self.save()
+        self.add_field(fieldname, docnum, [(text, 0, weight, value)])
 
     def add_field(self, fieldname: str, docnum: int, items: Any) -> int:
         """Add one document's postings of one field, ``(term, frequency, weight,
@@ -758,6 +750,7 @@ class DocumentAdder:
                      for name, field in sorted(schema.items())]
 
     def add(self, fields: dict[str, Any]) -> None:
+        """``writer.add_document(**fields)``."""
         writer = self.writer
         if not self.plain or not self.names.issuperset(fields):
             writer.add_document(**fields)  # underscore keys, unknown names: Whoosh's way

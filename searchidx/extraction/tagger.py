@@ -32,17 +32,15 @@ _N = len(TAGS)
 _ALLOWED = [[not (t.startswith("I-") and p[2:] != t[2:]) for t in TAGS] for p in TAGS]
 _START_ALLOWED = [not t.startswith("I-") for t in TAGS]
 _NEG = float("-inf")
+_ZEROS = [0.0] * _N
+_WORD = re.compile(r"[^\W\d_]+")
+_SHAPES: dict[str, str] = {}
+_SHAPE_SUB = (re.compile(r"[A-ZÀ-ÖØ-Þ]"), re.compile(r"[a-zß-öø-ÿ]"), re.compile(r"\d"))
 
 
 def _transitions(trans: list[list[float]]) -> list[list[tuple[int, float]]]:
     """For each tag, the tags that may precede it, with the transition's weight."""
     return [[(p, trans[p][j]) for p in range(_N) if _ALLOWED[p][j]] for j in range(_N)]
-
-
-_ZEROS = [0.0] * _N
-_WORD = re.compile(r"[^\W\d_]+")
-_SHAPES: dict[str, str] = {}
-_SHAPE_SUB = (re.compile(r"[A-ZÀ-ÖØ-Þ]"), re.compile(r"[a-zß-öø-ÿ]"), re.compile(r"\d"))
 
 
 @dataclass
