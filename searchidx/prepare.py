@@ -41,8 +41,7 @@ class SegmentBuilder:
         self.config = config
         self.stop = stop
         self.memory_mb = memory_mb
-        self.writer: Any = None
-        self.adder: DocumentAdder | None = None
+        self.adder: DocumentAdder | None = None  # its writer writes the open segment
 
     def add(self, batch: list[RawArticle]) -> list[Failure]:
         """Write ``batch`` into the segment; the articles whose extraction failed."""
@@ -53,30 +52,30 @@ class SegmentBuilder:
             except Exception as exc:  # a bug met by one article must not stop the run
                 failed.append((raw.id, raw.path, raw.line, f"{type(exc).__name__}: {exc}"))
                 continue
-            if self.writer is None:
+            if self.adder is None:
                 from whoosh.index import open_dir
                 from whoosh.writing import SegmentWriter
 
                 # _lk=False: the main process holds the index's write lock for the run
-                self.writer = SegmentWriter(open_dir(self.index_dir), _lk=False)
-                self.writer.pool = TermPool(self.writer.temp_storage(),
-                                            self.writer.newsegment, limitmb=self.memory_mb)
-                self.adder = DocumentAdder(self.writer)
+                writer = SegmentWriter(open_dir(self.index_dir), _lk=False)
+                writer.pool = TermPool(writer.temp_storage(), writer.newsegment,
+                                       limitmb=self.memory_mb)
+                self.adder = DocumentAdder(writer)
             self.adder.add(fields)
         return failed
 
     def finish(self) -> Any:
         """The finished segment (None if nothing was added since the last one)."""
-        writer, self.writer = self.writer, None
-        if writer is None:
+        adder, self.adder = self.adder, None
+        if adder is None:
             return None
-        return writer._finalize_segment()  # written, closed, its sort runs removed
+        return adder.writer._finalize_segment()  # written, closed, its sort runs removed
 
     def cancel(self) -> None:
         """Drop the segment being written; its files go with the next commit's clean-up."""
-        writer, self.writer = self.writer, None
-        if writer is not None:
-            writer._close_segment()
+        adder, self.adder = self.adder, None
+        if adder is not None:
+            adder.writer._close_segment()
 
 
 _PARENT_CHECK_S = 0.5  # how often an idle worker checks that the main process lives
