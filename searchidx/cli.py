@@ -272,6 +272,8 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
                 status = EXIT_OK
         sys.exit(status)
     result = ix.search(query, **options)
+    if result.notice and fmt == "text":
+        click.echo(f"searchidx: note: {result.notice}", err=True)
     _out(render_search(result, fmt, color=fmt == "text" and sys.stdout.isatty()))
     sys.exit(EXIT_OK if result.total else EXIT_NONE)
 

@@ -291,10 +291,12 @@ def _signs_to_operators(text: str) -> str:
 
 
 def _map_field_names(text: str) -> str:
-    """``Speaker:Kirby`` -> ``speakers:Kirby``; an unknown ``name:`` is an error.
+    """``Speaker:Kirby`` -> ``speakers:Kirby``; an unknown ``name:`` is words.
 
-    Whoosh's parser only knows schema names, and would silently search an
-    unknown ``speakr:`` as words; users get friendly names and a clear error.
+    Whoosh's parser only knows schema names; users get friendly names. A word
+    before a colon that names no field (``detto:"…"``, ``Romans3:28``, typed
+    or pasted text) is searched as words, its colon a space: a question is never
+    refused as a field query (:func:`unknown_fields` names them for a notice).
     Text inside double quotes and URLs (``http://``) are left alone.
     """
     def replace(match: re.Match[str]) -> str:
@@ -302,16 +304,26 @@ def _map_field_names(text: str) -> str:
         if name is None:
             return match.group(0)
         target = QUERY_FIELDS.get(name.lower())
-        if target is None:
-            import difflib
-
-            near = difflib.get_close_matches(name.lower(), list(QUERY_FIELDS), n=1)
-            hint = f"; did you mean '{near[0]}:'?" if near else ""
-            raise QueryError(f"unknown field '{name}:' in query{hint} "
-                             f"(fields: {', '.join(sorted(set(QUERY_FIELDS)))})")
-        return f"{target}:"
+        return f"{name} " if target is None else f"{target}:"
 
     return _QUOTED_OR_FIELD.sub(replace, text)
+
+
+def unknown_fields(text: str) -> list[str]:
+    """The words written as a field (``speakr:``) that name no field, in order."""
+    names = (m.group(1) for m in _QUOTED_OR_FIELD.finditer(text) if m.group(1) is not None)
+    return list(dict.fromkeys(n for n in names if n.lower() not in QUERY_FIELDS))
+
+
+def _fields_as_words_notice(names: list[str]) -> str:
+    import difflib
+
+    hints = []
+    for name in names:
+        near = difflib.get_close_matches(name.lower(), list(QUERY_FIELDS), n=1)
+        hints.append(f"'{name}:'" + (f" (did you mean '{near[0]}:'?)" if near else ""))
+    return (f"{', '.join(hints)} {'is' if len(names) == 1 else 'are'} not a field, so "
+            f"searched as words (fields: {', '.join(sorted(set(QUERY_FIELDS)))})")
 
 
 # Whoosh's operator tokens: infix ones need a word on each side, NOT one after it
@@ -385,9 +397,12 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
     searcher = index.searcher()
     query_text, exact = split_exact(req.query)
     text_q = parse_query(index, query_text, req.any)
-    notice = None
+    notices = []
+    unknown = unknown_fields(query_text)
+    if unknown and not req.any and not req.query.rstrip().endswith("?"):
+        notices.append(_fields_as_words_notice(unknown))
     if req.query.strip() and text_q is None:
-        notice = "the query has only stopwords (common words that are not indexed)"
+        notices.append("the query has only stopwords (common words that are not indexed)")
     filter_q = _filter_query(index, req)
     dates = DateWindow.of(_date_value(req.date_from, "--from"), _date_value(req.date_to, "--to"))
     sort = req.sort if (text_q is not None or req.sort != "relevance") else "-date"
@@ -415,8 +430,8 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
         relaxed_found = walk(_with_prefixes(index, relaxed, req.query) if question else relaxed)
         if relaxed_found.docnums:
             found, text_q = relaxed_found, relaxed
-            notice = ("no article has all the words; showing articles with any of them "
-                      "(--any asks for this directly)")
+            notices.append("no article has all the words; showing articles with any of "
+                           "them (--any asks for this directly)")
     ranked: list[tuple[Any, float | None]]
     if terms is not None:
         ranked = _rescored(index, found.hits, terms, depth)
@@ -428,8 +443,8 @@ def run_search(index: Index, req: SearchRequest) -> SearchResult:
     if facets:
         counts = facet_counts(searcher, found.docnums, facets, req.facet_limit)
     return SearchResult(query=req.query, total=len(found.docnums), hits=hits, facets=counts,
-                        dropped_undated=found.dropped_undated, notice=notice, page=req.page,
-                        limit=req.limit)
+                        dropped_undated=found.dropped_undated, notice="; ".join(notices) or None,
+                        page=req.page, limit=req.limit)
 
 
 @dataclass(frozen=True)

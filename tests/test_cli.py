@@ -90,10 +90,34 @@ def test_batch_mode_one_json_line_per_query(index_dir):
 
 
 def test_batch_mode_reports_bad_lines_and_goes_on(index_dir):
-    result = run("query", "--batch", "-", "--index", index_dir, input="nope:x\ndroni\n")
+    result = run("query", "--batch", "-", "--index", index_dir, input="year:abc\ndroni\n")
     records = [json.loads(line) for line in result.output.splitlines()]
-    assert "unknown field" in records[0]["error"] and records[1]["total"] == 2
+    assert "is not a year" in records[0]["error"] and records[1]["total"] == 2
     assert result.exit_code == 2
+
+
+def test_batch_of_questions_with_colons_never_fails(index_dir):
+    questions = ('Chi ha detto:"Qui sono qui. Non posso fare altro"?\n'
+                 "Quale parola è stata criticata da Lutero per averla aggiunta in Romans3:28?\n"
+                 "Quando ha parlato Kirby alle ore 10:30 di munizioni?\n")
+    result = run("query", "--batch", "-", "--any", "--index", index_dir, input=questions)
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert len(records) == 3 and not any("error" in r for r in records)
+    assert not any("not a field" in r.get("notice", "") for r in records)
+    assert records[2]["total"] > 0 and result.exit_code == 0
+
+
+def test_an_unknown_field_is_words_with_a_note_on_stderr(index_dir):
+    result = CliRunner().invoke(main, ["query", "Kirby:munizioni", "--index", index_dir])
+    assert result.exit_code == 0
+    assert "searchidx: note: 'Kirby:' is not a field" in result.stderr
+    assert "not a field" not in result.stdout and "1 article" in result.stdout
+    data = json.loads(run("query", "speakr:Kirby", "--index", index_dir, "--format", "json",
+                          "--any").output)
+    assert data["total"] > 0 and "notice" not in data
+    data = json.loads(run("query", "speakr:Kirby", "--index", index_dir, "--format", "json",
+                          ).output)
+    assert "did you mean 'speaker:'" in data["notice"]
 
 
 def test_filters_from_the_command_line(index_dir):
@@ -122,7 +146,7 @@ def test_show_stats_facets(index_dir):
 
 @pytest.mark.parametrize("args, message", [
     (["query", "x", "--from", "2023-13-45"], "--from '2023-13-45'"),
-    (["query", "speakr:x"], "unknown field 'speakr:'"),
+    (["query", "year:20x"], "'year:20x' is not a year"),
     (["query", "x", "--facets", "peple"], "unknown facet 'peple'"),
     (["show", "nope"], "no article with id 'nope'"),
     (["facets", "colour"], "unknown facet 'colour'"),

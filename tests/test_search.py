@@ -135,9 +135,29 @@ def test_a_malformed_year_or_month_is_a_clear_error(seeds_index, text, problem):
         seeds_index.search(text)
 
 
-def test_unknown_field_is_a_clear_error(seeds_index):
-    with pytest.raises(QueryError, match=r"unknown field 'speakr:'.*did you mean 'speaker:'"):
-        seeds_index.search("speakr:Kirby")
+def test_an_unknown_field_is_searched_as_words_with_a_notice(seeds_index):
+    result = seeds_index.search("speakr:Kirby")
+    assert "'speakr:' (did you mean 'speaker:'?) is not a field" in result.notice
+    assert result.total == seeds_index.search("speakr Kirby").total
+    assert seeds_index.search("Kirby:munizioni").total == seeds_index.search(
+        "Kirby munizioni").total > 0
+
+
+@pytest.mark.parametrize("text", [
+    'Chi ha detto:"Qui sono qui. Non posso fare altro"?',
+    "Quale parola è stata criticata da Lutero per averla aggiunta in Romans3:28?",
+    "ore 10:30", "Romans3:28", 'detto:"Qui sono qui"', "art. 18:",
+])
+def test_questions_and_plain_text_with_colons_are_words(seeds_index, text):
+    for any_words in (False, True):
+        result = seeds_index.search(text, any=any_words)  # never a QueryError
+        if any_words or text.endswith("?"):
+            assert result.notice is None or "not a field" not in result.notice
+
+
+def test_a_known_field_with_a_bad_value_stays_an_error(seeds_index):
+    with pytest.raises(QueryError, match="'year:abc' is not a year"):
+        seeds_index.search("munizioni year:abc", any=True)
 
 
 @pytest.mark.parametrize("text, operator, side", [
