@@ -17,6 +17,7 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import sqlite3
 import struct
 import time
@@ -32,7 +33,13 @@ from whoosh.system import pack_uint
 
 from .analysis import ItalianAnalyzer, italian_analyzer, name_key
 from .config import Config, load_config
-from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
+from .errors import (
+    IndexCorruptError,
+    IndexMissingError,
+    Interrupted,
+    ReadError,
+    SearchidxError,
+)
 from .locking import LOCK_NAME, WriteLock
 from .models import Article, RawArticle, printable_path
 from .storage import compact_pickles, patch_whoosh
@@ -258,6 +265,7 @@ class IndexReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     merged_segments: int = 0  # segments merged into one (small ones, or all by ``optimize``)
+    committed: int = 0  # articles of this run written and committed so far
 
     def summary(self) -> str:
         merged = (f", {self.merged_segments} segments merged into one"
@@ -268,7 +276,8 @@ class IndexReport:
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "removed": self.removed, "failed": self.failed,
-                "merged_segments": self.merged_segments, "seconds": round(self.seconds, 3),
+                "merged_segments": self.merged_segments, "committed": self.committed,
+                "seconds": round(self.seconds, 3),
                 "errors": [str(e) for e in self.errors], "warnings": self.warnings}
 
 
@@ -360,6 +369,7 @@ class _Batch:
         self.files: dict[str, tuple[str, int] | None] = {}
         self.docs: dict[str, tuple[str, str] | None] = {}
         self.size = 0
+        self.started = time.monotonic()  # of the batch: commits come by count or by time
         self.failed_files: set[str] = set()  # this run's, whose manifest entry is dropped
         generation = str(index._whoosh().latest_generation())
         self.in_step = manifest.meta("whoosh_generation") == generation
@@ -382,8 +392,9 @@ class _Batch:
         self.docs[doc_id] = None
         self.size += 1
 
-    def commit(self, segments: list[Any], failed: list[Failure]) -> None:
-        """Commit the deletions and ``segments`` (the builders' work), then the manifest.
+    def commit(self, segments: list[Any], failed: list[Failure]) -> int:
+        """Commit the deletions and ``segments`` (the builders' work), then the manifest;
+        how many articles were written.
 
         An article in ``failed`` is not in the index (a version it replaced is
         deleted all the same): the manifest forgets it, and forgets its file,
@@ -405,7 +416,10 @@ class _Batch:
         generation = str(self.index._whoosh().latest_generation())
         self.manifest.set_meta("whoosh_generation", generation)
         self.in_step = True
+        written = sum(1 for entry in self.docs.values() if entry is not None)
         self.files, self.docs, self.size = {}, {}, 0
+        self.started = time.monotonic()
+        return written
 
     def cancel(self) -> None:
         if self.writer is not None:
@@ -649,21 +663,25 @@ class Index:
             raise SearchidxError("nothing to index: give files or folders, "
                                  "e.g. 'searchidx index seeds/'")
         self.path.mkdir(parents=True, exist_ok=True)
-        with WriteLock(self.path, wait) as lock, compact_pickles():
-            if lock.stale_note:
-                report.warnings.append(lock.stale_note)
-            if rebuild:
-                self.close()
-                self._remove_index_files()
-            if not self.exists():
-                self._create()
-            self._check_analysis()
-            self._update(paths, report, progress)
-            section = self.config["index"]
-            report.merged_segments = (
-                self._optimize() if optimize else
-                self._merge_small_segments(small_segment_size(self.config),
-                                           int(section["merge_small_segments"])))
+        try:
+            with WriteLock(self.path, wait) as lock, compact_pickles():
+                if lock.stale_note:
+                    report.warnings.append(lock.stale_note)
+                if rebuild:
+                    self.close()
+                    self._remove_index_files()
+                if not self.exists():
+                    self._create()
+                self._check_analysis()
+                self._update(paths, report, progress)
+                section = self.config["index"]
+                report.merged_segments = (
+                    self._optimize() if optimize else
+                    self._merge_small_segments(small_segment_size(self.config),
+                                               int(section["merge_small_segments"])))
+        except KeyboardInterrupt as stop:  # Ctrl-C, or a signal the caller made an Interrupted
+            signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+            raise Interrupted(signum, report.committed) from None
         report.failed = len(report.errors)
         report.seconds = time.perf_counter() - started
         return report
@@ -681,6 +699,7 @@ class Index:
         batch = _Batch(self, manifest)
         section = self.config["index"]
         commit_every = max(1, int(section["commit_every"]))
+        commit_seconds = float(section["commit_seconds"])
         builders = Builders(str(self.path), self.config, self._stop, worker_count(self.config))
         seen_files = {printable_path(s.path) for s in sources}
         try:
@@ -694,7 +713,9 @@ class Index:
                             batch.files[gone] = None
             for jobs, finished in self._units(sources, manifest, report, progress):
                 while jobs:  # commits fall every commit_every changes, mid-unit too
-                    if batch.size >= commit_every:
+                    if batch.size >= commit_every or (
+                            batch.size and commit_seconds > 0
+                            and time.monotonic() - batch.started >= commit_seconds):
                         self._commit(batch, builders, report)
                     room = commit_every - batch.size
                     part, jobs = jobs[:room], jobs[room:]
@@ -724,7 +745,7 @@ class Index:
                 report.added -= 1
             else:
                 report.updated -= 1
-        batch.commit(segments, failed)
+        report.committed += batch.commit(segments, failed)
 
     def _units(self, sources: list[Any], manifest: Manifest, report: IndexReport,
                progress: Callable[[int, int], None] | None, size: int = 256
