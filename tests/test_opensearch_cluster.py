@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -315,3 +317,58 @@ def test_cluster_script_refuses_bad_options():
                           (["restart"], "unknown command 'restart'")):
         done = subprocess.run(["bash", str(script), *args], capture_output=True, text=True)
         assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def _script(*args: str) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "scripts" / "opensearch-cluster.sh"
+    return subprocess.run(["bash", str(script), *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def _processes_of(folder) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if entry.name.isdigit() and str(folder).encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_cluster_of_its_own_survives_a_node_and_stops_whole(tmp_path):
+    """The launcher for real: 2 nodes, one stopped while the index answers, then
+    brought back with its data; stop leaves no process."""
+    from searchidx.backends.opensearch.bulk import BulkIndexer
+    from searchidx.backends.opensearch.client import Client
+    from searchidx.backends.opensearch.schema import article_source, ensure_index
+
+    cluster_url()  # runs where the backend tests run (CI, or a developer who opted in)
+    folder = tmp_path / "cluster"
+    started = _script("start", "--nodes", "2", "--port", "0", "--heap", "384m",
+                      "--dir", str(folder))
+    try:
+        assert started.returncode == 0, started.stderr
+        urls = re.findall(r"node-\d (http://\S+)", started.stderr)
+        assert started.stdout.strip() == urls[0] and len(urls) == 2
+        client = Client(urls)
+        ensure_index(client, "survivor", shards=2, replicas=1)
+        with BulkIndexer(client, "survivor", refresh=True) as bulk:
+            for article in _seed_articles():
+                bulk.index(article_source(article))
+        client.health("survivor", wait_for="green")
+        manager = client.get("/_cat/cluster_manager", params={"format": "json"}).body[0]["node"]
+        other = "node-2" if manager == "node-1" else "node-1"
+        assert _script("stop", "--dir", str(folder), "--node", other).returncode == 0
+        assert f"{other} stopped" in _script("status", "--dir", str(folder)).stdout
+        for _ in range(3):  # the replicas answer, whichever node the client tries first
+            assert client.post("/survivor/_count", {}).body["count"] == 5
+        again = _script("start", "--dir", str(folder))
+        assert again.returncode == 0, again.stderr
+        assert client.health("survivor", wait_for="green")["number_of_nodes"] == 2
+        assert client.post("/survivor/_count", {}).body["count"] == 5
+    finally:
+        stopped = _script("stop", "--dir", str(folder))
+    assert stopped.returncode == 0, stopped.stderr
+    assert _processes_of(folder) == []
