@@ -241,9 +241,6 @@ class Client:
     def delete(self, path: str, **options: Any) -> Response:
         return self.request("DELETE", path, **options)
 
-    def exists(self, path: str) -> bool:
-        return self.request("HEAD", path, ok=(404,)).status == 200
-
     def health(self, index: str | None = None, wait_for: str = "yellow",
                timeout_s: int = 30) -> dict[str, Any]:
         """The cluster's (or an index's) health once it is at least ``wait_for``."""

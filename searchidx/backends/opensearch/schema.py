@@ -27,7 +27,7 @@ from ...config import Config, default_config
 from ...errors import ConfigError
 from ...index import FACETS, document_fields, unpack_body, unpack_data
 from ...models import Article
-from .client import Client, OpenSearchError, path_id
+from .client import Client, OpenSearchError, error_reason, path_id
 
 # bumped whenever the mappings change shape: an index of another version is rebuilt
 SCHEMA_VERSION = 1
@@ -188,8 +188,6 @@ def ensure_index(client: Client, index: str, *, shards: int = 1, replicas: int =
     if created.status == 400:
         kind = (created.body or {}).get("error", {}).get("type")
         if kind != "resource_already_exists_exception":
-            from .client import error_reason
-
             raise OpenSearchError(f"OpenSearch: cannot create index '{index}': "
                                   f"{error_reason(created.body)[1]}", 400, kind)
     check_index(client, index, config)
