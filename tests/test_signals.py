@@ -235,13 +235,16 @@ def test_commits_come_by_time_as_well_as_by_count(tmp_path):
     make_corpus(tmp_path / "corpus")
     config_path = tmp_path / "by-time.yaml"
     config_path.write_text("index:\n  commit_every: 100000\n  commit_seconds: 0.05\n"
-                           "  workers: 1\n", encoding="utf-8")
+                           "  workers: 1\n  merge_small_segments: 2\n", encoding="utf-8")
     index_dir = tmp_path / "ix"
     with Index(index_dir, load_config(config_path)) as ix:
         report = ix.update([tmp_path / "corpus"])
         generation = ix._whoosh().latest_generation()
+        sizes = sorted(s.doc_count_all() for s in ix._whoosh()._segments())
     assert report.added == report.committed == ARTICLES
     assert generation == 2  # created (0), a commit once 0.05 s have passed, the last one
+    # a segment that a commit by time wrote is never merged as a small tail at the end
+    assert report.merged_segments == 0 and sizes == [ARTICLES - 256, 256]
     config_path.write_text("index:\n  commit_every: 100000\n  commit_seconds: 0\n"
                            "  workers: 1\n", encoding="utf-8")
     with Index(tmp_path / "ix2", load_config(config_path)) as ix:
