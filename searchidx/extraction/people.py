@@ -133,10 +133,10 @@ def cluster_people(mentions: list[PersonMention], res: Resources) -> list[Cluste
 
 
 def build_people(body_tokens: list[Token], body_entities: list[Entity],
-                 title_entities: list[Entity], res: Resources) -> tuple[list[Person],
-                                                                    dict[int, str]]:
-    """Persons of an article, and the canonical name of each body person entity
-    (keyed by its first token index) for speaker attribution."""
+                 title_entities: list[Entity], res: Resources
+                 ) -> tuple[list[Person], dict[int, str], dict[int, str]]:
+    """Persons of an article, and the canonical name of each person entity of the body
+    and of the title (keyed by its first token index) for speaker attribution."""
     mentions: list[PersonMention] = []
     for field_name, entities in (("body", body_entities), ("title", title_entities)):
         for e in entities:
@@ -156,7 +156,7 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
             m.canonical = None
     clusters = cluster_people(mentions, res)
     people: list[Person] = []
-    by_token: dict[int, str] = {}
+    by_token: dict[str, dict[int, str]] = {"body": {}, "title": {}}
     for c in clusters:
         role = res.person_roles.get(c.name) if c.known else None
         if role is None:
@@ -170,6 +170,5 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
             mentions=[Mention(m.entity.text, m.entity.start, m.entity.end, m.field)
                       for m in c.mentions]))
         for m in c.mentions:
-            if m.field == "body":
-                by_token[m.entity.a] = c.name
-    return people, by_token
+            by_token[m.field][m.entity.a] = c.name
+    return people, by_token["body"], by_token["title"]
