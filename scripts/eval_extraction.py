@@ -167,6 +167,7 @@ class QuoteCounts:
 
 
 def _gold_people(entries: list[Any]) -> list[list[str]]:
+    """Annotated names, each a list of its spellings."""
     return [[e] if isinstance(e, str) else [str(x) for x in e] for e in entries]
 
 
@@ -241,8 +242,7 @@ def annotated_scores(data: Path, config, errors: int) -> None:
             fp, fn = speakers.add(article.speakers, gold_speakers)
             names = [p.name for p in article.people]
             pfp, pfn = people.add(names, gold_people)
-            sources.add(list(getattr(article, "sources", [])),
-                        [[s] for s in gold.get("sources") or []])
+            sources.add(article.sources, _gold_people(gold.get("sources") or []))
             score_quotes(article, rec.get("title") or "", gold["quotes"], gold_people, quotes)
             if fp or fn:
                 diffs.append(f"  {article_id}: speakers {article.speakers} | gold "

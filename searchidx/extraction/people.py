@@ -55,10 +55,12 @@ def _contiguous(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
     return 0 < n < len(whole) and any(whole[k:k + n] == part for k in range(len(whole) - n + 1))
 
 
-def role_near(tokens: list[Token], entity: Entity, res: Resources) -> str | None:
+def role_near(tokens: list[Token], entity: Entity, res: Resources,
+              other_people: frozenset[int] = frozenset()) -> str | None:
     """The role written next to a name: "il portavoce del Cremlino Dmitry Peskov",
     "la portavoce della Casa Bianca, Karine Jean-Pierre", "John F. Kirby, portavoce
-    del consiglio per la sicurezza nazionale, ..."."""
+    del consiglio per la sicurezza nazionale, ..."; never one across another person's
+    name (``other_people``: their token indices): "con il premier Fillon, Monti"."""
     a, b = entity.a, entity.b
     sent = tokens[a].sent
     k = a - 1
@@ -67,7 +69,7 @@ def role_near(tokens: list[Token], entity: Entity, res: Resources) -> str | None
     end = k + 1
     role_at = None
     while k >= 0 and end - k <= 12 and tokens[k].sent == sent:
-        if tokens[k].text in _STOPS:
+        if tokens[k].text in _STOPS or k in other_people:
             break
         if tokens[k].lower in res.roles:
             role_at = k
@@ -155,6 +157,8 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
                 and longer.get(m.words[0], set()) - {m.canonical}:
             m.canonical = None
     clusters = cluster_people(mentions, res)
+    in_names = frozenset(k for m in mentions if m.field == "body"
+                         for k in range(m.entity.a, m.entity.b))
     people: list[Person] = []
     by_token: dict[str, dict[int, str]] = {"body": {}, "title": {}}
     for c in clusters:
@@ -162,7 +166,7 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
         if role is None:
             for m in c.mentions:
                 if m.field == "body":
-                    role = role_near(body_tokens, m.entity, res)
+                    role = role_near(body_tokens, m.entity, res, in_names)
                     if role:
                         break
         people.append(Person(

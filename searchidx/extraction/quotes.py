@@ -34,8 +34,8 @@ _STOPS = frozenset(",;:.!?()[]“”«»\"–—")
 _DASHES = frozenset("–—-")
 # what may stand between a speech verb and "che": "ha detto ieri ai giornalisti che",
 # "ha riferito, citando una fonte ufficiale russa, che", "ha dichiarato (min. 1:40) che"
-_CHE = re.compile(r"(?:\s*[,(][^,.;:!?()]{0,60}[,)])?\s*(?:[^\s,.;:!?“”«»\"]+\s+){0,4}?che\b",
-                  re.IGNORECASE)
+_CHE = re.compile(r"(?:\s*(?:,[^,.;:!?()]{0,60},|\([^()]{0,60}\)))?"
+                  r"\s*(?:[^\s,.;:!?“”«»\"]+\s+){0,4}?che\b", re.IGNORECASE)
 _DI = frozenset({"di", "del", "della", "dello", "dell", "dei", "degli", "delle"})
 _DA = frozenset({"da", "dal", "dalla", "dallo", "dall", "dai", "dagli", "dalle"})
 _RELATIVES = frozenset({"che", "quale", "quali", "cui"})
@@ -185,21 +185,22 @@ class _Ctx:
         return None
 
     def in_complement(self, e: Entity) -> bool:
-        """Is the entity the object of a preposition ("con il presidente Putin"), or
-        joined to one ("tra Putin e Kim")?"""
+        """Is the entity the object of a preposition ("con il presidente Putin", "sulla
+        sua pagina Facebook"), or joined to one ("tra Putin e Kim")? Not after an article
+        that opens a phrase of its own ("dopo la riunione il ministro Rossi")."""
         k = e.a - 1
-        seen_role = False
+        article_at: int | None = None
         steps = 0
         while k >= 0 and steps < 5 and self.tokens[k].sent == self.tokens[e.a].sent:
             w = _bare(self.tokens[k].lower)
             if w in self.res.prepositions:
-                return steps == 0 or seen_role
+                return article_at is None or article_at == k + 1
             if w in ("e", "ed") and steps == 0 and k > 0:
                 joined = [o for o in self.ends.get(k - 1, ()) if o.kind == e.kind]
                 return bool(joined) and self.in_complement(joined[0])
-            if w in self.res.roles:
-                seen_role = True
-            elif not (w in self.res.articles or (w.isalpha() and not self.tokens[k].upper)):
+            if w in self.res.articles:
+                article_at = k if article_at is None else article_at
+            elif not (w in self.res.roles or (w.isalpha() and not self.tokens[k].upper)):
                 return False
             k -= 1
             steps += 1
@@ -271,6 +272,14 @@ class _Ctx:
         only_adverbs = True  # nothing but adverbs so far between k and the cue
         while k >= 0 and self.tokens[k].sent == sent and steps < max_tokens:
             t = self.tokens[k]
+            if t.text == ")":  # "Bonaccini (Partito democratico) ha dichiarato"
+                j = k - 1
+                while j >= 0 and self.tokens[j].text != "(" and k - j < 20:
+                    j -= 1
+                if j >= 0 and self.tokens[j].text == "(":
+                    steps += k - j
+                    k = j - 1
+                    continue
             w = _bare(t.lower)
             if t.lower in _LAST_NAMED:
                 return self.last_named(t.start)
@@ -349,6 +358,12 @@ class _Ctx:
                 complement = True
             elif w in self.res.articles or tok.text == ",":
                 complement = False
+                nxt = self.tokens[k + 1] if k + 1 < len(self.tokens) else None
+                if w in self.res.articles and role_at is None and nxt is not None \
+                        and nxt.text.isalpha() and not nxt.upper \
+                        and _bare(nxt.lower) not in self.res.roles \
+                        and nxt.lower not in self.res.adverbs:
+                    return None  # "dicono i numeri": a common noun is the subject
             elif w in self.res.roles and not complement and role_at is None:
                 role_at = k
             elif tok.upper:
@@ -416,6 +431,17 @@ class _Ctx:
         return all(self.tokens[j].lower in _OPENERS or self.tokens[j].lower in self.res.adverbs
                    or self.tokens[j].text in ",–—-" for j in range(first, a))
 
+    def inverted(self, a: int) -> bool:
+        """Whether the subject of the verb at token ``a`` may follow it: the verb opens
+        the sentence ("Racconta Bonacini."), follows a comma, a dash, a parenthesis or
+        a colon ("…, ha detto il ministro"), a clitic or "come" ("Lo ha detto
+        Rossi", "come ricorda Rossi")."""
+        if self.opens_sentence(a):
+            return True
+        prev = self.tokens[a - 1]
+        return prev.text in ",–—-(:" or _bare(prev.lower) in ("lo", "l", "ne", "come",
+                                                              "quanto", "gli", "le")
+
     def last_speaker(self, pos: int) -> Who | None:
         """"Ha poi aggiunto che …": the latest speaker, if recent enough."""
         if self.last is not None and pos - self.last[0] <= _LAST_SPEAKER_CHARS:
@@ -426,8 +452,8 @@ class _Ctx:
         """The author of a verb or clause cue: its subject, the name after it, else
         (a sentence without subject) the latest speaker."""
         a, b = cue.a, cue.b
-        who = self.subject_before(a, 30 if cue.kind == "clause" else 22)
-        if who is None and cue.kind in ("verb", "impersonal"):
+        who = self.subject_before(a, 30)
+        if who is None and cue.kind in ("verb", "impersonal") and self.inverted(a):
             who = self.speaker_after(self.tokens[b - 1].end, stop)
         if who is None and cue.kind == "impersonal":
             who, _ = self.named_after(b, stop)
@@ -454,9 +480,10 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
             out.append(Cue(k, k + phrase, "according"))
             k += phrase
             continue
-        if w in res.finite_verbs:
-            if not _noun_position(tokens, k, res):  # "la conferma", "l’accusa": nouns
-                out.append(Cue(k, k + 1, "verb"))
+        if w in res.finite_verbs and not _noun_position(tokens, k, res):
+            out.append(Cue(k, k + 1, "verb"))  # not "la conferma", "l’accusa": nouns
+        elif w in res.statement_nouns and k + 1 < n and _bare(tokens[k + 1].lower) in _DI:
+            out.append(Cue(k, k + 1, "statement"))  # "l’affermazione di Marino"
         elif w in res.judgements:
             out.append(Cue(k, k + 1, "judgement"))
         elif w in res.gerunds:
@@ -789,7 +816,7 @@ def _indirect(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
         if who is not None and who.person is not None:
             _refer(ctx, speech, who, v_start, judged=True)
         return
-    if cue.kind == "agent":
+    if cue.kind in ("agent", "statement"):
         who, _ = ctx.named_after(cue.b, s_end)
         _refer(ctx, speech, who, v_start)
         return
@@ -846,6 +873,9 @@ def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int]:
         start, end = ctx.clip(tokens[k].end, s_end)
         if len(text[start:end].split()) >= 2:
             return start, end
+    if k < len(tokens) and (tokens[k].lower in ctx.res.auxiliaries
+                            or tokens[k].lower in ctx.res.finite_verbs):
+        return v_end, v_end  # "alla quale Maroni stava rispondendo era …": no object
     # the author named after the verb is not what is reported: "scrive La Repubblica, …"
     e = ctx.entity_at.get(k) if k < len(tokens) else None
     start, end = ctx.clip(e.end if e is not None else v_end, s_end)

@@ -27,7 +27,7 @@ _CLOSERS = frozenset("”»\"’')]")
 # abbreviations whose period never ends a sentence
 _ABBREVIATIONS = frozenset(
     {"sig", "sigg", "dott", "prof", "ing", "avv", "on", "sen", "gen", "col", "mons",
-     "st", "jr", "sr", "ecc", "etc", "pag", "art", "n", "nr", "vs", "dr", "mr", "mrs"})
+     "st", "jr", "sr", "ecc", "etc", "pag", "art", "n", "nr", "vs", "dr", "mr", "mrs", "min"})
 
 
 @dataclass(slots=True)
