@@ -46,9 +46,14 @@ _OPENERS = frozenset({"e", "ed", "ma", "poi", "inoltre", "infine", "anche", "qui
                       "infatti", "intanto", "invece", "allora", "successivamente"})
 _TIMESTAMP = re.compile(r"\s*\((?:min\.?\s*)?[-–]?\d{1,3}[:.]\d{2}\)\s*\.?\s*$", re.IGNORECASE)
 _ESSERE = frozenset({"è", "sono", "era", "erano"})  # with a participle: a passive
+_STARE = frozenset({"sta", "stava", "stanno", "stavano", "stia", "stesse"})
 _DETERMINERS = frozenset({"questa", "questo", "quella", "quello", "sua", "suo", "sue", "suoi",
                           "nostra", "nostro", "ogni", "nessuna", "nessun", "alcuna", "una",
                           "un", "un’", "un'", "unica", "prima", "ultima", "nuova"})
+# words after which a subject follows its verb: "Lo ha detto Rossi", "come ricorda
+# Rossi", "quel che dice Salvini", "di che cosa sta parlando Renzi"
+_BEFORE_INVERSION = frozenset({"lo", "l", "ne", "gli", "le", "come", "quanto", "che", "cui",
+                               "cosa"})
 _LAST_SPEAKER_CHARS = 800  # how far back a sentence without subject finds its speaker
 
 
@@ -102,6 +107,8 @@ class Speech:
     speakers: list[tuple[int, str]] = field(default_factory=list)  # (offset, person)
     sources: list[tuple[int, str]] = field(default_factory=list)  # (offset, organisation)
     judged: list[tuple[int, str]] = field(default_factory=list)  # rated or judged people
+    rates_nobody: bool = False  # a rating whose person is not named ("per il leader del M5S")
+    opening_person: str | None = None  # the first person named in the first sentence
 
     def add(self, who: Who, at: int) -> None:
         if who.person is not None:
@@ -187,7 +194,8 @@ class _Ctx:
     def in_complement(self, e: Entity) -> bool:
         """Is the entity the object of a preposition ("con il presidente Putin", "sulla
         sua pagina Facebook"), or joined to one ("tra Putin e Kim")? Not after an article
-        that opens a phrase of its own ("dopo la riunione il ministro Rossi")."""
+        that opens a phrase of its own ("dopo la riunione il ministro Rossi"), nor a
+        person after a common noun ("sull’emiciclo inglese Laura Boldrini pecca")."""
         k = e.a - 1
         article_at: int | None = None
         steps = 0
@@ -200,8 +208,10 @@ class _Ctx:
                 return bool(joined) and self.in_complement(joined[0])
             if w in self.res.articles:
                 article_at = k if article_at is None else article_at
-            elif not (w in self.res.roles or (w.isalpha() and not self.tokens[k].upper)):
-                return False
+            elif w in self.res.roles:
+                pass
+            elif not w.isalpha() or self.tokens[k].upper or e.kind == "person":
+                return False  # "sull’emiciclo inglese Laura Boldrini pecca": the subject
             k -= 1
             steps += 1
         return False
@@ -434,13 +444,12 @@ class _Ctx:
     def inverted(self, a: int) -> bool:
         """Whether the subject of the verb at token ``a`` may follow it: the verb opens
         the sentence ("Racconta Bonacini."), follows a comma, a dash, a parenthesis or
-        a colon ("…, ha detto il ministro"), a clitic or "come" ("Lo ha detto
-        Rossi", "come ricorda Rossi")."""
+        a colon ("…, ha detto il ministro"), a clitic, "come" or "che" ("Lo ha detto
+        Rossi", "come ricorda Rossi", "quel che dice Salvini")."""
         if self.opens_sentence(a):
             return True
         prev = self.tokens[a - 1]
-        return prev.text in ",–—-(:" or _bare(prev.lower) in ("lo", "l", "ne", "come",
-                                                              "quanto", "gli", "le")
+        return prev.text in ",–—-(:" or _bare(prev.lower) in _BEFORE_INVERSION
 
     def last_speaker(self, pos: int) -> Who | None:
         """"Ha poi aggiunto che …": the latest speaker, if recent enough."""
@@ -487,7 +496,8 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
         elif w in res.judgements:
             out.append(Cue(k, k + 1, "judgement"))
         elif w in res.gerunds:
-            out.append(Cue(k, k + 1, "clause"))
+            progressive = k > 0 and tokens[k - 1].lower in _STARE  # "sta parlando Renzi"
+            out.append(Cue(k - 1, k + 1, "verb") if progressive else Cue(k, k + 1, "clause"))
         elif w in res.participles or w in res.judgement_participles:
             j = k - 1
             while j >= 0 and k - j <= 4 and (tokens[j].lower in res.adverbs
@@ -593,6 +603,8 @@ def _role_words_before(tokens: list[Token], a: int, res: Resources) -> list[str]
     sentence, in order: role words with their complements ("ministro dell’Interno"),
     joined by "e" ("ex presidente del Consiglio e attuale senatore del Pd")."""
     k = a - 1
+    if k >= 0 and tokens[k].text == ",":
+        k -= 1  # "il presidente del Senato, Pietro Grasso"
     sent = tokens[a].sent
     words: list[str] = []
     while k >= 0 and a - k <= 12 and tokens[k].sent == sent:
@@ -678,6 +690,9 @@ def attribute(text: str, tokens: list[Token], entities: list[Entity], person: di
     for o, c in verdict_spans:
         _verdict(ctx, o, c, speech)
     speech.quotes.sort(key=lambda q: (q.start, q.kind))
+    first = [e for e in entities if e.kind == "person" and tokens[e.a].sent == tokens[0].sent
+             and e.a in person]
+    speech.opening_person = person[first[0].a] if first else None
     return speech
 
 
@@ -895,9 +910,16 @@ def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int]:
 def _verdict(ctx: _Ctx, o: int, c: int, speech: Speech) -> None:
     """A quoted rating ("Un “Vero” per Letta", "Costa merita un «Pinocchio andante»")
     rates the claim of the first person of its sentence, or of a role there ("al Primo
-    Cittadino")."""
+    Cittadino"); a rating standing alone ("“Vero”!") the one of the sentence before."""
     s_start, s_end = ctx.sentence_bounds(o)
     k = ctx.token_index(s_start)
+    if not ctx.text[s_start:o].strip(" .!…") and not ctx.text[c + 1:s_end].strip(" .!…"):
+        j = k - 1
+        while j > 0 and not ctx.tokens[j].text[0].isalnum():
+            j -= 1
+        if j >= 0:
+            s_start = ctx.sentence_bounds(ctx.tokens[j].start)[0]
+            k = ctx.token_index(s_start)
     role_at = None
     while k < len(ctx.tokens) and ctx.tokens[k].start < s_end:
         e = ctx.entity_at.get(k)
@@ -907,10 +929,11 @@ def _verdict(ctx: _Ctx, o: int, c: int, speech: Speech) -> None:
         if role_at is None and fold(_bare(ctx.tokens[k].lower)) in ctx.res.roles:
             role_at = k
         k += 1
-    if role_at is not None:
-        who = ctx.by_role(role_at, o)
-        if who is not None:
-            _refer(ctx, speech, who, o, judged=True)
+    who = ctx.by_role(role_at, o) if role_at is not None else None
+    if who is not None:
+        _refer(ctx, speech, who, o, judged=True)
+    elif role_at is not None:
+        speech.rates_nobody = True
 
 
 # -- the headline ---------------------------------------------------------------------
@@ -951,7 +974,8 @@ def claim_span(title: str) -> tuple[int, int]:
 def title_claim(title: str, title_tokens: list[Token], body: Speech,
                 res: Resources) -> Quote | None:
     """The headline as the claim of the person the body rates or judges first, else of
-    its first speaker; unattributed when the body names none."""
+    its first speaker, else of the person its first sentence names; unattributed when
+    the body rates someone it does not name ("per il leader del M5S")."""
     if not is_claim_title(title, title_tokens, res):
         return None
     start, end = claim_span(title)
@@ -960,8 +984,12 @@ def title_claim(title: str, title_tokens: list[Token], body: Speech,
     speaker = None
     if body.judged:
         speaker = min(body.judged)[1]
+    elif body.rates_nobody:
+        speaker = None
     elif body.speakers:
         speaker = min(body.speakers)[1]
+    else:
+        speaker = body.opening_person
     return Quote(speaker, title[start:end], "direct", start, end, None, None, "title")
 
 
