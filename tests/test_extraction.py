@@ -412,7 +412,7 @@ def test_never_raises_on_any_text(cfg, body, title, publisher, url):
             source = (a.title or "") if m.field == "title" else a.body
             assert source[m.start:m.end] == m.text
     for q in a.quotes:
-        assert a.body[q.start:q.end] == q.text
+        assert ((a.title or "") if q.field == "title" else a.body)[q.start:q.end] == q.text
 
 
 @settings(max_examples=60, deadline=None)

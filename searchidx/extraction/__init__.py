@@ -13,7 +13,14 @@ from __future__ import annotations
 from ..analysis import name_key
 from ..config import Config
 from ..models import Article, RawArticle
-from .entities import Entity, add_repeated_names, display_name, find_entities, surnames
+from .entities import (
+    Entity,
+    add_repeated_names,
+    display_name,
+    find_entities,
+    organisations_by_article,
+    surnames,
+)
 from .mentioned_dates import dates_mentioned
 from .people import build_people
 from .quotes import reported_speech
@@ -48,6 +55,8 @@ def extract_article(raw: RawArticle, config: Config) -> Article:
     known = surnames(body_entities, body_tokens) | surnames(title_entities, title_tokens)
     body_entities = add_repeated_names(body, body_tokens, body_entities, known, res)
     title_entities = add_repeated_names(title, title_tokens, title_entities, known, res)
+    body_entities = organisations_by_article(body_tokens, body_entities, known, res)
+    title_entities = organisations_by_article(title_tokens, title_entities, known, res)
     people, body_person, title_person = build_people(body_tokens, body_entities,
                                                      title_entities, res)
     article.people = people

@@ -351,8 +351,9 @@ class _Ctx:
         while k < len(self.tokens) and steps < window:
             tok = self.tokens[k]
             if tok.sent != sent or tok.start >= stop or tok.lower == "che" \
-                    or tok.text in _QUOTE_CHARS:
-                break
+                    or tok.text in _QUOTE_CHARS or (k in self.cue_at and steps > 0) \
+                    or tok.lower in self.res.auxiliaries:
+                break  # "ha detto il capitano e ha confermato il procuratore Musti"
             e = self.entity_at.get(k)
             if e is not None:
                 if not complement:
@@ -658,8 +659,16 @@ def attribute(text: str, tokens: list[Token], entities: list[Entity], person: di
         if not quoted(start):
             events.append((start, 1, cue))
     events.sort(key=lambda ev: (ev[0], ev[1]))
-    used: set[int] = set()  # cues that attributed a direct quote
+    # the cues that introduce a direct quote report it: no indirect speech of their own
+    used: set[int] = set()
     previous: tuple[Who, int] | None = None  # the last direct quote's author and end
+    for o, c in spans:
+        if len(text[o + 1:c].split()) >= min_words:
+            found = _attribute_direct(ctx, o, c, previous)
+            previous = (found[0], c + 1) if found is not None else None
+            if found is not None and found[3] is not None:
+                used.add(found[3].a)
+    previous = None
     verdict_spans: list[tuple[int, int]] = []
     for _, _, item in events:
         if isinstance(item, tuple):
@@ -675,8 +684,6 @@ def attribute(text: str, tokens: list[Token], entities: list[Entity], person: di
                 previous = None
                 continue
             who, verb, end, cue = found
-            if cue is not None:
-                used.add(cue.a)
             a, b = o + 1 + len(inner) - len(inner.lstrip()), c - (len(inner) - len(inner.rstrip()))
             _record(ctx, speech, Quote(who.person, text[a:b], "direct", a, b, verb,
                                        who.source, field_name), who)
@@ -861,7 +868,7 @@ def _according(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
     who, name_end = ctx.named_after(cue.b, s_end)
     if who is None:
         return
-    start, end = ctx.clip(name_end, s_end)
+    start, end = ctx.clip(_past_apposition(ctx, name_end, s_end), s_end)
     if start >= end:
         start, end = ctx.clip(max(s_start, v_start - ctx.max_chars), v_start)
     if start >= end:
@@ -869,6 +876,23 @@ def _according(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
         return
     _record(ctx, speech, Quote(who.person, text[start:end], "indirect", start, end,
                                ctx.cue_text(cue), who.source, field_name), who)
+
+
+def _past_apposition(ctx: _Ctx, pos: int, stop: int) -> int:
+    """After a name, the end of the role in apposition to it, if any: "Secondo Adriano
+    Aguzzi, docente di neuropatologia all’università di Zurigo, l’utilizzo …"."""
+    k = ctx.token_index(pos)
+    tokens = ctx.tokens
+    if k + 1 >= len(tokens) or tokens[k].text != "," or tokens[k].start >= stop:
+        return pos
+    j = k + 1
+    if _bare(tokens[j].lower) in ctx.res.articles:
+        j += 1
+    if j >= len(tokens) or fold(_bare(tokens[j].lower)) not in ctx.res.roles:
+        return pos
+    while j < len(tokens) and tokens[j].start < stop and tokens[j].text != ",":
+        j += 1
+    return tokens[j].end if j < len(tokens) and tokens[j].start < stop else pos
 
 
 def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int]:
@@ -944,7 +968,8 @@ def is_claim_title(title: str, tokens: list[Token], res: Resources) -> bool:
     "Cambiamo…") or a sentence ending with a full stop; not one opening with a verdict
     ("Vero:", "No,") or asking a question."""
     text = title.strip()
-    if len(tokens) < 4 or text.endswith("?") or _phrase_at(tokens, 0, res.checker_openings):
+    if sum(1 for t in tokens if t.text[0].isalpha()) < 4 or text.endswith("?") \
+            or _phrase_at(tokens, 0, res.checker_openings):
         return False
     if text[0] in _QUOTE_CHARS and text.rstrip(". ")[-1:] in _QUOTE_CHARS:
         return True
@@ -952,6 +977,8 @@ def is_claim_title(title: str, tokens: list[Token], res: Resources) -> bool:
         return True
     for t in tokens:
         w = t.lower
+        if w in res.checker_words:
+            return False  # "… ma non sappiamo quanto funziona": the fact-checker writes
         if w in res.first_person or (len(w) >= 6 and w.endswith(res.first_person_endings)):
             return True
     return text.endswith((".", "!", "…"))

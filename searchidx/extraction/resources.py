@@ -76,6 +76,7 @@ class Resources:
     person_roles: dict[str, str]
     role_synonyms: list[tuple[str, tuple[str, ...]]]  # canonical role word, folded phrase
     organization_words: frozenset[str]  # a word that makes a name an organisation
+    organisation_articles: frozenset[str]  # "dell’Inps": before a one-word name
     auxiliaries: frozenset[str]
     adverbs: frozenset[str]
     participles: frozenset[str]  # every gender and number
@@ -94,6 +95,7 @@ class Resources:
     first_person: frozenset[str]
     first_person_endings: tuple[str, ...]
     checker_openings: dict[str, list[tuple[str, ...]]]  # first word -> phrases
+    checker_words: frozenset[str]
     prepositions: frozenset[str]
     articles: frozenset[str]
     quote_marks: dict[str, str]
@@ -270,6 +272,7 @@ def _build(config: Config) -> Resources:
                        for canonical, phrases in (names.get("role_synonyms") or {}).items()
                        for p in phrases or []],
         organization_words=_words(gazetteer.get("organization_words") or []),
+        organisation_articles=_lower(names["organisation_articles"]),
         auxiliaries=_lower(speech["auxiliaries"]), adverbs=_lower(speech["adverbs"]),
         participles=participles,
         agent_participles=participles - participle_forms(speech["not_agent_participles"]),
@@ -286,6 +289,7 @@ def _build(config: Config) -> Resources:
         first_person=_lower(claims["first_person"]),
         first_person_endings=tuple(str(e).lower() for e in claims["first_person_endings"]),
         checker_openings=_phrases(claims["checker_openings"]),
+        checker_words=_lower(claims["checker_words"]),
         prepositions=_words(speech["prepositions"]), articles=_words(speech["articles"]),
         quote_marks={str(k): str(v) for k, v in speech["quote_marks"].items()},
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
