@@ -170,9 +170,14 @@ def surnames(entities: list[Entity], tokens: list[Token]) -> set[str]:
 def add_repeated_names(text: str, tokens: list[Token], entities: list[Entity],
                        names: set[str], res: Resources) -> list[Entity]:
     """Mark a surname standing alone (``Shojgu, in quell’occasione ...``) as the person
-    it names elsewhere in the article, where the tagger left it untagged."""
+    it names elsewhere in the article, where the tagger left it untagged or took it for
+    an organisation."""
     if not names:
         return entities
+    # "dice Maga" after "Giovanni Maga": the tagger's one-word organisation is the person
+    entities = [Entity("person", e.a, e.b, None, e.start, e.end, e.text)
+                if e.kind in ("org", "media") and e.canonical is None and e.b - e.a == 1
+                and e.text in names else e for e in entities]
     taken = {k for e in entities for k in range(e.a, e.b)}
     added = [Entity("person", k, k + 1, None, t.start, t.end, t.text)
              for k, t in enumerate(tokens)

@@ -869,9 +869,9 @@ def _according(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
     if who is None:
         return
     start, end = ctx.clip(_past_apposition(ctx, name_end, s_end), s_end)
-    if start >= end:
+    if len(text[start:end].split()) < 2:  # "…, secondo Watson."
         start, end = ctx.clip(max(s_start, v_start - ctx.max_chars), v_start)
-    if start >= end:
+    if len(text[start:end].split()) < 2:
         _refer(ctx, speech, who, v_start)
         return
     _record(ctx, speech, Quote(who.person, text[start:end], "indirect", start, end,
@@ -892,7 +892,7 @@ def _past_apposition(ctx: _Ctx, pos: int, stop: int) -> int:
         return pos
     while j < len(tokens) and tokens[j].start < stop and tokens[j].text != ",":
         j += 1
-    return tokens[j].end if j < len(tokens) and tokens[j].start < stop else pos
+    return tokens[j].end if j < len(tokens) and tokens[j].start < stop else stop
 
 
 def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int]:
