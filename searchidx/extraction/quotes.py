@@ -39,8 +39,8 @@ _CHE = re.compile(r"(?:\s*(?:,[^,.;:!?()]{0,60},|\([^()]{0,60}\)))?"
 _DI = frozenset({"di", "del", "della", "dello", "dell", "dei", "degli", "delle"})
 _DA = frozenset({"da", "dal", "dalla", "dallo", "dall", "dai", "dagli", "dalle"})
 _RELATIVES = frozenset({"che", "quale", "quali", "cui"})
-_LAST_NAMED = frozenset({"quest’ultimo", "quest'ultimo", "quest’ultima", "quest'ultima",
-                         "costui", "costei"})
+_LAST_NAMED = frozenset({"costui", "costei"})
+_ULTIMO = frozenset({"ultimo", "ultima"})  # after "quest’": the person named last
 # what may open a sentence whose verb has no subject: "E ha poi aggiunto che …"
 _OPENERS = frozenset({"e", "ed", "ma", "poi", "inoltre", "infine", "anche", "quindi", "però",
                       "infatti", "intanto", "invece", "allora", "successivamente"})
@@ -216,6 +216,12 @@ class _Ctx:
             steps += 1
         return False
 
+    def names_last(self, k: int) -> bool:
+        """"quest’ultimo", "costei": token ``k`` points to the person named last."""
+        w = self.tokens[k].lower
+        return w in _LAST_NAMED or (w in _ULTIMO and k > 0
+                                    and self.tokens[k - 1].lower in ("quest’", "quest'"))
+
     def last_named(self, pos: int) -> Who | None:
         """"quest’ultimo": the person named last before ``pos``."""
         k = bisect_left(self.named_starts, pos) - 1
@@ -291,8 +297,8 @@ class _Ctx:
                     k = j - 1
                     continue
             w = _bare(t.lower)
-            if t.lower in _LAST_NAMED:
-                return self.last_named(t.start)
+            if self.names_last(k):
+                return self.last_named(self.tokens[k - 1].start if w in _ULTIMO else t.start)
             if w in _RELATIVES:
                 if not only_adverbs:
                     return None  # "il treno che Kim ha mostrato": Kim is found first
@@ -412,10 +418,12 @@ class _Ctx:
                 k = e.b
                 continue
             w = _bare(tok.lower)
+            if role_at is None and self.names_last(k):
+                return self.last_named(self.tokens[k - 1].start), tok.end
             if role_at is None and (w in res.according_fillers or w in res.articles
-                                    or w in res.document_nouns or tok.lower in _LAST_NAMED):
-                if tok.lower in _LAST_NAMED:
-                    return self.last_named(tok.start), tok.end
+                                    or w in res.document_nouns or tok.lower in ("quest’",
+                                                                                "quest'")):
+                pass
             elif w in res.roles and role_at is None:
                 role_at = k
             elif role_at is not None and w in res.prepositions:
@@ -581,11 +589,13 @@ def role_mentions(tokens: list[Token], entities: list[Entity], person: dict[int,
     Crocetta, governatore della Sicilia``) and of the person's role in people.yaml;
     offsets are shifted by ``offset`` (the title's mentions come before the body's)."""
     out = []
+    in_names = frozenset(k for e in entities if e.a in person for k in range(e.a, e.b))
     for e in entities:
         name = person.get(e.a)
         if name is None:
             continue
-        phrase = _role_words_before(tokens, e.a, res) + _role_words_after(tokens, e.b, res)
+        phrase = _role_words_before(tokens, e.a, res, in_names) + \
+            _role_words_after(tokens, e.b, res)
         if name in known_roles:
             phrase += fold(known_roles[name]).split()
         if not any(w in res.roles for w in phrase):
@@ -599,10 +609,12 @@ def role_mentions(tokens: list[Token], entities: list[Entity], person: dict[int,
     return out
 
 
-def _role_words_before(tokens: list[Token], a: int, res: Resources) -> list[str]:
+def _role_words_before(tokens: list[Token], a: int, res: Resources,
+                       in_names: frozenset[int]) -> list[str]:
     """The folded words of the role phrase right before a name, up to 12 tokens in the
-    sentence, in order: role words with their complements ("ministro dell’Interno"),
-    joined by "e" ("ex presidente del Consiglio e attuale senatore del Pd")."""
+    sentence and never across another name, in order: role words with their complements
+    ("ministro dell’Interno"), joined by "e" ("ex presidente del Consiglio e attuale
+    senatore del Pd")."""
     k = a - 1
     if k >= 0 and tokens[k].text == ",":
         k -= 1  # "il presidente del Senato, Pietro Grasso"
@@ -612,7 +624,7 @@ def _role_words_before(tokens: list[Token], a: int, res: Resources) -> list[str]
         t = tokens[k]
         w = fold(_bare(t.lower))
         if t.text in _STOPS or t.lower in res.auxiliaries or t.lower in res.finite_verbs \
-                or t.lower in res.participles or w == "che":
+                or t.lower in res.participles or w == "che" or k in in_names:
             break
         words.append(w)
         k -= 1
@@ -773,9 +785,16 @@ def _attribute_direct(ctx: _Ctx, o: int, c: int, previous: tuple[Who, int] | Non
                key=lambda cv: ctx.cue_span(cv)[1], default=None)
     if last is not None:
         gap = text[ctx.cue_span(last)[1]:head_end]
-        close = head_end - ctx.cue_span(last)[1] < 40 if before[-1:] in ":,." \
-            else not gap.strip() or all(t.lower in res.adverbs for t in tokens[
-                last.b:ctx.token_index(head_end)])
+        between = tokens[last.b:ctx.token_index(head_end)]
+        if before[-1:] == "." and before_start < ctx.sentence_bounds(o)[0] or \
+                before[-1:] in ":,." and ctx.sentence_bounds(o)[0] > before_start:
+            # the sentence before: only "Racconta Bonacini." or "… ha spiegato:"
+            close = before[-1:] == ":" or (len(between) <= 5 and not any(
+                t.lower == "che" or t.text in _QUOTE_CHARS for t in between))
+        elif before[-1:] in ":,.":
+            close = head_end - ctx.cue_span(last)[1] < 40
+        else:
+            close = not gap.strip() or all(t.lower in res.adverbs for t in between)
         if close:
             who = ctx.author(last, o)
             return who or NOBODY, ctx.cue_text(last), c + 1, last
@@ -851,7 +870,9 @@ def _indirect(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
     who = ctx.author(cue, s_end)
     if who is None or not who.named:
         return
-    start, end = _content(ctx, cue, s_start, s_end)
+    start, end, clause = _content(ctx, cue, s_start, s_end)
+    if not clause and ctx.tokens[cue.b - 1].lower in ctx.res.clause_only:
+        return  # "per sostenere la sua nazione", "ha parlato in aula": not reported words
     if start >= end:
         _refer(ctx, speech, who, v_start)
         return
@@ -895,40 +916,40 @@ def _past_apposition(ctx: _Ctx, pos: int, stop: int) -> int:
     return tokens[j].end if j < len(tokens) and tokens[j].start < stop else stop
 
 
-def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int]:
-    """The reported words of a speech cue: the "che" clause after it, an infinitive
-    ("ha annunciato di voler …"), a "come" clause, an object ("ha elogiato le misure");
-    the words before it when it ends the sentence ("Il piano è pronto, ha spiegato
-    Rossi.")."""
+def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int, bool]:
+    """The reported words of a speech cue, and whether a clause introduces them: the
+    "che" clause after it, an infinitive ("ha annunciato di voler …"), a "come" clause,
+    a colon; else an object ("ha elogiato le misure"), or the words before the cue when
+    it ends the sentence ("Il piano è pronto, ha spiegato Rossi.")."""
     text, tokens = ctx.text, ctx.tokens
     v_end = ctx.cue_span(cue)[1]
     tail = _CHE.match(text, v_end)
     if tail is not None and tail.end() <= s_end:
-        return ctx.clip(tail.end(), s_end)
+        return (*ctx.clip(tail.end(), s_end), True)
     k = cue.b
     while k < len(tokens) and tokens[k].start < s_end and tokens[k].lower in ctx.res.adverbs:
         k += 1
     if k < len(tokens) and tokens[k].start < s_end and tokens[k].lower in ("come", "di", ":"):
         start, end = ctx.clip(tokens[k].end, s_end)
-        if len(text[start:end].split()) >= 2:
-            return start, end
+        if len(text[start:end].split()) >= (1 if tokens[k].lower == "di" else 2):
+            return start, end, True  # "ha parlato di tasse"
     if k < len(tokens) and (tokens[k].lower in ctx.res.auxiliaries
                             or tokens[k].lower in ctx.res.finite_verbs):
-        return v_end, v_end  # "alla quale Maroni stava rispondendo era …": no object
+        return v_end, v_end, False  # "alla quale Maroni stava rispondendo era …"
     # the author named after the verb is not what is reported: "scrive La Repubblica, …"
     e = ctx.entity_at.get(k) if k < len(tokens) else None
     start, end = ctx.clip(e.end if e is not None else v_end, s_end)
     if len(text[start:end].split()) >= 3:
-        return start, end
-    start, end = ctx.clip(max(s_start, ctx.cue_span(cue)[0] - ctx.max_chars),
-                          ctx.cue_span(cue)[0])
-    for according_word in ("come",):
-        if text[start:end].lower().endswith(according_word):
-            end -= len(according_word)
-            start, end = ctx.clip(start, end)
+        return start, end, text[start:start + 1] in _QUOTE_CHARS
+    v_start = ctx.cue_span(cue)[0]
+    start, end = ctx.clip(max(s_start, v_start - ctx.max_chars), v_start)
+    if text[start:end].lower().endswith("come"):
+        start, end = ctx.clip(start, end - len("come"))
     if len(text[start:end].split()) >= 3:
-        return start, end
-    return end, end
+        # reported words before the verb only when set off from it: "…, ricorda Rossi."
+        return start, end, text[:v_start].rstrip()[-1:] in ",–—-" or text[
+            :v_start].rstrip().lower().endswith("come")
+    return end, end, False
 
 
 def _verdict(ctx: _Ctx, o: int, c: int, speech: Speech) -> None:

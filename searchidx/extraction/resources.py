@@ -82,6 +82,7 @@ class Resources:
     participles: frozenset[str]  # every gender and number
     agent_participles: frozenset[str]  # those that name the speaker after "da"
     finite_verbs: frozenset[str]
+    clause_only: frozenset[str]  # speech only before "che", "come", "di", ":" or a quote
     after_quote: frozenset[str]
     gerunds: frozenset[str]  # and infinitives: the speaker is the clause's subject
     according: dict[str, list[tuple[str, ...]]]  # first word -> phrases, longest first
@@ -277,6 +278,7 @@ def _build(config: Config) -> Resources:
         participles=participles,
         agent_participles=participles - participle_forms(speech["not_agent_participles"]),
         finite_verbs=_lower(speech["finite"]), after_quote=_lower(speech["after_quote"]),
+        clause_only=participle_forms(speech["clause_only"]),
         gerunds=_lower(speech["gerunds"]) | _lower(speech["infinitives"]),
         according=_phrases(speech["according_to"]),
         according_fillers=_words(speech["according_to_fillers"]),
