@@ -121,7 +121,8 @@ class _Ctx:
     """One text with its tokens, entities and cues, and the lookups attribution needs."""
 
     def __init__(self, text: str, tokens: list[Token], entities: list[Entity],
-                 person: dict[int, str], roles: list[RoleMention], res: Resources) -> None:
+                 person: dict[int, str], roles: list[RoleMention], res: Resources,
+                 cues: list[Cue]) -> None:
         self.text = text
         self.tokens = tokens
         self.res = res
@@ -135,7 +136,7 @@ class _Ctx:
         self.named_starts = [s for s, _ in self.named]
         self.roles = sorted(roles, key=lambda r: r.start)
         self.role_starts = [r.start for r in self.roles]
-        self.cues = find_cues(tokens, res)
+        self.cues = cues
         self.cue_at = {c.a: c for c in self.cues}
         self.cue_starts = [tokens[c.a].start for c in self.cues]
         self.sentences: list[tuple[int, int]] = [(0, 0)] * (tokens[-1].sent + 1)
@@ -485,15 +486,22 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
     out: list[Cue] = []
     k = 0
     n = len(tokens)
+    starts = res.cue_words
     while k < n:
         t = tokens[k]
         w = t.lower
-        phrase = _phrase_at(tokens, k, res.impersonal)
+        if w not in starts:
+            k += 1
+            continue
+        phrase = _phrase_at(tokens, k, res.impersonal) if w in res.impersonal else 0
         if phrase:
             out.append(Cue(k, k + phrase, "impersonal"))
             k += phrase
             continue
-        phrase = _phrase_at(tokens, k, res.according) or _opening_per(tokens, k)
+        if w in res.according:
+            phrase = _phrase_at(tokens, k, res.according)
+        if not phrase and w == "per":
+            phrase = _opening_per(tokens, k)
         if phrase:
             out.append(Cue(k, k + phrase, "according"))
             k += phrase
@@ -654,8 +662,14 @@ def attribute(text: str, tokens: list[Token], entities: list[Entity], person: di
     speech = Speech()
     if not tokens:
         return speech
-    ctx = _Ctx(text, tokens, entities, person, roles, res)
+    first = [e for e in entities if e.kind == "person" and tokens[e.a].sent == tokens[0].sent
+             and e.a in person]
+    speech.opening_person = person[first[0].a] if first else None
+    cues = find_cues(tokens, res)
     spans = direct_spans(text, res)
+    if not cues and not spans:
+        return speech  # most crime news: nothing reported
+    ctx = _Ctx(text, tokens, entities, person, roles, res, cues)
     min_words = int(res.quote_settings.get("min_words", 3))
     starts = [o for o, _ in spans]
 
@@ -709,9 +723,6 @@ def attribute(text: str, tokens: list[Token], entities: list[Entity], person: di
     for o, c in verdict_spans:
         _verdict(ctx, o, c, speech)
     speech.quotes.sort(key=lambda q: (q.start, q.kind))
-    first = [e for e in entities if e.kind == "person" and tokens[e.a].sent == tokens[0].sent
-             and e.a in person]
-    speech.opening_person = person[first[0].a] if first else None
     return speech
 
 

@@ -97,6 +97,7 @@ class Resources:
     first_person_endings: tuple[str, ...]
     checker_openings: dict[str, list[tuple[str, ...]]]  # first word -> phrases
     checker_words: frozenset[str]
+    cue_words: frozenset[str]  # every word that may open a speech cue, for a quick skip
     prepositions: frozenset[str]
     articles: frozenset[str]
     quote_marks: dict[str, str]
@@ -292,6 +293,12 @@ def _build(config: Config) -> Resources:
         first_person_endings=tuple(str(e).lower() for e in claims["first_person_endings"]),
         checker_openings=_phrases(claims["checker_openings"]),
         checker_words=_lower(claims["checker_words"]),
+        cue_words=frozenset().union(
+            participles, _lower(speech["finite"]),
+            _lower(speech["judgements"]), _lower(speech["judgement_participles"]),
+            _lower(speech["gerunds"]), _lower(speech["infinitives"]),
+            _lower(speech["statement_nouns"]), _phrases(speech["impersonal"]),
+            _phrases(speech["according_to"]), {"per"}),
         prepositions=_words(speech["prepositions"]), articles=_words(speech["articles"]),
         quote_marks={str(k): str(v) for k, v in speech["quote_marks"].items()},
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
