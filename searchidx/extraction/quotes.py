@@ -52,8 +52,8 @@ _DETERMINERS = frozenset({"questa", "questo", "quella", "quello", "sua", "suo", 
                           "un", "un’", "un'", "unica", "prima", "ultima", "nuova"})
 # words after which a subject follows its verb: "Lo ha detto Rossi", "come ricorda
 # Rossi", "quel che dice Salvini", "di che cosa sta parlando Renzi"
-_BEFORE_INVERSION = frozenset({"lo", "l", "ne", "gli", "le", "come", "quanto", "che", "cui",
-                               "cosa"})
+_BEFORE_INVERSION = frozenset({"lo", "l", "ne", "gli", "le", "come", "quanto", "cui", "cosa"})
+_WHAT = frozenset({"quel", "quello", "ciò", "cosa", "quanto"})
 _LAST_SPEAKER_CHARS = 800  # how far back a sentence without subject finds its speaker
 
 
@@ -211,8 +211,13 @@ class _Ctx:
                 article_at = k if article_at is None else article_at
             elif w in self.res.roles:
                 pass
-            elif not w.isalpha() or self.tokens[k].upper or e.kind == "person":
-                return False  # "sull’emiciclo inglese Laura Boldrini pecca": the subject
+            elif not w.isalpha() or self.tokens[k].upper:
+                return False
+            elif e.kind == "person" and not any(
+                    _bare(self.tokens[j].lower) in self.res.roles for j in range(max(0, k - 2), k)):
+                # "sull’emiciclo inglese Laura Boldrini pecca": the subject; but "al
+                # senatore democratico Chuck Schumer" is a complement
+                return False
             k -= 1
             steps += 1
         return False
@@ -340,7 +345,8 @@ class _Ctx:
         while j >= 0 and self.tokens[j].lower in ("il", "la", "i", "le", ","):
             j -= 1
         for e in self.ends.get(j, ()):
-            return self.who_is(e)
+            # "la cerimonia di George Floyd, che cita": "che" is the ceremony's
+            return None if self.in_complement(e) else self.who_is(e)
         return None
 
     def speaker_after(self, pos: int, stop: int) -> Who | None:
@@ -381,7 +387,7 @@ class _Ctx:
                         and nxt.text.isalpha() and not nxt.upper \
                         and _bare(nxt.lower) not in self.res.roles \
                         and nxt.lower not in self.res.adverbs:
-                    return None  # "dicono i numeri": a common noun is the subject
+                    return NOBODY  # "dicono i numeri": a common noun is the subject
             elif w in self.res.roles and not complement and role_at is None:
                 role_at = k
             elif tok.upper:
@@ -459,6 +465,8 @@ class _Ctx:
         if self.opens_sentence(a):
             return True
         prev = self.tokens[a - 1]
+        if prev.lower == "che":  # "quel che dice Salvini", not "un titolo che dichiarava"
+            return a > 1 and self.tokens[a - 2].lower in _WHAT
         return prev.text in ",–—-(:" or _bare(prev.lower) in _BEFORE_INVERSION
 
     def last_speaker(self, pos: int) -> Who | None:
@@ -474,6 +482,8 @@ class _Ctx:
         who = self.subject_before(a, 30)
         if who is None and cue.kind in ("verb", "impersonal") and self.inverted(a):
             who = self.speaker_after(self.tokens[b - 1].end, stop)
+            if who is NOBODY:
+                return None  # "…, spiegano i colleghi di Reuters"
         if who is None and cue.kind == "impersonal":
             who, _ = self.named_after(b, stop)
         if who is None and cue.kind in ("verb", "clause") and self.opens_sentence(a):
