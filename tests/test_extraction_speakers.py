@@ -213,3 +213,17 @@ def test_speakers_and_people_on_the_annotated_articles(cfg, capsys):
         people = next(x for x in lines if x.startswith(f"annotated {half}: people"))
         assert float(speakers.split()[0]) >= 0.80, lines
         assert float(people.split("P ")[1].split()[0]) >= 0.82, lines
+
+
+def test_every_word_list_of_the_extraction_config_is_words(cfg):
+    """YAML reads a bare no/on/yes as true/false: "no" opening a headline, "on" (onorevole)
+    must stay words."""
+    for section in ("speech", "names", "gazetteer", "sources"):
+        stack = [cfg[section]]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                assert not any(isinstance(v, bool) for v in value), (section, value[:5])
+                stack.extend(v for v in value if isinstance(v, (dict, list)))

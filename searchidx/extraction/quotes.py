@@ -479,7 +479,8 @@ class _Ctx:
         """The author of a verb or clause cue: its subject, the name after it, else
         (a sentence without subject) the latest speaker."""
         a, b = cue.a, cue.b
-        who = self.subject_before(a, 30)
+        # "Trump, si legge nell’immagine, avrebbe …": "si legge" has no subject
+        who = self.subject_before(a, 30) if cue.kind != "impersonal" else None
         if who is None and cue.kind in ("verb", "impersonal") and self.inverted(a):
             who = self.speaker_after(self.tokens[b - 1].end, stop)
             if who is NOBODY:
@@ -771,7 +772,7 @@ def _attribute_direct(ctx: _Ctx, o: int, c: int, previous: tuple[Who, int] | Non
         who = ctx.speaker_after(ctx.cue_span(cue)[1], len(text))
         if who is None and cue.kind == "impersonal":
             who, _ = ctx.named_after(cue.b, sent_end)
-        if who is None:
+        if who is None and cue.kind == "verb":
             who = ctx.subject_before(ctx.token_index(o), 40)
         _, end = ctx.sentence_bounds(ctx.cue_span(cue)[1])
         return who or NOBODY, ctx.cue_text(cue), end, cue
