@@ -318,7 +318,8 @@ class _Ctx:
                     hit = who
                     break
             if hit is not None:
-                return hit
+                # "Secondo Letta, la leader di FdI non ha parlato": the role is the subject
+                return hit if role_at is None else self.by_role(role_at, self.tokens[a].start)
             if w in res.roles and role_at is None and self.role_opens_phrase(k):
                 role_at = k
             if not (w in res.adverbs or t.text in "(),"):
