@@ -31,7 +31,6 @@ from .text import Token
 
 _QUOTE_CHARS = frozenset("“”«»\"„")
 _STOPS = frozenset(",;:.!?()[]“”«»\"–—")
-_DASHES = frozenset("–—-")
 # what may stand between a speech verb and "che": "ha detto ieri ai giornalisti che",
 # "ha riferito, citando una fonte ufficiale russa, che", "ha dichiarato (min. 1:40) che"
 _CHE = re.compile(r"(?:\s*(?:,[^,.;:!?()]{0,60},|\([^()]{0,60}\)))?"
@@ -135,7 +134,6 @@ class _Ctx:
         self.named = sorted((e.start, person[e.a]) for e in entities if e.a in person)
         self.named_starts = [s for s, _ in self.named]
         self.roles = sorted(roles, key=lambda r: r.start)
-        self.role_starts = [r.start for r in self.roles]
         self.cues = cues
         self.cue_at = {c.a: c for c in self.cues}
         self.cue_starts = [tokens[c.a].start for c in self.cues]
