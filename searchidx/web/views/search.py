@@ -85,7 +85,12 @@ def _pages(state: SearchState, total: int) -> dict[str, Any]:
 
 
 def search_page(request: Request) -> Response:
-    state = SearchState.parse(request.query_params)
+    try:
+        state = SearchState.parse(request.query_params)
+    except QueryError as exc:  # shown under the box, which keeps what was typed
+        state = SearchState(q=request.query_params.get("q", ""))
+        return render(request, "search.html", 400, error=str(exc), result=None, state=state,
+                      sort_links=[], chips=[])
     sort_links = [(label, value, state.url(sort=value, page=1)) for label, value in
                   (("Relevance", "relevance"), ("Newest", "-date"), ("Oldest", "date"))]
     context: dict[str, Any] = {"state": state, "sort_links": sort_links, "chips": _chips(state),
