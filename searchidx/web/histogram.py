@@ -16,7 +16,8 @@ from typing import Any
 
 MONTHS_AS_YEARS = 48  # a span of more months than this is shown by year
 DAYS_WITHIN_MONTHS = 2  # a span of at most this many months is shown by day ...
-DAY_HITS = 1000  # ... when the result set has at most this many articles
+DAY_HITS = 300  # ... when the result set has at most this many articles (each hit read)
+HISTOGRAM_FACET_LIMIT = 25  # a search counting year and month with this limit spares a walk
 WIDTH, HEIGHT = 600, 100  # the SVG's coordinate box; CSS sets its size on screen
 
 
@@ -95,26 +96,36 @@ def choose(years: dict[str, int], months: dict[str, int] | None,
     return "year", [str(y) for y in range(int(first_year), int(last_year) + 1)]
 
 
-def date_histogram(index: Any, query: str, options: dict[str, Any],
-                   total: int) -> Histogram | None:
+def date_histogram(index: Any, query: str, options: dict[str, Any], total: int,
+                   counted: dict[str, list[tuple[str, int]]] | None = None,
+                   counted_limit: int | None = None) -> Histogram | None:
     """The histogram of the articles matching ``query`` and ``options`` (filters,
     dates, ``any``) over ``index``; None when none of them is dated.
 
-    Asks as little as the span allows: the year counts, then (for a span of a
-    few years) the month counts, then (for a month or two) the hits' dates.
+    ``counted``: facets the caller's search already counted with ``facet_limit``
+    ``counted_limit``; a ``year`` or ``month`` list shorter than that is whole and
+    is used as it is. Otherwise asks as little as the span allows: the year
+    counts, then (for a span of a few years) the month counts, then (for a month
+    or two) the hits' dates.
     """
-    years = dict(index.facet_counts("year", query, **options))
+    def counts(facet: str) -> dict[str, int]:
+        found = (counted or {}).get(facet)
+        if found is not None and (counted_limit is None or len(found) < counted_limit):
+            return dict(found)
+        return dict(index.facet_counts(facet, query, **options))
+
+    years = counts("year")
     if not years:
         return None
     months = None
     if int(max(years)) - int(min(years)) < MONTHS_AS_YEARS // 12:
-        months = dict(index.facet_counts("month", query, **options))
+        months = counts("month")
     days = None
     if (months and total <= DAY_HITS
             and len(_months_between(min(months), max(months))) <= DAYS_WITHIN_MONTHS):
         result = index.search(query, **options, limit=total, snippets=False)
         days = dict(Counter(h.date for h in result.hits if h.date and len(h.date) == 10))
     unit, periods = choose(years, months, days)
-    counts = {"year": years, "month": months, "day": days}[unit] or {}
-    shown = sum(counts.get(p, 0) for p in periods)
-    return Histogram(unit, bars(counts, periods), sum(years.values()) - shown, shown)
+    chosen = {"year": years, "month": months, "day": days}[unit] or {}
+    shown = sum(chosen.get(p, 0) for p in periods)
+    return Histogram(unit, bars(chosen, periods), sum(years.values()) - shown, shown)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from ...analysis import name_key
 from ..app import archive, render
-from ..histogram import date_histogram
+from ..histogram import HISTOGRAM_FACET_LIMIT, date_histogram
 from ..markup import article_url, person_url, snippet_html
 from ..state import SearchState
 
@@ -36,7 +36,8 @@ def profile(ix: Any, name: str) -> dict[str, Any] | None:
     """What the index knows of ``name`` (a full name, an alias or a surname)."""
     key = name_key(name)
     naming = ix.search("", person=[name], sort="-date", limit=LISTED,
-                       facets=[f for f, _, _ in BESIDE], facet_limit=LISTED + 1)
+                       facets=[*(f for f, _, _ in BESIDE), "year", "month"],
+                       facet_limit=HISTOGRAM_FACET_LIMIT)
     quoting = ix.search("", speaker=[name], limit=0)
     if not naming.total and not quoting.total:
         return None
@@ -53,7 +54,8 @@ def profile(ix: Any, name: str) -> dict[str, Any] | None:
     return {"name": name, "full_names": full_names, "role": role, "naming": naming,
             "quoting": quoting.total, "beside": beside,
             "quotes": ix.quotes("", speaker=[name], limit=LISTED),
-            "histogram": date_histogram(ix, "", {"person": [name]}, naming.total)}
+            "histogram": date_histogram(ix, "", {"person": [name]}, naming.total,
+                                        naming.facets, HISTOGRAM_FACET_LIMIT)}
 
 
 def person_page(request: Request) -> Response:

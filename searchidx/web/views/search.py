@@ -15,7 +15,7 @@ from starlette.routing import Route
 from ...errors import QueryError
 from ...render import search_csv, search_jsonl
 from ..app import archive, json_response, render
-from ..histogram import date_histogram
+from ..histogram import HISTOGRAM_FACET_LIMIT, date_histogram
 from ..markup import article_url, person_url, snippet_html
 from ..state import FILTERS, Params, SearchState, facet_filter_option
 
@@ -96,13 +96,15 @@ def search_page(request: Request) -> Response:
     context: dict[str, Any] = {"state": state, "sort_links": sort_links, "chips": _chips(state),
                                "article_url": article_url, "person_url": person_url,
                                "snippet_html": snippet_html}
-    facet_limit = max([FACET_STEP, *state.shown.values()]) + 1
+    facet_limit = max([HISTOGRAM_FACET_LIMIT, *state.shown.values()]) + 1
     try:
         with archive(request).reading() as ix:
             result = ix.search(state.q, **state.filter_options(), sort=state.sort,
                                page=state.page, limit=state.limit,
-                               facets=[name for name, _ in SIDEBAR], facet_limit=facet_limit)
-            histogram = date_histogram(ix, state.q, state.filter_options(), result.total)
+                               facets=[*(name for name, _ in SIDEBAR), "year", "month"],
+                               facet_limit=facet_limit)
+            histogram = date_histogram(ix, state.q, state.filter_options(), result.total,
+                                       result.facets, facet_limit)
     except QueryError as exc:
         return render(request, "search.html", 400, error=str(exc), result=None, **context)
     first = (state.page - 1) * state.limit + 1
