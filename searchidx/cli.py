@@ -439,5 +439,31 @@ def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
     sys.exit(EXIT_ERROR if failed else EXIT_OK)
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but a loopback address lets every "
+                   "machine that can reach this one read the index (a warning says so).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
+@_command
+def serve_cmd(config: Any, index_path: str | None, host: str, port: int,
+              open_browser: bool) -> None:
+    """A local web page over the index: search, facets, date histogram, articles,
+    quotes, people. Read-only; it sees what a running 'index' commits.
+
+    Needs the web extra: pip install 'searchidx[web]'.
+
+    \b
+    Examples:
+      searchidx serve                    # then open http://127.0.0.1:8765
+      searchidx serve --index /tmp/facta --port 9000 --open
+    """
+    from .web import serve
+
+    serve(_index(config, index_path), host=host, port=port, open_browser=open_browser,
+          echo=click.echo, warn=lambda text: click.echo(f"searchidx: warning: {text}", err=True))
+
+
 if __name__ == "__main__":
     main()
