@@ -123,7 +123,7 @@ def document_text(doc: dict[str, Any]) -> str:
         if doc.get(key):
             lines.append(f"{key}: {', '.join(doc[key])}")
     for quote in doc.get("quotes", []):
-        lines.append(f"quote ({_quote_kind(quote)}) {_quote_author(quote)}: {quote['text']}")
+        lines.append(f"quote ({quote_kind(quote)}) {quote_author(quote)}: {quote['text']}")
     for mentioned in doc.get("dates_mentioned", []):
         lines.append(f"date mentioned: {mentioned.get('text')} -> {mentioned.get('value')}")
     lines += ["", doc.get("body", "")]
@@ -152,7 +152,7 @@ def facet_values_text(values: list[tuple[str, int]]) -> str:
     return "\n".join(f"{c:>{width}}  {v}" for v, c in values)
 
 
-def _quote_author(quote: dict[str, Any]) -> str:
+def quote_author(quote: dict[str, Any]) -> str:
     """The speaker, else the organisation or medium stating it, else "unattributed":
     a quote whose speaker the article does not name is never given to someone."""
     if quote.get("speaker"):
@@ -160,7 +160,7 @@ def _quote_author(quote: dict[str, Any]) -> str:
     return f"{quote['source']} (source)" if quote.get("source") else "unattributed"
 
 
-def _quote_kind(quote: dict[str, Any]) -> str:
+def quote_kind(quote: dict[str, Any]) -> str:
     """"indirect, ha detto", "direct, headline": how the article reports it."""
     parts = [quote["kind"]]
     if quote.get("verb"):
@@ -173,7 +173,7 @@ def _quote_kind(quote: dict[str, Any]) -> str:
 def quotes_text(quotes: list[dict[str, Any]]) -> str:
     out = []
     for q in quotes:
-        out.append(f"{_quote_author(q)} · {q['date'] or 'undated'} · {q['id']} "
-                   f"({_quote_kind(q)})")
+        out.append(f"{quote_author(q)} · {q['date'] or 'undated'} · {q['id']} "
+                   f"({quote_kind(q)})")
         out.append(f"   {q['text']}")
     return "\n".join(out)

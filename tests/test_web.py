@@ -384,6 +384,22 @@ def test_markup_nests_mentions_in_quotes_and_survives_paragraph_breaks():
         "<i class=q>ancora</i>» e poi <i class=m>Kirby</i>."]
 
 
+def test_unattributed_and_headline_quotes_are_never_given_a_person():
+    from searchidx.web.markup import article_spans
+
+    doc = {"quotes": [
+        {"speaker": None, "source": "Istat", "kind": "indirect", "verb": "rileva",
+         "text": "la disoccupazione cala", "start": 0, "end": 5, "field": "body"},
+        {"speaker": None, "kind": "direct", "text": "Mai detto", "start": 0, "end": 9,
+         "field": "title"},
+        {"speaker": "Mario Draghi", "kind": "direct", "text": "basta", "start": 6,
+         "end": 11}]}
+    quotes, _ = article_spans(doc)
+    assert [(q.start, q.end) for q in quotes] == [(0, 5), (6, 11)]  # the title's is not the body's
+    assert 'data-speaker="Istat (source)"' in quotes[0].open_tag
+    assert 'data-speaker="Mario Draghi"' in quotes[1].open_tag
+
+
 def marked_open(name):
     from markupsafe import Markup
 

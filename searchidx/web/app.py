@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ..errors import QueryError, SearchidxError
-from ..render import to_json
+from ..render import quote_author, quote_kind, to_json
 
 # Scripts only from our own files (no inline script, no handler attribute), styles
 # likewise, nothing from elsewhere, no framing, forms only to this server.
@@ -87,6 +87,8 @@ def _templates(static: dict[str, StaticFile]) -> jinja2.Environment:
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
     env.globals["static"] = lambda name: f"/static/{name}?v={static[name].version}"
+    env.globals["quote_author"] = quote_author
+    env.globals["quote_kind"] = quote_kind
     env.filters["number"] = lambda n: f"{n:,}"
     return env
 

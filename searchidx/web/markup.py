@@ -16,6 +16,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from ..render import quote_author
+
 # A mark of :func:`searchidx.snippets.snippet` wraps one word as the analyzer
 # finds it (letters, digits, apostrophes): never a ``<`` or ``>``. A literal
 # ``<em>`` of the article's own text around anything else stays text.
@@ -78,9 +80,10 @@ def article_spans(doc: dict[str, Any]) -> tuple[list[Span], list[Span]]:
     """(quotes, mentions) of an article as spans of its body."""
     quotes = [Span(q["start"], q["end"],
                    Markup('<span class="quote quote-{}" data-speaker="{}">').format(
-                       q.get("kind", "direct"), q["speaker"]),
+                       q.get("kind", "direct"), quote_author(q)),
                    Markup("</span>"))
-              for q in doc.get("quotes", []) if isinstance(q.get("start"), int)]
+              for q in doc.get("quotes", [])
+              if q.get("field", "body") == "body" and isinstance(q.get("start"), int)]
     mentions = [Span(m["start"], m["end"],
                      Markup('<a class="person" href="{}" title="{}">').format(
                          person_url(p["name"]), p["name"]),
