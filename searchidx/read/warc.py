@@ -1,0 +1,176 @@
+"""Web archives (WARC and ARC, plain or gzipped), read with warcio.
+
+Every HTML capture (a ``response`` record with status 2xx, or a ``resource``
+record) is a web page read as a saved page is, its id the capture's target URL.
+A URL captured more than once gives its latest capture (``reading.warc.
+all_captures``, ``--all-captures``: each one, ``URL@WARC-Date``). The date comes
+from the page's markup, else from the capture (``WARC-Date``, to the day).
+Revisits, redirects, errors, images, scripts and styles are counted as skipped;
+requests and metadata records are not captures and pass unremarked.
+
+Finding the latest capture takes a first pass over the record headers; the
+pages are read on a second pass, so that only one page is in memory at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import ReadError
+from ..models import DateValue, RawArticle
+from .html import read_html
+from .rules import Rules
+from .skips import EARLIER_CAPTURES, WEB_RECORDS, Skipped
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class _Capture:
+    """What the first pass keeps of one HTML capture."""
+
+    __slots__ = ("number", "url", "when")
+
+    def __init__(self, number: int, url: str, when: str) -> None:
+        self.number, self.url, self.when = number, url, when
+
+
+def read_warc(path: Path, display: str, rules: Rules,
+              skipped: Skipped) -> Iterator[RawArticle | ReadError]:
+    """The pages of one web archive; a damaged archive yields the pages before the damage."""
+    try:
+        from warcio.archiveiterator import ArchiveIterator  # noqa: F401
+    except ImportError:
+        yield ReadError(display, "reading web archives needs the warcio package: "
+                                 "pip install 'searchidx[warc]'")
+        return
+    chosen: dict[int, _Capture] = {}
+    latest: dict[str, _Capture] = {}
+    problem: str | None = None
+    for number, record, capture in _records(path, display, skipped):
+        if isinstance(record, ReadError):
+            problem = str(record.reason)
+            break
+        if capture is None:
+            continue
+        if rules.all_captures:
+            chosen[number] = capture
+            continue
+        before = latest.get(capture.url)
+        if before is None or capture.when >= before.when:
+            if before is not None:
+                del chosen[before.number]
+                skipped.add(EARLIER_CAPTURES, "", f"{display} {before.url} {before.when}")
+            latest[capture.url] = chosen[number] = capture
+        else:
+            skipped.add(EARLIER_CAPTURES, "", f"{display} {capture.url} {capture.when}")
+    if chosen:
+        yield from _pages(path, display, rules, chosen, skipped)
+    if problem is not None:
+        yield ReadError(display, problem)
+
+
+def _records(path: Path, display: str,
+             skipped: Skipped | None) -> Iterator[tuple[int, Any, _Capture | None]]:
+    """Each record with its number and, for an HTML capture, its address and time;
+    other captures are counted in ``skipped`` (when given). A damaged archive ends
+    with a ReadError in the record's place."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    number = 0
+    try:
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh, arc2warc=True):
+                number += 1
+                label = _skip_label(record)
+                if label is None:
+                    yield number, record, _Capture(number, _target(record), _when(record))
+                    continue
+                if label and skipped is not None:
+                    skipped.add(WEB_RECORDS, label, f"{display} {_target(record)}")
+                yield number, record, None
+    except ArchiveLoadFailed as exc:
+        yield number, ReadError(display, f"not a readable web archive after record {number} "
+                                         f"({str(exc).splitlines()[0]}); skipped from there"), None
+    except (OSError, EOFError, ValueError) as exc:
+        yield number, ReadError(display, f"damaged web archive after record {number} ({exc}); "
+                                         "skipped from there"), None
+
+
+def _pages(path: Path, display: str, rules: Rules, chosen: dict[int, _Capture],
+           skipped: Skipped) -> Iterator[RawArticle | ReadError]:
+    """The second pass: read the chosen captures as pages."""
+    for number, record, _ in _records(path, display, None):
+        capture = chosen.get(number)
+        if capture is None or isinstance(record, ReadError):
+            continue  # the first pass reported the damage
+        data = record.content_stream().read(int(rules.max_bytes) + 1)
+        if len(data) > rules.max_bytes:
+            yield ReadError(display, f"{capture.url}: page above the {rules.max_file_mb:g} MB "
+                                     "limit (reading.max_file_mb); skipped")
+            continue
+        doc_id = f"{capture.url}@{capture.when}" if rules.all_captures else capture.url
+        page = read_html(_page_text(data, record), display, doc_id, rules, url=capture.url,
+                         date=_day(capture.when))
+        if isinstance(page, ReadError):
+            skipped.add(WEB_RECORDS, "no article text", f"{display} {capture.url}")
+            continue
+        page.extra.setdefault("captured", capture.when)
+        yield page
+
+
+def _skip_label(record: Any) -> str | None:
+    """None for an HTML capture; else why it is skipped ("" for records that are no
+    capture at all: requests, metadata, warcinfo)."""
+    kind = record.rec_type
+    if kind == "revisit":
+        return "revisit"
+    if kind not in ("response", "resource"):
+        return ""
+    if record.http_headers is not None and kind == "response":
+        status = record.http_headers.get_statuscode() or ""
+        if not status.startswith("2"):
+            return f"HTTP {status or '?'}"
+        content_type = record.http_headers.get_header("Content-Type")
+    else:
+        content_type = record.rec_headers.get_header("Content-Type")
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media in _HTML_TYPES:
+        return None if _target(record) else "no target address"
+    return media or "no content type"
+
+
+def _target(record: Any) -> str:
+    return record.rec_headers.get_header("WARC-Target-URI") or ""
+
+
+def _when(record: Any) -> str:
+    return record.rec_headers.get_header("WARC-Date") or ""
+
+
+def _day(when: str) -> DateValue | None:
+    """``2023-09-12T08:30:00Z`` -> the day 2023-09-12."""
+    try:
+        return DateValue.of(int(when[:4]), int(when[5:7]), int(when[8:10]))
+    except ValueError:
+        return None
+
+
+def _page_text(data: bytes, record: Any) -> Any:
+    """The page as text when the HTTP header names a charset that decodes it, else
+    the bytes (trafilatura then goes by the page's own declaration)."""
+    headers = record.http_headers
+    content_type = headers.get_header("Content-Type") if headers is not None else None
+    charset = None
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip("\"'")
+    if charset:
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return data
