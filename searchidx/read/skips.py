@@ -42,10 +42,19 @@ class Skipped:
             total = sum(labels.values())
             noun = kind if total > 1 else _SINGULAR[kind]
             detail = ", ".join(f"{label} ×{n}" if n > 1 else label
-                               for label, n in labels.most_common())
-            why = f"; {_WHY[kind]}" if kind in _WHY else ""
-            out.append(f"{total} {noun} skipped ({detail}{why})")
+                               for label, n in labels.most_common() if label)
+            why = "; ".join(filter(None, [detail, _WHY.get(kind, "")]))
+            out.append(f"{total} {noun} skipped" + (f" ({why})" if why else ""))
         return out
+
+    @staticmethod
+    def reason(kind: str, label: str) -> str:
+        """Why one item was skipped, for ``--verbose``: ``.pdf: a type not read``."""
+        if kind == OTHER_TYPES:
+            return f"{label}: a type not read"
+        if kind == WEB_RECORDS:
+            return f"web-archive record: {label}"
+        return _SINGULAR[kind] + (f"; {_WHY[kind]}" if kind in _WHY else "")
 
     def to_dict(self) -> dict[str, dict[str, int]]:
         return {kind: dict(labels.most_common()) for kind, labels in self.counts.items()}
