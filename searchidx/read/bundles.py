@@ -88,12 +88,14 @@ def _zip_members(path: Path, display: str, rules: Rules, skipped: Skipped,
             member_kind = _member_kind(name, display, rules, skipped)
             if member_kind is None:
                 continue
+            # zipfile never returns more than the declared size: the total is known now
+            budget.spend(info.file_size)
             stored = max(info.compress_size, 1)
 
             def load(info: zipfile.ZipInfo = info, stored: int = stored) -> bytes:
                 try:
                     with bundle.open(info) as stream:
-                        return read_limited(stream, rules, lambda: stored, budget)
+                        return read_limited(stream, rules, lambda: stored)
                 except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
                     raise Damaged(f"cannot be read ({exc})", b"") from None
 

@@ -89,9 +89,11 @@ def read_limited(stream: IO[bytes], rules: Rules, compressed_size: Callable[[], 
     limit = rules.max_bytes
     out = io.BytesIO()
     total = 0
+    # read1: one underlying read at a time, so that the bytes before damage are kept
+    read = getattr(stream, "read1", stream.read)
     while True:
         try:
-            chunk = stream.read(_CHUNK)
+            chunk = read(_CHUNK)
         except DAMAGE_ERRORS + (_zstd_error(),) as exc:
             raise Damaged(f"damaged compressed data ({_reason(exc)})", out.getvalue()) from None
         if not chunk:

@@ -18,7 +18,7 @@ NESTED_ARCHIVES = "archives inside archives"
 _SINGULAR = {OTHER_TYPES: "file of another type", WEB_RECORDS: "web-archive record",
              EARLIER_CAPTURES: "earlier capture", NESTED_ARCHIVES: "archive inside an archive"}
 _WHY = {EARLIER_CAPTURES: "a later capture of the same address is read",
-        NESTED_ARCHIVES: "index them on their own"}
+        NESTED_ARCHIVES: "unpack it to index it"}
 
 
 class Skipped:
