@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from ..errors import ReadError
 from ..models import RawArticle
 from .article import TAG_SPLIT, canonical, content_hash, record_article
-from .decode import Unreadable, decode, looks_binary
+from .decode import Unreadable, decode
 from .rules import Rules
 
 _SNIFF_CHARS = 64 * 1024
@@ -30,9 +30,6 @@ _MAX_CELL = 2**31 - 1
 def read_csv(data: bytes, path: str, rel_id: str, rules: Rules,
              tabs: bool = False) -> Iterator[RawArticle | ReadError]:
     """Every row of a CSV (or, with ``tabs``, TSV) file as an article."""
-    if looks_binary(data):
-        yield ReadError(path, "looks like a binary file, not text; skipped")
-        return
     try:
         text, warning = decode(data)
     except Unreadable as exc:
@@ -60,8 +57,12 @@ def read_csv(data: bytes, path: str, rel_id: str, rules: Rules,
             continue
         if header is None:
             header = _header(row)
-            tag_key = next((name for key in rules.fields.get("tags", ())
-                            for name in header if name.lower() == key), None)
+            tag_key = _column_of("tags", header, rules)
+            if _column_of("body", header, rules) is None:
+                wanted = ", ".join(rules.fields.get("body", ()))
+                yield ReadError(path, f"no column is read as the text (looked for: {wanted}); "
+                                      "name it with --map text=COLUMN or reading.fields.body",
+                                line=start)
             continue
         number += 1
         if len(row) > len(header):
@@ -100,6 +101,12 @@ def _dialect(text: str, tabs: bool) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel
     sniffed.doublequote = True  # the sniffer guesses this wrong on short samples
     return sniffed
+
+
+def _column_of(field: str, header: list[str], rules: Rules) -> str | None:
+    """The column read as ``field`` (the first of its names in the header), or None."""
+    by_lower = {name.lower(): name for name in reversed(header)}
+    return next((by_lower[key] for key in rules.fields.get(field, ()) if key in by_lower), None)
 
 
 def _header(row: list[str]) -> list[str]:

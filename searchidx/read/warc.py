@@ -80,8 +80,14 @@ def _records(path: Path, display: str,
     from warcio.exceptions import ArchiveLoadFailed
 
     number = 0
+    record = None
     try:
         with path.open("rb") as fh:
+            if not _starts_like_an_archive(fh):
+                yield 0, ReadError(display, "not a web archive (a WARC file starts with "
+                                            "'WARC/', an ARC file with 'filedesc://'); "
+                                            "skipped"), None
+                return
             for record in ArchiveIterator(fh, arc2warc=True):
                 number += 1
                 label = _skip_label(record)
@@ -91,6 +97,10 @@ def _records(path: Path, display: str,
                 if label and skipped is not None:
                     skipped.add(WEB_RECORDS, label, f"{display} {_target(record)}")
                 yield number, record, None
+        # warcio ends quietly where the file does: a record short of its length is cut
+        if getattr(record, "raw_stream", None) is not None and record.raw_stream.limit > 0:
+            yield number, ReadError(display, f"record {number} ends before its length: a "
+                                             "truncated file? The pages before it are read"), None
     except ArchiveLoadFailed as exc:
         yield number, ReadError(display, f"not a readable web archive after record {number} "
                                          f"({str(exc).splitlines()[0]}); skipped from there"), None
@@ -119,6 +129,21 @@ def _pages(path: Path, display: str, rules: Rules, chosen: dict[int, _Capture],
             continue
         page.extra.setdefault("captured", capture.when)
         yield page
+
+
+def _starts_like_an_archive(fh: Any) -> bool:
+    """The first bytes, gunzipped if need be, are a WARC or ARC header (warcio reads
+    most any text as an ARC record); ``fh`` is left at its start."""
+    import zlib
+
+    head = fh.read(512)
+    fh.seek(0)
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.lstrip().startswith((b"WARC/", b"filedesc://"))
 
 
 def _skip_label(record: Any) -> str | None:
