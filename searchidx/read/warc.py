@@ -14,6 +14,9 @@ pages are read on a second pass, so that only one page is in memory at a time.
 
 from __future__ import annotations
 
+import gzip
+import io
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,7 +91,12 @@ def _records(path: Path, display: str,
                                             "'WARC/', an ARC file with 'filedesc://'); "
                                             "skipped"), None
                 return
-            for record in ArchiveIterator(fh, arc2warc=True):
+            # gunzipped here, so that a file compressed as a whole reads as well as one
+            # compressed record by record (the usual way, which warcio alone requires)
+            gzipped = fh.read(2) == b"\x1f\x8b"
+            fh.seek(0)
+            stream: Any = _Gunzipped(fh) if gzipped else fh
+            for record in ArchiveIterator(stream, arc2warc=True):
                 number += 1
                 label = _skip_label(record)
                 if label is None:
@@ -97,16 +105,20 @@ def _records(path: Path, display: str,
                 if label and skipped is not None:
                     skipped.add(WEB_RECORDS, label, f"{display} {_target(record)}")
                 yield number, record, None
+        if isinstance(stream, _Gunzipped) and stream.damage is not None:
+            yield number, ReadError(display, f"damaged compressed data after record {number} "
+                                             f"({_damage(stream.damage)}); the pages before "
+                                             "are read"), None
         # warcio ends quietly where the file does: a record short of its length is cut
-        if getattr(record, "raw_stream", None) is not None and record.raw_stream.limit > 0:
+        elif getattr(record, "raw_stream", None) is not None and record.raw_stream.limit > 0:
             yield number, ReadError(display, f"record {number} ends before its length: a "
                                              "truncated file? The pages before it are read"), None
     except ArchiveLoadFailed as exc:
         yield number, ReadError(display, f"not a readable web archive after record {number} "
                                          f"({str(exc).splitlines()[0]}); skipped from there"), None
-    except (OSError, EOFError, ValueError) as exc:
-        yield number, ReadError(display, f"damaged web archive after record {number} ({exc}); "
-                                         "skipped from there"), None
+    except (OSError, EOFError, ValueError, zlib.error) as exc:
+        yield number, ReadError(display, f"damaged web archive after record {number} "
+                                         f"({_damage(exc)}); the pages before are read"), None
 
 
 def _pages(path: Path, display: str, rules: Rules, chosen: dict[int, _Capture],
@@ -131,11 +143,39 @@ def _pages(path: Path, display: str, rules: Rules, chosen: dict[int, _Capture],
         yield page
 
 
+class _Gunzipped(io.RawIOBase):
+    """A gzipped file read as its content, ending where damage starts (``damage``):
+    warcio takes an error in its first read for the end of the file."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self.gzip = gzip.GzipFile(fileobj=raw)
+        self.damage: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.damage is not None:
+            return 0
+        try:
+            data = self.gzip.read1(len(buffer))
+        except (EOFError, OSError, zlib.error) as exc:
+            self.damage = exc
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _damage(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "it ends before its end: a truncated file?"
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def _starts_like_an_archive(fh: Any) -> bool:
     """The first bytes, gunzipped if need be, are a WARC or ARC header (warcio reads
     most any text as an ARC record); ``fh`` is left at its start."""
-    import zlib
-
     head = fh.read(512)
     fh.seek(0)
     if head.startswith(b"\x1f\x8b"):
