@@ -87,7 +87,7 @@ def read_limited(stream: IO[bytes], rules: Rules, compressed_size: Callable[[], 
     far (a member's stored size, or the position in the underlying file).
     """
     limit = rules.max_bytes
-    out = io.BytesIO()
+    chunks: list[bytes] = []  # joined once at the end: a BytesIO copies as it grows
     total = 0
     # read1: one underlying read at a time, so that the bytes before damage are kept
     read = getattr(stream, "read1", stream.read)
@@ -95,9 +95,9 @@ def read_limited(stream: IO[bytes], rules: Rules, compressed_size: Callable[[], 
         try:
             chunk = read(_CHUNK)
         except DAMAGE_ERRORS + (_zstd_error(),) as exc:
-            raise Damaged(f"damaged compressed data ({_reason(exc)})", out.getvalue()) from None
+            raise Damaged(f"damaged compressed data ({_reason(exc)})", b"".join(chunks)) from None
         if not chunk:
-            return out.getvalue()
+            return b"".join(chunks)
         total += len(chunk)
         if total > limit:
             raise Refused(f"decompresses to more than {rules.max_file_mb:g} MB "
@@ -108,7 +108,7 @@ def read_limited(stream: IO[bytes], rules: Rules, compressed_size: Callable[[], 
                           "skipped")
         if budget is not None:
             budget.spend(len(chunk))
-        out.write(chunk)
+        chunks.append(chunk)
 
 
 def decompress(data: bytes, compression: str, rules: Rules,
