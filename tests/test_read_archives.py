@@ -336,24 +336,29 @@ def test_tar_members_are_incremental_too(cfg: Config, tmp_path: Path) -> None:
     assert (report.added, report.updated, report.unchanged) == (1, 1, 1)
 
 
+def failing_for(doc_id: str):
+    """prepare's extract_one, raising for the article ``doc_id`` (a bug's stand-in)."""
+    real = prepare_module.extract_one
+
+    def extract_one(raw, config):
+        if raw.id == doc_id:
+            raise ValueError("an extraction bug")
+        return real(raw, config)
+
+    return extract_one
+
+
 def test_a_member_whose_article_fails_is_read_again(cfg: Config, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     bundle = tmp_path / "export.zip"
     write_zip(bundle, {"a.txt": "Uno.", "b.txt": "Due."})
-    real = prepare_module.extract_one
-
-    def broken(raw, config):
-        if raw.id == "export.zip!b":
-            raise ValueError("an extraction bug")
-        return real(raw, config)
-
-    monkeypatch.setattr(prepare_module, "extract_one", broken)
-    ix = Index(tmp_path / "ix", cfg)
-    report = ix.update([bundle])
+    with monkeypatch.context() as patch:  # member b's extraction fails, this run only
+        patch.setattr(prepare_module, "extract_one", failing_for("export.zip!b"))
+        ix = Index(tmp_path / "ix", cfg)
+        report = ix.update([bundle])
     assert (report.added, report.failed) == (1, 1)
     assert "export.zip!b.txt: article 'export.zip!b' could not be indexed" in str(
         report.errors[0])
-    monkeypatch.setattr(prepare_module, "extract_one", real)
     report = ix.update([bundle])
     assert (report.added, report.unchanged, report.failed) == (1, 1, 0)
     assert ix.document("export.zip!b")["body"] == "Due."

@@ -22,6 +22,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from json import loads as json_loads  # the name json is this package's module
 from pathlib import Path
 
@@ -47,6 +48,7 @@ _HTML_START = re.compile(r"<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE)
 _MAGIC = ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"),
           (b"\x28\xb5\x2f\xfd", "zst"))
 _HASH_CHUNK = 1 << 20
+_RECORD_FORMATS = ("jsonl", "csv", "tsv")  # read record by record: a cut keeps what is before
 # --map names: the fields of ``reading.fields``, and "text" for the body as JSON names it
 _MAP_ALIASES = {"text": "body"}
 
@@ -107,17 +109,12 @@ def read_parts(src: SourceFile, config: Config, data: bytes | None = None,
 
             def read_member(member=member, member_path=member_path, rel_id=rel_id
                             ) -> Iterator[RawArticle | ReadError]:
-                try:
-                    content = member_bytes(member, rules)
-                except Refused as exc:
-                    yield ReadError(member_path, str(exc))
-                    return
-                except Damaged as exc:
-                    yield ReadError(member_path, str(exc))
-                    content = exc.data
-                    if not content or member.kind.fmt not in ("jsonl", "csv", "tsv"):
-                        return
-                yield from read_bytes(content, member.kind.fmt, member_path, rel_id, rules)
+                content, error = _content(partial(member_bytes, member, rules), member_path,
+                                          member.kind.fmt in _RECORD_FORMATS)
+                if error is not None:
+                    yield error
+                if content:
+                    yield from read_bytes(content, member.kind.fmt, member_path, rel_id, rules)
 
             yield Part(member_path, member.fingerprint, member.size, read_member)
         return
@@ -131,16 +128,12 @@ def read_parts(src: SourceFile, config: Config, data: bytes | None = None,
                 yield ReadError(path, f"cannot read ({exc.strerror or exc})")
                 return
         if kind.compression:
-            try:
-                content = decompress(content, kind.compression, rules)
-            except Refused as exc:
-                yield ReadError(path, str(exc))
+            content, error = _content(partial(decompress, content, kind.compression, rules),
+                                      path, kind.fmt in _RECORD_FORMATS)
+            if error is not None:
+                yield error
+            if not content:
                 return
-            except Damaged as exc:  # what came before the damage is read all the same
-                yield ReadError(path, f"{exc}; what comes before it is read")
-                content = exc.data
-                if not content or kind.fmt not in ("jsonl", "csv", "tsv"):
-                    return
         yield from read_bytes(content, kind.fmt, path, src.rel_id, rules)
 
     yield Part(path, None, src.size, read_file)
@@ -173,14 +166,11 @@ def read_stdin_bytes(data: bytes, config: Config,
     rel_id = "-" if name == "-" else Path(name).stem
     for magic, compression in _MAGIC:
         if data.startswith(magic):
-            try:
-                data = decompress(data, compression, rules)
-            except Refused as exc:
-                yield ReadError(name, str(exc))
-                return
-            except Damaged as exc:
-                yield ReadError(name, str(exc))
-                data = exc.data
+            data, error = _content(partial(decompress, data, compression, rules), name, True)
+            if error is not None:
+                yield error
+                if not data:
+                    return
             break
     fmt = "text"
     try:
@@ -202,6 +192,20 @@ def read_stdin_bytes(data: bytes, config: Config,
             except (ValueError, RecursionError):
                 fmt = "text"
     yield from read_bytes(data, fmt, name, rel_id, rules)
+
+
+def _content(load: Callable[[], bytes], path: str,
+             keep_partial: bool) -> tuple[bytes, ReadError | None]:
+    """Decompressed bytes, and the error met on the way. After damage, what came
+    before it is kept when ``keep_partial`` (records: JSONL, CSV), else dropped."""
+    try:
+        return load(), None
+    except Refused as exc:
+        return b"", ReadError(path, str(exc))
+    except Damaged as exc:
+        if keep_partial and exc.data:
+            return exc.data, ReadError(path, f"{exc}; what comes before it is read")
+        return b"", ReadError(path, str(exc))
 
 
 def set_reading_options(config: Config, field_map: str | None = None,

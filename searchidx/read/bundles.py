@@ -75,18 +75,12 @@ def _zip_members(path: Path, display: str, rules: Rules, skipped: Skipped,
             name = info.filename.replace("\\", "/")
             if info.is_dir():
                 continue
-            mode = info.external_attr >> 16
-            problem = _refusal(name, seen, stat.S_ISLNK(mode))
-            if problem is None and info.flag_bits & 0x1:
-                problem = "an encrypted member; skipped"
-            if problem is None and info.file_size > rules.max_bytes:
-                problem = (f"{info.file_size / 1048576:.3g} MB is above the "
-                           f"{rules.max_file_mb:g} MB limit (reading.max_file_mb); skipped")
-            if problem is not None:
-                yield ReadError(f"{display}!{name}", problem)
-                continue
-            member_kind = _member_kind(name, display, rules, skipped)
-            if member_kind is None:
+            member_kind = _screen(name, display, seen, rules, skipped, info.file_size,
+                                  link=stat.S_ISLNK(info.external_attr >> 16),
+                                  other="an encrypted member; skipped"
+                                  if info.flag_bits & 0x1 else None)
+            if not isinstance(member_kind, Kind):
+                yield from (member_kind or ())
                 continue
             # zipfile never returns more than the declared size: the total is known now
             budget.spend(info.file_size)
@@ -120,17 +114,12 @@ def _tar_members(path: Path, display: str, kind: Kind, rules: Rules,
                 name = info.name
                 if info.isdir():
                     continue
-                problem = _refusal(name, seen, info.issym() or info.islnk())
-                if problem is None and not info.isfile():
-                    problem = "not a regular file (a device or a pipe); refused"
-                if problem is None and info.size > rules.max_bytes:
-                    problem = (f"{info.size / 1048576:.3g} MB is above the "
-                               f"{rules.max_file_mb:g} MB limit (reading.max_file_mb); skipped")
-                if problem is not None:
-                    yield ReadError(f"{display}!{name}", problem)
-                    continue
-                member_kind = _member_kind(name, display, rules, skipped)
-                if member_kind is None:
+                link = info.issym() or info.islnk()
+                member_kind = _screen(name, display, seen, rules, skipped, info.size, link=link,
+                                      other=None if link or info.isfile() else
+                                      "not a regular file (a device or a pipe); refused")
+                if not isinstance(member_kind, Kind):
+                    yield from (member_kind or ())
                     continue
                 content = bundle.extractfile(info)
                 if content is None:
@@ -148,16 +137,33 @@ def _tar_members(path: Path, display: str, kind: Kind, rules: Rules,
             stream.close()
 
 
-def _refusal(name: str, seen: set[str], link: bool) -> str | None:
-    """Why a member is refused, or None: a path that leaves the bundle, a link, a repeat."""
+def _screen(name: str, display: str, seen: set[str], rules: Rules, skipped: Skipped,
+            size: int, *, link: bool, other: str | None) -> Kind | list[ReadError] | None:
+    """The kind a member is read as; or its refusal, as one error; or None for a
+    member passed over (hidden, of another type, an archive: counted in ``skipped``)."""
+    problem = _refusal(name, seen, rules, size, link=link, other=other)
+    if problem is not None:
+        return [ReadError(f"{display}!{name}", problem)]
+    return _member_kind(name, display, rules, skipped)
+
+
+def _refusal(name: str, seen: set[str], rules: Rules, size: int, *, link: bool,
+             other: str | None) -> str | None:
+    """Why a member is refused, or None: a path that leaves the bundle, a link,
+    ``other`` (encrypted, a device), a repeated name, a size above the limit."""
     parts = PurePosixPath(name).parts
     if name.startswith("/") or ".." in parts or (len(name) > 1 and name[1] == ":"):
         return "its path leaves the archive ('../' or absolute); refused"
     if link:
         return "a symbolic or hard link; refused"
+    if other is not None:
+        return other
     if name in seen:
         return "a second member of the same name; skipped, the first is read"
     seen.add(name)
+    if size > rules.max_bytes:
+        return (f"{size / 1048576:.3g} MB is above the {rules.max_file_mb:g} MB limit "
+                "(reading.max_file_mb); skipped")
     return None
 
 

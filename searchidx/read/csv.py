@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from ..errors import ReadError
 from ..models import RawArticle
 from .article import TAG_SPLIT, canonical, content_hash, record_article
-from .decode import Unreadable, decode
 from .rules import Rules
 
 _SNIFF_CHARS = 64 * 1024
@@ -27,15 +26,10 @@ _DELIMITERS = ",;\t|"
 _MAX_CELL = 2**31 - 1
 
 
-def read_csv(data: bytes, path: str, rel_id: str, rules: Rules,
+def read_csv(text: str, notes: list[str], path: str, rel_id: str, rules: Rules,
              tabs: bool = False) -> Iterator[RawArticle | ReadError]:
-    """Every row of a CSV (or, with ``tabs``, TSV) file as an article."""
-    try:
-        text, warning = decode(data)
-    except Unreadable as exc:
-        yield ReadError(path, str(exc))
-        return
-    notes = [warning] if warning else []
+    """Every row of a CSV (or, with ``tabs``, TSV) file's decoded text as an article;
+    ``notes`` are the warnings of its decoding, given to every row."""
     csv.field_size_limit(max(csv.field_size_limit(), min(int(rules.max_bytes) + 1, _MAX_CELL)))
     dialect = _dialect(text, tabs)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)

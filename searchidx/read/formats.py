@@ -26,16 +26,15 @@ def read_bytes(data: bytes, fmt: str, path: str, rel_id: str,
     if fmt == "jsonl":
         yield from read_jsonl(data, path, rel_id, rules)
         return
-    if fmt in ("csv", "tsv"):
-        yield from read_csv(data, path, rel_id, rules, tabs=fmt == "tsv")
-        return
     try:
         text, warning = decode(data)
     except Unreadable as exc:
         yield ReadError(path, str(exc))
         return
     notes = [warning] if warning else []
-    if fmt == "html":
+    if fmt in ("csv", "tsv"):
+        yield from read_csv(text, notes, path, rel_id, rules, tabs=fmt == "tsv")
+    elif fmt == "html":
         yield read_html(data, path, rel_id, rules)
     elif fmt == "json":
         yield from read_json(text, data, path, rel_id, rules, notes)
