@@ -187,7 +187,6 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
     sys.exit(EXIT_ERROR if report.failed else EXIT_OK)
 
 
-
 _FILTER_HELP = "(repeatable; case- and accent-insensitive; a full name, an alias or a surname)"
 
 

@@ -424,3 +424,17 @@ def test_facta_gzipped_and_as_csv_indexes_to_the_same_documents(cfg: Config,
     expected = documents(plain)
     assert documents(tmp_path / "gz") == expected
     assert documents(tmp_path / "csv") == expected
+
+
+@pytest.mark.parametrize(("yaml_text", "message"), [
+    ("reading: {archives: {bundles: [.zip, .rar]}}",
+     r"reading.archives.bundles: cannot read '.rar' files; use some of .zip, .tar"),
+    ("reading: {archives: {compressed: [.gz, .7z]}}",
+     r"reading.archives.compressed: unknown compression '.7z'"),
+])
+def test_an_archive_type_that_cannot_be_read_is_a_config_error(tmp_path: Path, yaml_text: str,
+                                                               message: str) -> None:
+    from searchidx.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        discover([tmp_path], config_with(tmp_path, yaml_text + "\n"))

@@ -38,9 +38,8 @@ class Rules:
                 raise ConfigError(f"reading.archives.compressed: unknown compression '{suffix}';"
                                   f" use some of {', '.join(COMPRESSIONS)}")
             self.compressed[suffix] = COMPRESSIONS[suffix]
-        self.bundles = tuple(s for s in _suffixes(archives["bundles"]) if s in (".zip", ".tar"))
-        self.web_archives = tuple(s for s in _suffixes(archives["web_archives"])
-                                  if s in (".warc", ".arc"))
+        self.bundles = _known(archives["bundles"], (".zip", ".tar"), "bundles")
+        self.web_archives = _known(archives["web_archives"], (".warc", ".arc"), "web_archives")
         self.max_ratio = float(archives["max_ratio"])
         self.max_total_mb = archives["max_total_mb"]
         self.max_total_bytes = float(archives["max_total_mb"]) * 1024 * 1024
@@ -94,6 +93,16 @@ COMPRESSIONS = {".gz": "gz", ".bz2": "bz2", ".xz": "xz", ".zst": "zst"}
 
 def _suffixes(values: list[str]) -> tuple[str, ...]:
     return tuple("." + str(v).lower().lstrip(".") for v in values)
+
+
+def _known(values: list[str], known: tuple[str, ...], key: str) -> tuple[str, ...]:
+    """The suffixes of ``reading.archives.<key>``, each one searchidx can read."""
+    suffixes = _suffixes(values)
+    for suffix in suffixes:
+        if suffix not in known:
+            raise ConfigError(f"reading.archives.{key}: cannot read '{suffix}' files; "
+                              f"use some of {', '.join(known)}")
+    return suffixes
 
 
 def compile_pattern(pattern: str, where: str, flags: int = 0,
