@@ -101,6 +101,18 @@ def _out(text: str) -> None:
         click.echo(text)
 
 
+def _reading_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--map and --all-captures, for the commands that read articles."""
+    func = click.option("--all-captures", is_flag=True,
+                        help="Web archives: index every capture of a URL (id URL@WARC-Date), "
+                             "not only the latest.")(func)
+    return click.option("--map", "field_map", metavar="FIELD=NAME,…",
+                        help="CSV columns or JSON keys for fields, looked up first: "
+                             "text=corpo,date=data_pubblicazione (fields: id, title, date, "
+                             "text, publisher, url, tags; or reading.fields in the "
+                             "configuration).")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="searchidx")
 def main() -> None:
@@ -128,13 +140,20 @@ def main() -> None:
 @click.option("--optimize", is_flag=True,
               help="Then merge the index into one segment: smaller and faster to search, "
                    "but the merge rewrites the whole index (minutes at 100,000 articles).")
+@_reading_options
+@click.option("--verbose", "-v", is_flag=True,
+              help="Name every file, member and web-archive record skipped, and why.")
 @_command
 def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebuild: bool,
-              fmt: str, quiet: bool, wait: float, optimize: bool) -> None:
+              fmt: str, quiet: bool, wait: float, optimize: bool, field_map: str | None,
+              all_captures: bool, verbose: bool) -> None:
     """Index articles from files and folders (recursive).
 
-    Reads .txt/.md plain text, .json (an object or a list), .jsonl and saved web
-    pages (.html/.htm: the article's text, without menus or footers). Re-running
+    Reads .txt/.md plain text, .json (an object or a list), .jsonl, .csv/.tsv
+    (a header row), saved web pages (.html/.htm: the article's text, without
+    menus or footers), any of them compressed (.gz, .bz2, .xz, .zst), .zip and
+    .tar bundles (members as files: export.zip!2023/a.txt) and web archives
+    (.warc/.arc, gzipped or not: each HTML capture, its id the URL). Re-running
     updates the index: new articles are added, changed ones (by content hash)
     re-indexed, unchanged ones skipped, and articles whose files disappeared from
     an indexed folder removed. A file that cannot be read is reported and skipped;
@@ -146,9 +165,14 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
       searchidx index seeds/
       searchidx index                    # update what was indexed before
       searchidx index ../shared/data/facta/articles.jsonl --index /tmp/facta
+      searchidx index export.csv --map text=corpo,date=data_pubblicazione
+      searchidx index crawl.warc.gz --all-captures
       searchidx index seeds/ --rebuild
       searchidx index --optimize         # update, then merge into one segment
     """
+    from .read import set_reading_options
+
+    set_reading_options(config, field_map, all_captures)
     ix = _index(config, index_path)
     bar: Any = None
     progress = None
@@ -168,6 +192,11 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
             bar.__exit__(None, None, None)
     for error in report.errors:
         click.echo(f"searchidx: skipped {error}", err=True)
+    if verbose:
+        for kind, names in report.skipped.names.items():
+            for label, name in names:
+                click.echo(f"searchidx: skipped {name} ({report.skipped.reason(kind, label)})",
+                           err=True)
     if not quiet:
         for warning in report.warnings:
             click.echo(f"searchidx: warning: {warning}", err=True)
@@ -177,6 +206,9 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
         _out(to_json({"index": str(ix.path), **report.to_dict()}))
     else:
         _out(f"{report.summary()} -> {ix.path}")
+        hint = "" if verbose else "; --verbose names them"
+        for line in report.skipped.lines():
+            _out(line + hint)
     sys.exit(EXIT_ERROR if report.failed else EXIT_OK)
 
 
@@ -408,9 +440,10 @@ def quotes_cmd(config: Any, index_path: str | None, query: str, speaker: tuple[s
 @main.command("extract")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--no-body", is_flag=True, help="Leave the article body out of the output.")
+@_reading_options
 @_command
 def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
-                no_body: bool) -> None:
+                no_body: bool, field_map: str | None, all_captures: bool) -> None:
     """Extract fields without indexing: one JSON object per article, per line.
 
     Reads what 'index' reads ('-' for standard input), so you can check what
@@ -424,8 +457,10 @@ def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
     """
     from .errors import ReadError
     from .pipeline import extract
+    from .read import set_reading_options
     from .render import to_json
 
+    set_reading_options(config, field_map, all_captures)
     failed = False
     for item in extract(paths, config):
         if isinstance(item, ReadError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
 import json
 import os
 import pickle
@@ -266,6 +265,9 @@ class IndexReport:
     seconds: float = 0.0
     merged_segments: int = 0  # segments merged into one (small ones, or all by ``optimize``)
     committed: int = 0  # articles of this run written and committed so far
+    # what reading passed over on purpose (searchidx.read.Skipped): other file types,
+    # a web archive's images and revisits; not failures
+    skipped: Any = field(default_factory=lambda: _new_skipped())
 
     def summary(self) -> str:
         merged = (f", {self.merged_segments} segments merged into one"
@@ -277,12 +279,24 @@ class IndexReport:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "removed": self.removed, "failed": self.failed,
                 "merged_segments": self.merged_segments, "committed": self.committed,
-                "seconds": round(self.seconds, 3),
+                "seconds": round(self.seconds, 3), "skipped": self.skipped.to_dict(),
                 "errors": [str(e) for e in self.errors], "warnings": self.warnings}
 
 
+def _new_skipped() -> Any:
+    from .read import Skipped
+
+    return Skipped()
+
+
 class Manifest:
-    """Source files and the article ids each gave, in SQLite beside the index."""
+    """Source files and the article ids each gave, in SQLite beside the index.
+
+    A bundle's members are rows of their own (``members``), with the fingerprint
+    that tells a changed member from an unchanged one; their articles are
+    recorded under the member's path (``bundle!member``). ``expect_members``
+    tells which keys of the next :meth:`apply` are members of which bundle.
+    """
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path)
@@ -292,14 +306,36 @@ class Manifest:
             "CREATE INDEX IF NOT EXISTS docs_path ON docs(path);"
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
             "CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY);"
+            "CREATE TABLE IF NOT EXISTS members (path TEXT PRIMARY KEY, bundle TEXT, sha1 TEXT,"
+            " size INTEGER);"
+            "CREATE INDEX IF NOT EXISTS members_bundle ON members(bundle);"
         )
+        self._member_of: dict[str, str] = {}  # member path -> bundle, until applied
+        self._members: dict[str, set[str]] = {}  # bundle -> its members now, until applied
 
     def file_sha1(self, path: str) -> str | None:
         row = self.db.execute("SELECT sha1 FROM files WHERE path=?", (path,)).fetchone()
         return row[0] if row else None
 
+    def member_sha1(self, path: str) -> str | None:
+        row = self.db.execute("SELECT sha1 FROM members WHERE path=?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def members_of(self, bundle: str) -> list[str]:
+        return [p for (p,) in self.db.execute("SELECT path FROM members WHERE bundle=?",
+                                              (bundle,))]
+
+    def expect_members(self, bundle: str, members: Iterable[str]) -> None:
+        """``members`` are what ``bundle`` holds now; the next apply records them
+        as its members and forgets the members it no longer holds."""
+        self._members[bundle] = set(members)
+        self._member_of.update(dict.fromkeys(self._members[bundle], bundle))
+
     def docs_of(self, path: str) -> dict[str, str]:
-        return dict(self.db.execute("SELECT id, hash FROM docs WHERE path=?", (path,)))
+        """The ids and hashes of a file's articles, its members' included."""
+        return dict(self.db.execute(
+            "SELECT id, hash FROM docs WHERE path=? UNION ALL SELECT d.id, d.hash FROM docs d"
+            " JOIN members m ON d.path = m.path WHERE m.bundle=?", (path, path)))
 
     def owner(self, doc_id: str) -> str | None:
         row = self.db.execute("SELECT path FROM docs WHERE id=?", (doc_id,)).fetchone()
@@ -312,13 +348,33 @@ class Manifest:
 
     def apply(self, files: dict[str, tuple[str, int] | None],
               docs: dict[str, tuple[str, str] | None]) -> None:
-        """Record files (None = forget) and docs (None = forget) in one transaction."""
+        """Record files (None = forget) and docs (None = forget) in one transaction.
+
+        A member forgotten (its article failed) leaves its bundle to be read again.
+        """
         with self.db:
+            members = []
             for path, info in files.items():
-                if info is None:
+                if path in self._member_of:
+                    members.append((path, self._member_of.pop(path), info))
+                elif info is None:
                     self.db.execute("DELETE FROM files WHERE path=?", (path,))
+                    self.db.execute("DELETE FROM members WHERE bundle=?", (path,))
                 else:
                     self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, *info))
+                    now = self._members.pop(path, None)
+                    for (member,) in (self.db.execute(
+                            "SELECT path FROM members WHERE bundle=?", (path,)).fetchall()
+                            if now is not None else ()):
+                        if member not in now:
+                            self.db.execute("DELETE FROM members WHERE path=?", (member,))
+            for path, bundle, info in members:
+                if info is None:
+                    self.db.execute("DELETE FROM members WHERE path=?", (path,))
+                    self.db.execute("UPDATE files SET sha1='' WHERE path=?", (bundle,))
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO members VALUES (?,?,?,?)",
+                                    (path, bundle, *info))
             for doc_id, entry in docs.items():
                 if entry is None:
                     self.db.execute("DELETE FROM docs WHERE id=?", (doc_id,))
@@ -764,52 +820,50 @@ class Index:
                progress: Callable[[int, int], None] | None, size: int = 256
                ) -> Iterator[tuple[list[RawArticle], list[_FileDone]]]:
         """Articles that need (re-)indexing, in units of ``size``, with the files each
-        unit completes; unchanged files and records are counted and skipped here."""
-        from .pipeline import extraction_cut
-        from .read import read_source
+        unit completes; unchanged files and records are counted and skipped here.
 
+        A bundle's members are tracked one by one (``bundle!member``): when the
+        bundle changed, the members whose fingerprint did not are not read again,
+        and the bundle's entry comes with its members', after the last of them.
+        """
+        from .pipeline import extraction_cut
+        from .read import fingerprint, read_parts
+
+        report.skipped = getattr(sources, "skipped", report.skipped)
         jobs: list[RawArticle] = []
         finished: list[_FileDone] = []
-        claimed: dict[str, str] = {}  # id -> file, for this run
-        for done, src in enumerate(sources, 1):
-            if progress:
-                progress(done, len(sources))
-            key = printable_path(src.path)
-            try:
-                data = src.path.read_bytes()
-            except OSError as exc:
-                report.errors.append(ReadError(key, f"cannot read ({exc.strerror or exc})"))
-                continue
-            sha1 = hashlib.sha1(data).hexdigest()
-            if manifest.file_sha1(key) == sha1:
-                known = manifest.docs_of(key)
-                report.unchanged += len(known)
-                for doc_id in known:
-                    claimed.setdefault(doc_id, key)
-                continue
-            old = manifest.docs_of(key)
+        claimed: dict[str, str] = {}  # id -> file (or member), for this run
+
+        def unchanged(known: Iterable[str], owner: str) -> None:
+            for doc_id in known:
+                report.unchanged += 1
+                claimed.setdefault(doc_id, owner)
+
+        def fresh(owner: str, items: Iterable[RawArticle | ReadError],
+                  old: dict[str, str]) -> Iterator[RawArticle]:
+            """The articles of ``items`` to index; ``old`` loses each id read again."""
             in_file: set[str] = set()
-            for item in read_source(src, self.config, data):
+            for item in items:
                 if isinstance(item, ReadError):
                     report.errors.append(item)
                     continue
-                report.warnings.extend(f"{key}: {w}" for w in item.warnings)
+                report.warnings.extend(f"{owner}: {w}" for w in item.warnings)
                 cut = extraction_cut(item, self.config)
                 if cut:
-                    report.warnings.append(f"{key}: {cut}")
+                    report.warnings.append(f"{owner}: {cut}")
                 if item.id in in_file:
                     report.errors.append(ReadError(
-                        key, f"duplicate id '{item.id}' in the same file; skipped: "
-                             "the first record with an id keeps it", item.line))
+                        owner, f"duplicate id '{item.id}' in the same file; skipped: "
+                               "the first record with an id keeps it", item.line))
                     continue
                 in_file.add(item.id)
-                owner = claimed.get(item.id) or manifest.owner(item.id)
-                if owner is not None and owner != key:
+                holder = claimed.get(item.id) or manifest.owner(item.id)
+                if holder is not None and holder != owner:
                     report.errors.append(ReadError(
-                        key, f"duplicate id '{item.id}' (already indexed from {owner}); "
-                             "skipped: the first file to give an id keeps it", item.line))
+                        owner, f"duplicate id '{item.id}' (already indexed from {holder}); "
+                               "skipped: the first file to give an id keeps it", item.line))
                     continue
-                claimed[item.id] = key
+                claimed[item.id] = owner
                 previous = old.pop(item.id, None)
                 if previous == item.content_hash:
                     report.unchanged += 1
@@ -818,12 +872,53 @@ class Index:
                     report.added += 1
                 else:
                     report.updated += 1
-                jobs.append(item)
-                if len(jobs) >= size:
-                    yield jobs, finished
-                    jobs, finished = [], []
-            report.removed += len(old)  # records that left a changed file
-            finished.append((key, sha1, len(data), list(old)))
+                yield item
+
+        for done, src in enumerate(sources, 1):
+            if progress:
+                progress(done, len(sources))
+            key = printable_path(src.path)
+            try:
+                sha1, file_size, data = fingerprint(src, self.config)
+            except OSError as exc:
+                report.errors.append(ReadError(key, f"cannot read ({exc.strerror or exc})"))
+                continue
+            if manifest.file_sha1(key) == sha1:
+                unchanged(manifest.docs_of(key), key)
+                continue
+            known_members = manifest.members_of(key)
+            members: list[_FileDone] = []
+            stale: list[str] = []
+            for part in read_parts(src, self.config, data, report.skipped):
+                if isinstance(part, ReadError):
+                    report.errors.append(part)
+                    continue
+                old = manifest.docs_of(part.path)
+                if part.fingerprint is not None and \
+                        manifest.member_sha1(part.path) == part.fingerprint:
+                    unchanged(old, part.path)
+                    members.append((part.path, part.fingerprint, part.size, []))
+                    continue
+                for item in fresh(part.path, part.read(), old):
+                    jobs.append(item)
+                    if len(jobs) >= size:
+                        yield jobs, finished
+                        jobs, finished = [], []
+                report.removed += len(old)  # records that left a changed file or member
+                if part.fingerprint is None:
+                    stale.extend(old)
+                else:
+                    members.append((part.path, part.fingerprint, part.size, list(old)))
+            if members or known_members:
+                kept = {path for path, _, _, _ in members}
+                for gone in known_members:
+                    if gone not in kept:  # a member that left the bundle
+                        left = manifest.docs_of(gone)
+                        report.removed += len(left)
+                        stale.extend(left)
+                manifest.expect_members(key, kept)
+            finished.extend(members)
+            finished.append((key, sha1, file_size, stale))
         if jobs or finished:
             yield jobs, finished
 

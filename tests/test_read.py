@@ -608,7 +608,7 @@ def test_discover_unreadable_folder(cfg: Config, tmp_path: Path,
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 
-    monkeypatch.setattr("searchidx.read.os.scandir", scandir)
+    monkeypatch.setattr("searchidx.read.files.os.scandir", scandir)
     sources, errors = discover([tmp_path], cfg)
     assert [s.rel_id for s in sources] == ["ok"]
     assert [(e.path, e.reason) for e in errors] == [
