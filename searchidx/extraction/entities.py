@@ -16,6 +16,7 @@ from .text import Token
 
 _KINDS = {"PER": "person", "ORG": "org", "LOC": "place"}
 _DATELINE_ENDS = frozenset({".", ",", "-", "–", "—"})
+_SUFFIXES = frozenset({"jr", "sr"})  # "Jr." after a name, like an initial
 _VOWELS = frozenset("aeiouyàèéìíòóùúäëïöüâêîôûæøå")
 
 
@@ -32,9 +33,13 @@ class Entity:
 
 def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[int, int]:
     """Drop role words, weekdays and other non-name words at the edges of a name, and a
-    leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina")."""
+    leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina");
+    keep a capitalised particle that opens a surname ("Di Maio", "La Russa") and the
+    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr.")."""
     while a < b and (tokens[a].lower in res.roles or tokens[a].lower in res.not_names
                      or not tokens[a].text[0].isalpha()):
+        if b - a > 1 and tokens[a].upper and tokens[a].lower in res.lexicon.particles:
+            break
         a += 1
     if b - a >= 3 and res.lexicon.case.get(tokens[a].lower) in ("L", "l") \
             and tokens[a + 1].lower in res.lexicon.first_names:
@@ -42,6 +47,10 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
     while b > a and (not tokens[b - 1].text[0].isalnum()
                      or tokens[b - 1].lower in res.lexicon.particles):
         b -= 1
+    if b - a > 1 and b < len(tokens) and tokens[b].text == "." \
+            and tokens[b].start == tokens[b - 1].end \
+            and (len(tokens[b - 1].text) == 1 or tokens[b - 1].lower in _SUFFIXES):
+        b += 1
     return a, b
 
 
