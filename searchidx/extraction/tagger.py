@@ -289,17 +289,19 @@ class Model:
                     scores[tag] += weight
         return scores
 
-    def tagging_emissions(self, feats: Iterable[str], start: list[float]) -> list[float]:
-        """:meth:`emissions`, the same sums in the same order, from each feature's
-        weights as a row of all tags: the rows are added column by column in C
-        rather than tag by tag in Python (from Python 3.12, ``sum`` rounds more
-        exactly: a last digit may differ). The rows are built on first use: a
-        model tags only once trained."""
+    def tagging_emissions(self, feats: Iterable[str], start: Sequence[float],
+                          shared: Sequence[float] = _ZEROS) -> list[float]:
+        """:meth:`emissions`, the same sums, from each feature's weights as a row of all
+        tags: the rows (and ``shared``, the scores of features already summed) are added
+        column by column in C rather than tag by tag in Python (from Python 3.12,
+        ``sum`` rounds more exactly: a last digit may differ). The rows are built on
+        first use: a model tags only once trained."""
         dense = self._dense
         if dense is None:
             dense = self._dense = {f: tuple(ws.get(tag, 0.0) for tag in range(_N))
                                    for f, ws in self.weights.items()}
-        return list(map(sum, zip(start, *filter(None, map(dense.get, feats)), strict=True)))
+        return list(map(sum, zip(start, shared, *filter(None, map(dense.get, feats)),
+                                 strict=True)))
 
     def word_emissions(self, t: Token, lex: Lexicon) -> list[float]:
         """:meth:`emissions` of a token's :func:`_word_features`, remembered per word
@@ -510,10 +512,8 @@ def tag(tokens: Sequence[Token], lex: Lexicon, model: Model,
     for a, b in regions(tokens, lex, model.openers):
         rlen = b - a
         shared = model.tagging_emissions(_region_features(tokens, a, b, lex), _ZEROS)
-        em = [model.tagging_emissions(
-                  _context_features(tokens, i, a, b, lex),
-                  [x + y for x, y in zip(model.word_emissions(tokens[i], lex), shared,
-                                         strict=True)])
+        em = [model.tagging_emissions(_context_features(tokens, i, a, b, lex),
+                                      model.word_emissions(tokens[i], lex), shared)
               for i in range(a, b)]
         path, score = model.tagging_viterbi(em)
         k = 0
