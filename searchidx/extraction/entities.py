@@ -18,6 +18,7 @@ from .text import Token
 
 _KINDS = {"PER": "person", "ORG": "org", "LOC": "place"}
 _DATELINE_ENDS = frozenset({".", ",", "-", "–", "—"})
+_SUFFIXES = frozenset({"jr", "sr"})  # "Jr." after a name, like an initial
 _VOWELS = frozenset("aeiouyàèéìíòóùúäëïöüâêîôûæøå")
 _ORDINALS = frozenset({"ii", "iii", "iv", "bis", "ter"})
 _GOVERNMENT = frozenset({"governo", "esecutivo", "gabinetto"})
@@ -37,10 +38,14 @@ class Entity:
 
 def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[int, int]:
     """Drop role words, weekdays and other non-name words at the edges of a name, and a
-    leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina")."""
+    leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina");
+    keep a capitalised particle that opens a surname ("Di Maio", "La Russa") and the
+    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr.")."""
     while a < b and (tokens[a].lower in res.roles or tokens[a].lower in res.not_names
                      or not tokens[a].text[0].isalpha()
                      or b - a > 1 and name_key(tokens[a].text) in res.publisher_keys):
+        if b - a > 1 and tokens[a].upper and tokens[a].lower in res.lexicon.particles:
+            break
         a += 1  # "a Facta Graziano Onder": the publisher is not part of the name
     if b - a >= 3 and res.lexicon.case.get(tokens[a].lower) in ("L", "l") \
             and tokens[a + 1].lower in res.lexicon.first_names:
@@ -50,6 +55,10 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
                      or tokens[b - 1].lower in res.lexicon.particles
                      or government and b - a > 1 and tokens[b - 1].lower in _ORDINALS):
         b -= 1  # "il governo Conte II" is Conte's second; "Giovanni Paolo II" is a name
+    if b - a > 1 and b < len(tokens) and tokens[b].text == "." \
+            and tokens[b].start == tokens[b - 1].end \
+            and (len(tokens[b - 1].text) == 1 or tokens[b - 1].lower in _SUFFIXES):
+        b += 1
     return a, b
 
 
@@ -110,7 +119,15 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
         if any(g[1] - g[0] >= b - a for g in clash):
             continue  # a gazetteer name as long or longer covers it
         if clash and kind != "person":
-            continue  # an unknown organisation around a known name: keep the known one
+            # an unknown organisation around a known name: keep the known one, and a
+            # person right after it ("la Lega Ivo Serra": the tagger read one name)
+            rest = max(g[1] for g in clash)
+            if b - rest >= 2 and tokens[rest].lower in res.lexicon.first_names:
+                a, b = _trim_person(tokens, rest, b, res)
+                if a < b and _plausible_person(tokens, a, b):
+                    found = [f for f in found if not (f[0] < b and a < f[1])]
+                    found.append((a, b, "person", None))
+            continue
         if kind != "person" and all(res.lexicon.case.get(t.lower) in ("L", "l")
                                     for t in tokens[a:b] if t.upper):
             continue  # "Esteri", "Dipartimento": common words capitalised, not a name

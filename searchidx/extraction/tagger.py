@@ -5,7 +5,10 @@ JSON file of weights, so it needs neither network nor numpy. Only runs of
 capitalised tokens (with lowercase particles such as ``von der`` inside) are
 tagged, with the words around them as context: Italian names are capitalised,
 and skipping the other ~85% of tokens keeps extraction fast. Tags are BIO over
-PER, ORG and LOC.
+PER, ORG and LOC. Besides a word's spelling and its neighbours, the features
+use word clusters computed on unlabelled Italian news
+(``scripts/build_clusters.py``): a surname never seen in training still shares
+a cluster with the surnames that were.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import gzip
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,8 +28,16 @@ from .text import Token
 TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 MODEL_FILE = "ner.json.gz"
 CASE_FILE = "wordcase.json.gz"
+CLUSTER_FILE = "clusters.json.gz"
 PLACES_FILE = "places.txt.gz"
 MAX_REGION = 16  # tokens: a longer capitalised run (a headline) is tagged in pieces
+WINDOW = 4  # words either side of a region whose presence is a feature
+# what may stand before (or after) a capitalised word mid-sentence, counted on unlabelled
+# text: a capitalised first name, a role, "a"/"in", an article, a capitalised word after
+USAGE_CUES = ("first name", "role", "a/in", "article", "capital after")
+_ARTICLES = frozenset({"il", "lo", "la", "i", "gli", "le", "l'", "l’", "un", "una", "uno",
+                       "del", "della", "dello", "dei", "degli", "delle", "al", "alla",
+                       "nel", "nella", "dal", "dalla"})
 _WORD_CACHE_LIMIT = 100_000  # words whose own features' scores a model remembers
 _N = len(TAGS)
 # allowed[i][j]: tag j may follow tag i (an I- tag continues its own entity only)
@@ -36,6 +48,8 @@ _ZEROS = [0.0] * _N
 _WORD = re.compile(r"[^\W\d_]+")
 _SHAPES: dict[str, str] = {}
 _SHAPE_SUB = (re.compile(r"[A-ZÀ-ÖØ-Þ]"), re.compile(r"[a-zß-öø-ÿ]"), re.compile(r"\d"))
+_QUOTES = {'"': '"', "«": "»", "“": "”"}
+_NO_CLUSTER = ("none", "none", "none")
 
 
 def _transitions(trans: list[list[float]]) -> list[list[tuple[int, float]]]:
@@ -57,6 +71,19 @@ class Lexicon:
     # lowercased word -> how it is usually written mid-sentence in a reference corpus:
     # "L" always lowercase, "l" mostly, "u" mostly capitalised, "U" always
     case: dict[str, str] = field(default_factory=dict)
+    # word as written -> its cluster at three granularities (coarse to fine), the
+    # shipped table unless given
+    clusters: dict[str, tuple[str, str, str]] = field(default_factory=lambda: load_clusters())
+    # capitalised word as written -> how it is used in the same text, one letter per
+    # cue of :data:`USAGE_CUES` (see :func:`usage_table`), the shipped table unless given
+    usage: dict[str, str] = field(default_factory=lambda: load_usage())
+
+    def cluster(self, word: str) -> tuple[str, str, str]:
+        """The clusters of a word as written, else of its lowercase form."""
+        got = self.clusters.get(word)
+        if got is None:
+            got = self.clusters.get(word.lower(), _NO_CLUSTER)
+        return got
 
 
 def shape(word: str) -> str:
@@ -89,16 +116,19 @@ def _namelike(tok: Token) -> bool:
     return bool(rest) and len(head) <= 3 and rest[:1].isupper()
 
 
-def regions(tokens: Sequence[Token], lex: Lexicon) -> list[tuple[int, int]]:
+def regions(tokens: Sequence[Token], lex: Lexicon,
+            openers: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
     """Maximal runs ``[i, j)`` of name-like tokens in one sentence: particles may join
-    two runs ("Ursula von der Leyen"), a prefix may open one ("suor Rosanna")."""
+    two runs ("Ursula von der Leyen"), a prefix or one of the model's ``openers`` may
+    open one ("suor Rosanna", "de Blasio"), and a quoted nickname may stand inside one
+    (``Giuseppe "Pepé" Flachi``)."""
     out: list[tuple[int, int]] = []
     n = len(tokens)
     i = 0
     while i < n:
         t = tokens[i]
-        opens = t.lower in lex.prefixes and i + 1 < n and tokens[i + 1].upper \
-            and tokens[i + 1].sent == t.sent
+        opens = (t.lower in lex.prefixes or t.lower in openers) and i + 1 < n \
+            and tokens[i + 1].upper and tokens[i + 1].sent == t.sent
         if not (t.upper or opens):
             i += 1
             continue
@@ -106,6 +136,9 @@ def regions(tokens: Sequence[Token], lex: Lexicon) -> list[tuple[int, int]]:
         while j < n and tokens[j].sent == t.sent and j - i < MAX_REGION:
             if _namelike(tokens[j]):
                 j += 1
+                continue
+            if _nickname(tokens, j):
+                j += 4
                 continue
             k = j
             while k < n and tokens[k].lower in lex.particles and k - j < 3:
@@ -119,17 +152,29 @@ def regions(tokens: Sequence[Token], lex: Lexicon) -> list[tuple[int, int]]:
     return out
 
 
+def _nickname(tokens: Sequence[Token], j: int) -> bool:
+    """Whether ``tokens[j:j + 4]`` is a quoted name-like word and a name-like word
+    after it, in one sentence: the nickname of ``Saul "Canelo" Alvarez``."""
+    close = _QUOTES.get(tokens[j].text)
+    return close is not None and j + 3 < len(tokens) and tokens[j + 1].upper \
+        and tokens[j + 2].text == close and _namelike(tokens[j + 3]) \
+        and tokens[j + 3].sent == tokens[j].sent
+
+
 def _features(tokens: Sequence[Token], i: int, a: int, b: int, lex: Lexicon) -> list[str]:
     """Feature strings of token ``i`` of the region ``[a, b)``."""
-    return _word_features(tokens[i], lex) + _context_features(tokens, i, a, b, lex)
+    return (_word_features(tokens[i], lex) + _context_features(tokens, i, a, b, lex)
+            + _region_features(tokens, a, b, lex))
 
 
 def _word_features(t: Token, lex: Lexicon) -> list[str]:
     """The features of a token's own text, the same wherever it stands (so the
     tagger scores them once per word: :meth:`Model.word_emissions`)."""
     w = t.lower
+    c64, c256, c1k = lex.cluster(t.text)
     feats = ["b", "w=" + w, "s=" + shape(t.text), "x3=" + w[-3:], "x2=" + w[-2:],
-             "p3=" + w[:3], "x4=" + w[-4:]]
+             "p3=" + w[:3], "x4=" + w[-4:], "x5=" + w[-5:], "p2=" + w[:2], "p4=" + w[:4],
+             "len=" + str(min(len(w), 10)), "c64=" + c64, "c256=" + c256, "c1k=" + c1k]
     feats += [name for name, words in (("fn", lex.first_names), ("role", lex.roles),
                                        ("gloc", lex.place_words), ("gorg", lex.org_words),
                                        ("gp", lex.world_places), ("part", lex.particles))
@@ -137,12 +182,18 @@ def _word_features(t: Token, lex: Lexicon) -> list[str]:
     if len(w) > 1 and t.text.isupper():
         feats.append("caps")
     feats.append("lc=" + lex.case.get(w, "?"))
+    usage = lex.usage.get(t.text)
+    if usage is None:
+        feats.append("u=none")
+    else:
+        feats += [f"u{k}={v}" for k, v in enumerate(usage)]
     return feats
 
 
 def _context_features(tokens: Sequence[Token], i: int, a: int, b: int,
                       lex: Lexicon) -> list[str]:
-    """The features of token ``i`` that depend on its neighbours and its region."""
+    """The features of token ``i`` that depend on its neighbours and its place in the
+    region."""
     ri, rlen = i - a, b - a
     t = tokens[i]
     w = t.lower
@@ -154,6 +205,9 @@ def _context_features(tokens: Sequence[Token], i: int, a: int, b: int,
     n2 = tokens[i + 2] if n1 is not None and i + 2 < n and tokens[i + 2].sent == sent else None
     pw = p1.lower if p1 else "<s>"
     nw = n1.lower if n1 else "</s>"
+    own = lex.cluster(t.text)[1]
+    pc = lex.cluster(p1.text)[1] if p1 else "<s>"
+    nc = lex.cluster(n1.text)[1] if n1 else "</s>"
     feats = [
         "pw=" + pw,
         "nw=" + nw,
@@ -165,11 +219,15 @@ def _context_features(tokens: Sequence[Token], i: int, a: int, b: int,
         "w|nw=" + w + "|" + nw,
         "r=" + ("1" if rlen == 1 else "f" if ri == 0 else "l" if ri == rlen - 1 else "m")
         + str(min(rlen, 4)),
-        "bw=" + (tokens[a - 1].lower if a > 0 and tokens[a - 1].sent == sent else "<s>"),
-        "aw=" + (tokens[b].lower if b < n and tokens[b].sent == sent else "</s>"),
         "nw|nw2=" + nw + "|" + (n2.lower if n2 else "</s>"),
         "pw2|pw=" + (p2.lower if p2 else "<s>") + "|" + pw,
         "w|r=" + w + "|" + str(ri) + str(min(rlen, 3)),
+        "pc=" + pc,
+        "nc=" + nc,
+        "pc2=" + (lex.cluster(p2.text)[1] if p2 else "<s>"),
+        "nc2=" + (lex.cluster(n2.text)[1] if n2 else "</s>"),
+        "pc|c=" + pc + "|" + own,
+        "c|nc=" + own + "|" + nc,
     ]
     lc = lex.case.get(w, "?")
     opening = p1 is None or p1.text in "“«\"(:–-—"
@@ -187,6 +245,20 @@ def _context_features(tokens: Sequence[Token], i: int, a: int, b: int,
     return feats
 
 
+def _region_features(tokens: Sequence[Token], a: int, b: int, lex: Lexicon) -> list[str]:
+    """The features every token of the region ``[a, b)`` shares (so the tagger scores
+    them once per region): the words just outside it, and which lowercase words stand
+    within :data:`WINDOW` tokens of it ("gol", "sindaco", "azienda")."""
+    n = len(tokens)
+    sent = tokens[a].sent
+    feats = ["bw=" + (tokens[a - 1].lower if a > 0 and tokens[a - 1].sent == sent else "<s>"),
+             "aw=" + (tokens[b].lower if b < n and tokens[b].sent == sent else "</s>")]
+    near = {t.lower for t in tokens[max(0, a - WINDOW):a] + tokens[b:b + WINDOW]
+            if t.sent == sent and not t.upper and len(t.text) > 2 and t.text[0].isalpha()}
+    feats += ["win=" + w for w in sorted(near)]
+    return feats
+
+
 @dataclass
 class Model:
     """Perceptron weights: feature -> {tag index: weight}, plus tag transitions."""
@@ -196,6 +268,8 @@ class Model:
     start: list[float] = field(default_factory=lambda: [0.0] * _N)
     # label -> least margin (best score minus best score without the entity) to keep it
     thresholds: dict[str, float] = field(default_factory=dict)
+    # lowercase particles that open a name in the training data: "de Blasio", "bin Laden"
+    openers: frozenset[str] = frozenset()
     _word_lexicon: Lexicon | None = field(default=None, repr=False, compare=False)
     _word_scores: dict[str, list[float]] = field(default_factory=dict, repr=False,
                                                  compare=False)
@@ -215,17 +289,19 @@ class Model:
                     scores[tag] += weight
         return scores
 
-    def tagging_emissions(self, feats: Iterable[str], start: list[float]) -> list[float]:
-        """:meth:`emissions`, the same sums in the same order, from each feature's
-        weights as a row of all tags: the rows are added column by column in C
-        rather than tag by tag in Python (from Python 3.12, ``sum`` rounds more
-        exactly: a last digit may differ). The rows are built on first use: a
-        model tags only once trained."""
+    def tagging_emissions(self, feats: Iterable[str], start: Sequence[float],
+                          shared: Sequence[float] = _ZEROS) -> list[float]:
+        """:meth:`emissions`, the same sums, from each feature's weights as a row of all
+        tags: the rows (and ``shared``, the scores of features already summed) are added
+        column by column in C rather than tag by tag in Python (from Python 3.12,
+        ``sum`` rounds more exactly: a last digit may differ). The rows are built on
+        first use: a model tags only once trained."""
         dense = self._dense
         if dense is None:
             dense = self._dense = {f: tuple(ws.get(tag, 0.0) for tag in range(_N))
                                    for f, ws in self.weights.items()}
-        return list(map(sum, zip(start, *filter(None, map(dense.get, feats)), strict=True)))
+        return list(map(sum, zip(start, shared, *filter(None, map(dense.get, feats)),
+                                 strict=True)))
 
     def word_emissions(self, t: Token, lex: Lexicon) -> list[float]:
         """:meth:`emissions` of a token's :func:`_word_features`, remembered per word
@@ -281,6 +357,7 @@ class Model:
             "trans": [[round(v, 4) for v in row] for row in self.trans],
             "start": [round(v, 4) for v in self.start],
             "thresholds": self.thresholds,
+            "openers": sorted(self.openers),
             "weights": {f: {str(k): round(v, 4) for k, v in ws.items()}
                         for f, ws in self.weights.items()},
         }
@@ -293,11 +370,13 @@ class Model:
                    for f, ws in data["weights"].items()}
         return cls(weights, [list(map(float, r)) for r in data["trans"]],
                    list(map(float, data["start"])),
-                   {str(k): float(v) for k, v in data.get("thresholds", {}).items()})
+                   {str(k): float(v) for k, v in data.get("thresholds", {}).items()},
+                   frozenset(map(str, data.get("openers", ()))))
 
 
 _MODEL: Model | None = None
 _CASE: dict[str, str] | None = None
+_WORD_TABLES: dict[str, Any] | None = None
 
 
 def _data(name: str) -> Any:
@@ -306,11 +385,20 @@ def _data(name: str) -> Any:
 
 
 def load_model() -> Model:
-    """The shipped model, loaded once per process."""
+    """The model extraction tags with: the shipped one, loaded once per process, unless
+    :func:`use_model` chose another."""
     global _MODEL
     if _MODEL is None:
         _MODEL = Model.from_json(_data(MODEL_FILE))
     return _MODEL
+
+
+def use_model(model: Model | None) -> None:
+    """Make extraction in this process tag with ``model`` (``None``: the shipped one
+    again), so that a model being trained is measured through the whole extraction, as
+    ``scripts/train_tagger.py`` cross-validates it."""
+    global _MODEL
+    _MODEL = model
 
 
 def load_case_table() -> dict[str, str]:
@@ -319,6 +407,61 @@ def load_case_table() -> dict[str, str]:
     if _CASE is None:
         _CASE = {word: bucket for bucket, words in _data(CASE_FILE).items() for word in words}
     return _CASE
+
+
+def _word_tables() -> dict[str, Any]:
+    global _WORD_TABLES
+    if _WORD_TABLES is None:
+        data = _data(CLUSTER_FILE)
+        _WORD_TABLES = {"clusters": read_clusters(data), "usage": data["usage"]}
+    return _WORD_TABLES
+
+
+def load_clusters() -> dict[str, tuple[str, str, str]]:
+    """The shipped word clusters (``scripts/build_clusters.py``), loaded once per process."""
+    return _word_tables()["clusters"]
+
+
+def load_usage() -> dict[str, str]:
+    """The shipped usage table (see :func:`usage_table`), loaded once per process."""
+    return _word_tables()["usage"]
+
+
+def usage_table(sentences: Iterable[Sequence[str]], first_names: frozenset[str],
+                roles: frozenset[str], min_count: int = 2) -> dict[str, str]:
+    """Capitalised word -> one letter per cue of :data:`USAGE_CUES`: how often the cue
+    stands next to the word mid-sentence, "0" never, "l" under 10%, "m" under 40%, "h"
+    more. "Rossi" follows first names, "Roma" follows "a"/"in", "Motorola" neither:
+    evidence for a word the labelled data has never seen."""
+    seen: Counter[str] = Counter()
+    cues: dict[str, list[int]] = {}
+    for words in sentences:
+        for i in range(1, len(words)):
+            word, prev = words[i], words[i - 1]
+            if not word[:1].isupper() or not (prev[:1].isalpha() or prev == ","):
+                continue
+            low = prev.lower()
+            seen[word] += 1
+            hits = cues.setdefault(word, [0] * len(USAGE_CUES))
+            hits[0] += prev[:1].isupper() and low in first_names
+            hits[1] += low in roles
+            hits[2] += low in ("a", "in")
+            hits[3] += low in _ARTICLES
+            hits[4] += i + 1 < len(words) and words[i + 1][:1].isupper()
+    return {word: "".join("0" if h == 0 else "l" if h < 0.1 * n else "m" if h < 0.4 * n
+                          else "h" for h in cues[word])
+            for word, n in sorted(seen.items()) if n >= min_count}
+
+
+def read_clusters(data: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
+    """Word -> cluster ids, coarse to fine, from the stored form: the words of each
+    fine cluster, and each fine cluster's middle and coarse parent."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for fine, (words, middle) in enumerate(zip(data["words"], data["middle"], strict=True)):
+        ids = (str(data["coarse"][middle]), str(middle), str(fine))
+        for word in words:
+            out[word] = ids
+    return out
 
 
 def load_place_words() -> frozenset[str]:
@@ -366,10 +509,11 @@ def tag(tokens: Sequence[Token], lex: Lexicon, model: Model,
     limits = model.thresholds if thresholds is None else thresholds
     spans: list[tuple[int, int, str, float]] = []
     blocked = [_NEG] * (_N - 1)
-    for a, b in regions(tokens, lex):
+    for a, b in regions(tokens, lex, model.openers):
         rlen = b - a
+        shared = model.tagging_emissions(_region_features(tokens, a, b, lex), _ZEROS)
         em = [model.tagging_emissions(_context_features(tokens, i, a, b, lex),
-                                      model.word_emissions(tokens[i], lex))
+                                      model.word_emissions(tokens[i], lex), shared)
               for i in range(a, b)]
         path, score = model.tagging_viterbi(em)
         k = 0
@@ -393,12 +537,13 @@ def tag(tokens: Sequence[Token], lex: Lexicon, model: Model,
     return spans
 
 
-def region_examples(tokens: Sequence[Token], gold: Sequence[str],
-                    lex: Lexicon) -> list[tuple[list[list[str]], list[int]]]:
+def region_examples(tokens: Sequence[Token], gold: Sequence[str], lex: Lexicon,
+                    openers: frozenset[str] = frozenset(),
+                    ) -> list[tuple[list[list[str]], list[int]]]:
     """Training examples: the feature lists and gold tag indices of each region."""
     index = {t: k for k, t in enumerate(TAGS)}
     out = []
-    for a, b in regions(tokens, lex):
+    for a, b in regions(tokens, lex, openers):
         feats = [_features(tokens, i, a, b, lex) for i in range(a, b)]
         tags = [index.get(g, 0) for g in gold[a:b]]
         # a region starting inside an entity has no valid first tag: treat it as B-
