@@ -18,9 +18,9 @@ import os
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from .backends.whoosh.schema import document_fields
 from .config import Config
 from .errors import SearchidxError
-from .index import document_fields
 from .models import RawArticle
 from .pipeline import extract_one
 from .storage import DocumentAdder, TermPool, compact_pickles, patch_whoosh

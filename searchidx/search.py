@@ -18,39 +18,34 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import snippets
 from .analysis import ItalianAnalyzer, fold, name_key
-from .errors import QueryError
-from .index import (
-    _SEP,
-    FACET_ALIASES,
-    FACETS,
-    _date_int,
-    _expand,
-    normalise_facet,
+from .backends.whoosh.schema import (
+    FACET_COLUMNS,
+    SEP,
+    date_int,
+    stored_article,
     unpack_body,
     unpack_data,
 )
+from .config import Config
+from .errors import QueryError
+from .fields import FILTER_OPTIONS, NAME_FIELDS, QUERY_FIELDS, filter_keys, normalise_facet
 from .models import DateValue
 from .rescore import Candidate, QueryTerms, checked_weights, query_terms, rescore
 
-if TYPE_CHECKING:
-    from .index import Index
 
-NAME_FIELDS = ("people", "speakers", "places", "organizations", "media", "publisher",
-               "topics", "tags")
-# what a user may write before a colon -> schema field
-QUERY_FIELDS = {
-    "title": "title", "body": "body", "text": "body", "quote": "quotes", "quotes": "quotes",
-    "id": "id", "year": "year", "month": "month",
-    **{name: name for name in NAME_FIELDS},
-    **{alias: name for alias, name in FACET_ALIASES.items() if name in NAME_FIELDS},
-}
-# SearchRequest attribute (CLI option) -> the field it filters
-FILTER_OPTIONS = {option: FACET_ALIASES.get(option, option) for option in
-                  ("person", "speaker", "place", "org", "topic", "publisher", "media", "tag")}
+class Index(Protocol):
+    """What searching needs of an index: its configuration and a Whoosh searcher
+    (:class:`searchidx.index.Index` is one)."""
+
+    config: Config
+
+    def searcher(self) -> Any:
+        """The open Whoosh searcher."""
+
 SORTS = ("relevance", "date", "-date")
 _SIMPLE_WORDS = re.compile(r"^[\w\s’'\-,.?!;:]+$")
 _OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|(?:^|\s)[-+]\w")
@@ -130,22 +125,8 @@ def name_query(index: Index, fieldname: str, value: str) -> Any:
     """Articles whose ``fieldname`` holds ``value`` as a whole name, alias or surname."""
     from whoosh import query
 
-    key = name_key(value)
-    if not key:
-        raise QueryError(f"empty {fieldname} filter; give a name, e.g. --speaker Kirby")
-    keys = {key, *_alias_keys(index, key)} if fieldname in ("people", "speakers") else {key}
-    terms = [query.Term(fieldname, k) for k in sorted(keys)]
+    terms = [query.Term(fieldname, k) for k in filter_keys(index.config, fieldname, value)]
     return terms[0] if len(terms) == 1 else query.Or(terms)
-
-
-def _alias_keys(index: Index, key: str) -> set[str]:
-    """Canonical names from ``config/people.yaml`` whose name or an alias has this key."""
-    found: set[str] = set()
-    for name, entry in (index.config.get("people", "people") or {}).items():
-        aliases = (entry or {}).get("aliases") or [] if isinstance(entry, dict) else []
-        if any(name_key(str(n)) == key for n in (name, *aliases)):
-            found.add(name_key(name))
-    return found
 
 
 def _date_value(value: str | DateValue | None, option: str) -> DateValue | None:
@@ -458,8 +439,8 @@ class DateWindow:
     def of(cls, date_from: DateValue | None, date_to: DateValue | None) -> DateWindow | None:
         if date_from is None and date_to is None:
             return None
-        return cls(_date_int(date_from.start) if date_from else None,
-                   _date_int(date_to.end) if date_to else None)
+        return cls(date_int(date_from.start) if date_from else None,
+                   date_int(date_to.end) if date_to else None)
 
     def overlaps(self, start: int, end: int) -> bool:
         return ((self.start is None or end >= self.start)
@@ -603,7 +584,7 @@ class _DateColumns:
 class _FacetColumn:
     """A facet column read whole and coded for counting.
 
-    Each document holds the ordinal of its raw value (the ``_SEP``-joined
+    Each document holds the ordinal of its raw value (the ``SEP``-joined
     names); each ordinal, the ids of its names. Counting is then over small
     integers, and the names' sort keys are folded once, not per query.
     """
@@ -623,7 +604,7 @@ class _FacetColumn:
             ordinal = ordinal_of.get(raw)
             if ordinal is None:
                 ordinal = ordinal_of[raw] = len(names_of)
-                split = raw.decode("utf-8").split(_SEP) if raw else []
+                split = raw.decode("utf-8").split(SEP) if raw else []
                 names_of.append(tuple(name_id.setdefault(n, len(name_id)) for n in split))
             ordinals.append(ordinal)
         names = list(name_id)
@@ -737,12 +718,12 @@ def facet_counts(searcher: Any, docnums: list[int], facets: list[str],
     most frequent first, ties in alphabetical order."""
     out: dict[str, list[tuple[str, int]]] = {}
     for name in facets:
-        column = _facet_column(searcher, FACETS[name][1], len(docnums))
+        column = _facet_column(searcher, FACET_COLUMNS[name], len(docnums))
         if column is not None:
             out[name] = column.ranked(docnums, limit)
             continue
         # a one-off query: its matches' raw values only, coded as a column of their own
-        reader = searcher.reader().column_reader(FACETS[name][1])
+        reader = searcher.reader().column_reader(FACET_COLUMNS[name])
         matched = _FacetColumn.read(map(reader.__getitem__, docnums))
         out[name] = matched.ranked(list(range(len(docnums))), limit)
     return out
@@ -893,7 +874,7 @@ def find_quotes(index: Index, query_text: str = "", *, speaker: list[str] | None
     out: list[dict[str, Any]] = []
     hits = _walk(index, q, Scope(None, [], dates), None, "-date").hits
     for hit in hits:
-        article = _expand(hit.fields())
+        article = stored_article(hit.fields())
         for quote in article.get("quotes", []):
             if speaker_keys and not _speaker_matches(quote["speaker"], article, speaker_keys):
                 continue

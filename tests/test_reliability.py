@@ -202,6 +202,24 @@ def test_index_of_another_format_version_asks_for_a_rebuild(tmp_path):
     assert Index(index_dir, config).update([], rebuild=True).added == 5
 
 
+def test_an_index_written_before_the_schema_moved_still_opens(tmp_path, monkeypatch):
+    """Whoosh pickles the schema's field classes into the index by module path: an index
+    written when they lived in searchidx.index names them there."""
+    from searchidx.backends.whoosh import schema
+
+    index_dir = tmp_path / "ix"
+    config = load_config(search_cwd=False)
+    with monkeypatch.context() as patched:
+        for cls in (schema.ItalianText, schema.NameKeys):
+            patched.setattr(cls, "__module__", "searchidx.index")
+        Index(index_dir, config).update([SEEDS])
+    toc = next(index_dir.glob("_MAIN_*.toc")).read_bytes()
+    assert b"searchidx.index\nItalianText" in toc and b"searchidx.index\nNameKeys" in toc
+    with Index(index_dir, config) as ix:
+        assert ix.search("munizioni").total == 3
+        assert ix.search("", speaker=["Kirby"]).total == 3
+
+
 def test_documents_whoosh_committed_but_the_manifest_missed_are_replaced_not_doubled(tmp_path):
     """A crash between the Whoosh commit and the manifest's: the next run must not
     take the orphans' ids for new ones (new ids are added without a lookup)."""

@@ -487,7 +487,7 @@ def test_documents_added_by_field_write_the_segment_whoosh_writes(tmp_path, conf
     from whoosh.writing import SegmentWriter
 
     from searchidx.analysis import name_key
-    from searchidx.index import build_schema, document_fields
+    from searchidx.backends.whoosh.schema import build_schema, document_fields
     from searchidx.pipeline import extract_one
     from searchidx.read import discover, read_source
     from searchidx.storage import DocumentAdder, TermPool, compact_pickles, patch_whoosh

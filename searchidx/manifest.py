@@ -1,0 +1,125 @@
+"""The manifest: which source files an index has read, and the articles each gave.
+
+It is what makes ``searchidx index`` incremental: a file whose content hash
+is unchanged is skipped, an article whose record hash is unchanged is not
+re-indexed, and the articles of a file that left an indexed folder are
+removed. :class:`Manifest` is what the indexer needs of it; a backend keeps it
+where its index lives (:class:`SqliteManifest`, a file beside a Whoosh index).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+# path -> (content sha1, size), or None to forget the file
+FileChanges = dict[str, tuple[str, int] | None]
+# article id -> (path of its file, record hash), or None to forget the article
+DocChanges = dict[str, tuple[str, str] | None]
+
+
+class Manifest(Protocol):
+    """Source files and the article ids each gave."""
+
+    def file_sha1(self, path: str) -> str | None:
+        """The content hash recorded for ``path``, if it was read."""
+
+    def docs_of(self, path: str) -> dict[str, str]:
+        """Article id -> record hash, for every article ``path`` gave."""
+
+    def owner(self, doc_id: str) -> str | None:
+        """The file that gave ``doc_id``."""
+
+    def files_under(self, root: str) -> list[str]:
+        """The recorded files that are ``root`` or below it."""
+
+    def file_count(self) -> int:
+        """How many files are recorded."""
+
+    def apply(self, files: FileChanges, docs: DocChanges) -> None:
+        """Record file and article changes at once (all or none), and the time."""
+
+    def roots(self) -> list[str]:
+        """The files and folders given to ``index`` runs, sorted."""
+
+    def add_roots(self, roots: Iterable[str]) -> None:
+        """Remember files and folders given to a run."""
+
+    def meta(self, key: str) -> str | None:
+        """A value the index keeps about itself (format version, last update …)."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set one :meth:`meta` value."""
+
+    def close(self) -> None:
+        """Release what the manifest holds open."""
+
+
+class SqliteManifest:
+    """The :class:`Manifest` in an SQLite file: each :meth:`apply` is one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path)
+        self.db.executescript(
+            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, sha1 TEXT, size INTEGER);"
+            "CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, path TEXT, hash TEXT);"
+            "CREATE INDEX IF NOT EXISTS docs_path ON docs(path);"
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+            "CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY);"
+        )
+
+    def file_sha1(self, path: str) -> str | None:
+        row = self.db.execute("SELECT sha1 FROM files WHERE path=?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def docs_of(self, path: str) -> dict[str, str]:
+        return dict(self.db.execute("SELECT id, hash FROM docs WHERE path=?", (path,)))
+
+    def owner(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT path FROM docs WHERE id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def files_under(self, root: str) -> list[str]:
+        prefix = root.rstrip(os.sep) + os.sep
+        return [p for (p,) in self.db.execute("SELECT path FROM files")
+                if p == root or p.startswith(prefix)]
+
+    def file_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM files").fetchone()[0])
+
+    def apply(self, files: FileChanges, docs: DocChanges) -> None:
+        with self.db:
+            for path, info in files.items():
+                if info is None:
+                    self.db.execute("DELETE FROM files WHERE path=?", (path,))
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, *info))
+            for doc_id, entry in docs.items():
+                if entry is None:
+                    self.db.execute("DELETE FROM docs WHERE id=?", (doc_id,))
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO docs VALUES (?,?,?)", (doc_id, *entry))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)",
+                            (_dt.datetime.now().isoformat(timespec="seconds"),))
+
+    def roots(self) -> list[str]:
+        return [p for (p,) in self.db.execute("SELECT path FROM roots ORDER BY path")]
+
+    def add_roots(self, roots: Iterable[str]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO roots VALUES (?)", [(r,) for r in roots])
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def close(self) -> None:
+        self.db.close()
