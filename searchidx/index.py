@@ -9,39 +9,30 @@ those files (updates replace by unique id, so nothing is duplicated).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import pickle
 import shutil
-import struct
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .analysis import italian_analyzer, name_key
-from .backends.whoosh.schema import SCHEMA_VERSION, build_schema, stored_article
+from .backends.whoosh.backend import MANIFEST, WhooshBackend
+from .backends.whoosh.schema import SCHEMA_VERSION, build_schema
 from .config import Config, load_config
-from .errors import IndexCorruptError, IndexMissingError, ReadError, SearchidxError
+from .errors import ReadError, SearchidxError
 from .fields import FACETS, normalise_facet
 from .locking import LOCK_NAME, WriteLock
 from .manifest import SqliteManifest
 from .models import RawArticle, printable_path
-from .storage import compact_pickles, patch_whoosh
+from .storage import compact_pickles
 
 if TYPE_CHECKING:
     from .prepare import Builders, Failure
 
-MANIFEST = "manifest.sqlite3"
 ENV_INDEX = "SEARCHIDX_INDEX"
-
-# a writer commits a generation in milliseconds; a table of contents still
-# missing after this many tries is damage, not a race with a commit
-_OPEN_ATTEMPTS = 20
-_OPEN_RETRY_PAUSE_S = 0.05
 
 
 def worker_count(config: Config) -> int:
@@ -177,68 +168,21 @@ class Index:
                  config: Config | None = None) -> None:
         self.config = config or load_config()
         self.path = resolve_index_path(path, self.config)
-        self._ix: Any = None
-        self._searcher: Any = None
+        self._backend: WhooshBackend | None = None
         self._stop = frozenset(name_key(s) for s in self.config["italian"]["stopwords"])
 
     # -- opening ----------------------------------------------------------
     def exists(self) -> bool:
-        return (self.path / MANIFEST).is_file()
+        return self.backend().exists()
+
+    def backend(self) -> WhooshBackend:
+        """The engine holding this index."""
+        if self._backend is None:
+            self._backend = WhooshBackend(self.config, self.path)
+        return self._backend
 
     def _whoosh(self) -> Any:
-        """The open Whoosh index; a clear error if it is missing or damaged."""
-        if self._ix is None:
-            patch_whoosh()
-            if not self.exists():
-                raise self._missing()
-            self._check_version()
-            self._ix = self._open_latest_generation()
-        return self._ix
-
-    def _missing(self) -> IndexMissingError:
-        return IndexMissingError(
-            f"no index at {self.path}; build one with 'searchidx index PATH' "
-            f"(or point --index / ${ENV_INDEX} at it)")
-
-    def _open_latest_generation(self) -> Any:
-        """Open Whoosh's newest generation, retrying when a running commit replaces it.
-
-        A commit writes the next table of contents and then deletes the previous
-        one, so a reader that listed the folder just before can find its file
-        gone. That is a race with a writer, not damage: open the newer one, as
-        Whoosh's own ``reader()`` and Lucene do.
-        """
-        from whoosh import index as windex
-
-        attempts_left = _OPEN_ATTEMPTS
-        while True:
-            try:
-                return windex.open_dir(str(self.path))
-            except windex.EmptyIndexError:
-                raise self._missing() from None
-            except FileNotFoundError as exc:
-                attempts_left -= 1
-                if attempts_left:
-                    time.sleep(_OPEN_RETRY_PAUSE_S)
-                    continue
-                failure: Exception = exc
-            except Exception as exc:  # Whoosh raises many types on damaged files
-                failure = exc
-            raise IndexCorruptError(
-                f"index at {self.path} is damaged ({type(failure).__name__}: {failure}); "
-                f"rebuild it with 'searchidx index --rebuild PATH'") from None
-
-    def _check_version(self) -> None:
-        manifest = SqliteManifest(self.path / MANIFEST)
-        try:
-            version = manifest.meta("schema_version")
-        finally:
-            manifest.close()
-        if version != str(SCHEMA_VERSION):
-            raise IndexCorruptError(
-                f"index at {self.path} was written by another version of searchidx "
-                f"(format {version or 'unknown'}, this one reads {SCHEMA_VERSION}); "
-                f"rebuild it with 'searchidx index --rebuild'")
+        return self.backend().whoosh()
 
     def _check_analysis(self) -> None:
         """Refuse to add articles analysed otherwise than the ones already indexed.
@@ -330,39 +274,9 @@ class Index:
                 f"index at {self.path} is being written by another process; "
                 f"wait for it to finish and run again") from None
 
-    def searcher(self) -> Any:
-        """A cached Whoosh searcher, refreshed if the index changed on disk."""
-        with self.reading():
-            return self._open_searcher()
-
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[None]:
-        """Turn the low-level errors of a damaged index into one clear error."""
-        try:
-            yield
-        except (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError) as exc:
-            raise IndexCorruptError(
-                f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
-                f"rebuild it with 'searchidx index --rebuild'") from None
-
-    def _open_searcher(self) -> Any:
-        if self._searcher is not None and not self._searcher.up_to_date():
-            # a fresh searcher, not refresh(): Whoosh's refresh fails on an empty index
-            self._searcher.close()
-            self._searcher = None
-        if self._searcher is None:
-            from .scoring import TabledBM25F
-
-            section = self.config["index"]
-            weighting = TabledBM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
-            self._searcher = self._whoosh().searcher(weighting=weighting)
-        return self._searcher
-
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
-        self._ix = None
+        if self._backend is not None:
+            self._backend.close()
 
     def __enter__(self) -> Index:
         return self
@@ -559,21 +473,15 @@ class Index:
     # -- reading ----------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Every stored field of one article, or None."""
-        with self.reading():
-            stored = self.searcher().document(id=doc_id)
-        return stored_article(stored) if stored else None
+        backend = self.backend()
+        with backend.reading():
+            return backend.document(doc_id)
 
     def stats(self) -> dict[str, Any]:
         """Documents, date range, size on disk, fields, last update."""
-        with self.reading():
-            searcher = self.searcher()
-            reader = searcher.reader()
-            missing = searcher.schema["date_start"].max_value  # Whoosh's "no value"
-            starts = [v for v in reader.column_reader("date_start") if v and v != missing] \
-                if reader.doc_count() else []
-            undated = searcher.doc_frequency("dated", "0")
-            documents = reader.doc_count()
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        backend = self.backend()
+        with backend.reading():
+            figures = backend.stats()
         manifest = SqliteManifest(self.path / MANIFEST)
         try:
             updated = manifest.meta("updated")
@@ -583,46 +491,49 @@ class Index:
             manifest.close()
         return {
             "index": str(self.path),
-            "documents": documents,
+            "documents": figures["documents"],
             "files": files,
             "sources": roots,
-            "date_from": _int_date(min(starts)) if starts else None,
-            "date_to": _int_date(max(starts)) if starts else None,
-            "undated": undated,
-            "size_bytes": size,
-            "fields": sorted(n for n in searcher.schema.names() if not n.startswith("f_")),
+            "date_from": figures["date_from"],
+            "date_to": figures["date_to"],
+            "undated": figures["undated"],
+            "size_bytes": figures["size_bytes"],
+            "fields": figures["fields"],
             "facets": sorted(FACETS),
             "last_update": updated,
         }
 
     def iter_documents(self) -> Iterator[dict[str, Any]]:
-        for stored in self.searcher().all_stored_fields():
-            yield stored_article(stored)
+        """Every article, as :meth:`document` gives it."""
+        backend = self.backend()
+        with backend.reading():
+            yield from backend.documents()
 
     # -- searching (see search.py) -------------------------------------------
     def search(self, query: str = "", **options: Any) -> Any:
         """Run a query; options are those of :class:`searchidx.search.SearchRequest`."""
         from .search import SearchRequest, run_search
 
-        with self.reading():
-            return run_search(self, SearchRequest(query=query, **options))
+        backend = self.backend()
+        with backend.reading():
+            return run_search(backend, self.config, SearchRequest(query=query, **options))
 
     def facet_counts(self, facet: str, query: str = "", **options: Any) -> list[tuple[str, int]]:
         """All values of one facet with their counts, over the articles matching ``query``."""
         from .search import SearchRequest, run_search
 
         request = SearchRequest(query=query, facets=[facet], facet_limit=None, limit=0, **options)
-        return run_search(self, request).facets[normalise_facet(facet)]
+        backend = self.backend()
+        with backend.reading():
+            return run_search(backend, self.config, request).facets[normalise_facet(facet)]
 
     def quotes(self, query: str = "", **options: Any) -> Any:
         """Quotes (who said what), searchable by the words of the quote."""
         from .search import find_quotes
 
-        return find_quotes(self, query, **options)
-
-
-def _int_date(value: int) -> str:
-    return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+        backend = self.backend()
+        with backend.reading():
+            return find_quotes(backend, self.config, query, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -45,14 +45,14 @@ def test_a_searcher_reads_segments_without_copying_them(tmp_path, config):
     with Index(tmp_path / "ix", config) as ix:
         ix.update([SEEDS])
         assert ix.search("munizioni").total == 3
-        readers = ix.searcher().reader().leaf_readers()
+        readers = ix.backend().searcher().reader().leaf_readers()
         postings = [reader._terms._postfile for reader, _ in readers]
         assert postings and all(isinstance(p.file, MemoryFile) for p in postings)
 
 
 def _first_postings_block(ix):
     """The unpickled-before bytes of the first multi-posting block of 'body'."""
-    reader = ix.searcher().reader().leaf_readers()[0][0]
+    reader = ix.backend().searcher().reader().leaf_readers()[0][0]
     for (field, term), info in reader._terms.items():
         if field == "body" and info.doc_frequency() > 1:
             matcher = reader.postings(field, term)
@@ -178,7 +178,7 @@ def test_blocks_decode_to_whooshs_ids_and_weights(seeds_index):
 
     patch_whoosh()
     kinds = set()
-    searchers = [(POSTINGS.searcher(), "t"), (seeds_index.searcher(), "body")]
+    searchers = [(POSTINGS.searcher(), "t"), (seeds_index.backend().searcher(), "body")]
     for searcher, fieldname in searchers:
         reader = searcher.reader()
         for term in list(reader.lexicon(fieldname))[:400]:

@@ -191,11 +191,13 @@ def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
     return doc
 
 
-def stored_article(stored: dict[str, Any]) -> dict[str, Any]:
-    """A stored Whoosh document as the article dict users see (``show``, JSON)."""
+def stored_article(stored: dict[str, Any], body: str | None = None) -> dict[str, Any]:
+    """A stored Whoosh document as the article dict users see (``show``, JSON);
+    ``body``, when the caller has already unpacked it."""
     data = unpack_data(stored)
     return {"id": stored["id"], "path": stored.get("path"), "title": stored.get("title") or None,
-            "date": stored.get("date"), **data, "body": unpack_body(stored)}
+            "date": stored.get("date"), **data,
+            "body": unpack_body(stored) if body is None else body}
 
 
 def unpack_data(stored: dict[str, Any]) -> dict[str, Any]:
