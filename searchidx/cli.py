@@ -6,11 +6,13 @@ Exit status everywhere: 0 success (``query``: results found), 1 ``query`` or
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -47,9 +49,12 @@ def _command(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(config=config, index_path=index_path, **kwargs)
         except SearchidxError as exc:
             _fail(str(exc))
-        except KeyboardInterrupt:
-            click.echo("searchidx: interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM during 'index'
+            committed = getattr(stop, "committed", None)
+            done = (f"; {committed} article{'s' if committed != 1 else ''} committed, "
+                    "run again to finish" if committed is not None else "")
+            click.echo(f"searchidx: interrupted{done}", err=True)
+            sys.exit(128 + getattr(stop, "signum", signal.SIGINT))
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(EXIT_OK)
@@ -60,6 +65,25 @@ def _command(func: Callable[..., Any]) -> Callable[..., Any]:
                   "(set SEARCHIDX_DEBUG=1 for a traceback, and please report it)")
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM stop an ``index`` run where it stands, as an
+    :class:`~searchidx.errors.Interrupted` that the library turns into a clean stop
+    (the last commit kept, the workers stopped). Once one has come, both are
+    ignored, so that a second Ctrl-C cannot cut the clean-up short."""
+    from .errors import Interrupted
+
+    def stop(signum: int, frame: Any) -> None:
+        for each in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(each, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    previous = {each: signal.signal(each, stop) for each in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for each, handler in previous.items():  # not reached after a stop: keep ignoring
+        signal.signal(each, handler)
 
 
 def _index(config: Any, index_path: str | None) -> Any:
@@ -136,8 +160,9 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
                 bar.__enter__()
             bar.update(1)
     try:
-        report = ix.update(paths, rebuild=rebuild, wait=wait, optimize=optimize,
-                           progress=progress)
+        with _stopped_by_signals():
+            report = ix.update(paths, rebuild=rebuild, wait=wait, optimize=optimize,
+                               progress=progress)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -412,6 +437,32 @@ def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
             record.pop("body")
         click.echo(to_json(record))
     sys.exit(EXIT_ERROR if failed else EXIT_OK)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but a loopback address lets every "
+                   "machine that can reach this one read the index (a warning says so).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
+@_command
+def serve_cmd(config: Any, index_path: str | None, host: str, port: int,
+              open_browser: bool) -> None:
+    """A local web page over the index: search, facets, date histogram, articles,
+    quotes, people. Read-only; it sees what a running 'index' commits.
+
+    Needs the web extra: pip install 'searchidx[web]'.
+
+    \b
+    Examples:
+      searchidx serve                    # then open http://127.0.0.1:8765
+      searchidx serve --index /tmp/facta --port 9000 --open
+    """
+    from .web import serve
+
+    serve(_index(config, index_path), host=host, port=port, open_browser=open_browser,
+          echo=click.echo, warn=lambda text: click.echo(f"searchidx: warning: {text}", err=True))
 
 
 if __name__ == "__main__":

@@ -45,3 +45,17 @@ class ReadError(SearchidxError):
         self.reason = message
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}")
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop asked for by a signal (SIGINT, SIGTERM) while the index was being written.
+
+    A ``KeyboardInterrupt``, so that code which stops on Ctrl-C stops on it too;
+    ``committed`` counts the articles of the run that were committed before it
+    (the rest is dropped and redone by the next run).
+    """
+
+    def __init__(self, signum: int, committed: int | None = None) -> None:
+        super().__init__(signum, committed)
+        self.signum = signum
+        self.committed = committed

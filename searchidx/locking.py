@@ -1,13 +1,18 @@
 """One writer at a time, with a name for whoever holds the lock.
 
-``fcntl.flock`` is released by the kernel when its process dies, so a lock
-can never outlive a killed writer; the file keeps the holder's pid only so that
-a waiting user can be told who is writing, and so that a lock left behind by a
-dead process is reported as cleared.
+``fcntl.flock`` is released by the kernel when the last descriptor of its open
+file goes, so a lock can never outlive a killed writer — provided no other
+process holds a copy of the descriptor. Worker processes are forked while the
+lock is held and would inherit one, keeping the index locked after a killed
+writer for as long as they live; so every forked child closes its copies at
+once (:func:`os.register_at_fork`): workers never hold the lock. The file keeps
+the holder's pid only so that a waiting user can be told who is writing, and so
+that a lock left behind by a dead process is reported as cleared.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import fcntl
 import os
@@ -17,6 +22,24 @@ from pathlib import Path
 from .errors import SearchidxError
 
 LOCK_NAME = "searchidx.lock"
+
+# descriptors of the locks this process holds, closed in every child it forks
+_HELD: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    """In a forked child: drop the copies of the parent's lock descriptors.
+
+    Closing a copy never releases the parent's lock (the kernel releases an
+    ``flock`` only with the last descriptor of its open file).
+    """
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
 class IndexLockedError(SearchidxError):
@@ -33,6 +56,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _holder_pid(holder: str) -> int | None:
+    """The pid in a lock file's ``pid N (…)`` line, if any."""
+    parts = holder.split()
+    if len(parts) >= 2 and parts[0] == "pid" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
 class WriteLock:
     """Exclusive write lock on an index folder (a context manager)."""
 
@@ -42,15 +73,28 @@ class WriteLock:
         self.fd: int | None = None
         self.stale_note: str | None = None
 
-    def _holder(self) -> str:
+    @staticmethod
+    def _holder(fd: int) -> str:
+        """Who wrote the lock file last, read through our own descriptor."""
         try:
-            text = self.path.read_text(encoding="utf-8").strip()
+            return os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
         except OSError:
             return ""
-        return text
+
+    def _locked_error(self, fd: int) -> IndexLockedError:
+        holder = self._holder(fd)
+        pid = _holder_pid(holder)
+        if pid is not None and not _pid_alive(pid):
+            return IndexLockedError(
+                f"index at {self.path.parent} is locked by a process that outlived the writer "
+                f"that started it (pid {pid}, no longer running); it should stop within "
+                f"seconds: retry, or wait with --wait SECONDS")
+        return IndexLockedError(
+            f"index at {self.path.parent} is being written by {holder or 'another process'}; "
+            f"wait for it, or retry with --wait SECONDS")
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         deadline = time.monotonic() + max(0.0, self.wait)
         while True:
             try:
@@ -58,27 +102,25 @@ class WriteLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
+                    error = self._locked_error(fd)
                     os.close(fd)
-                    holder = self._holder() or "another process"
-                    raise IndexLockedError(
-                        f"index at {self.path.parent} is being written by {holder}; "
-                        f"wait for it, or retry with --wait SECONDS") from None
+                    raise error from None
                 time.sleep(0.1)
-        previous = self._holder()
-        if previous.startswith("pid "):
-            pid = int(previous.split()[1])
-            if pid != os.getpid() and not _pid_alive(pid):
-                self.stale_note = (f"cleared a lock left by process {pid}, "
-                                   f"which is no longer running")
+        _HELD.add(fd)
+        pid = _holder_pid(self._holder(fd))
+        if pid is not None and pid != os.getpid() and not _pid_alive(pid):
+            self.stale_note = (f"cleared a lock left by process {pid}, "
+                               f"which is no longer running")
         os.ftruncate(fd, 0)
         started = _dt.datetime.now().isoformat(timespec="seconds")
-        os.write(fd, f"pid {os.getpid()} (searchidx index, since {started})\n".encode())
+        os.pwrite(fd, f"pid {os.getpid()} (searchidx index, since {started})\n".encode(), 0)
         self.fd = fd
 
     def release(self) -> None:
         if self.fd is not None:
             os.ftruncate(self.fd, 0)
             fcntl.flock(self.fd, fcntl.LOCK_UN)
+            _HELD.discard(self.fd)
             os.close(self.fd)
             self.fd = None
 

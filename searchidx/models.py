@@ -110,11 +110,14 @@ class Person:
 
 @dataclass
 class Quote:
-    speaker: str  # canonical name
+    speaker: str | None  # canonical name of a person; None: no person is named
     text: str
     kind: str  # "direct" | "indirect"
-    start: int  # offsets into the body
+    start: int  # offsets into the field named by ``field``
     end: int
+    verb: str | None = None  # the reporting words as written: "ha detto", "secondo"
+    source: str | None = None  # the organisation or medium stating it, when no person does
+    field: str = "body"  # "body", or "title" for a headline that is the claim itself
 
 
 @dataclass
@@ -132,6 +135,7 @@ class Article:
     people: list[Person] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # organisations that state something
     places: list[str] = field(default_factory=list)
     organizations: list[str] = field(default_factory=list)
     cited_media: list[str] = field(default_factory=list)
@@ -175,6 +179,7 @@ class Article:
             ],
             "speakers": self.speakers,
             "quotes": [asdict(q) for q in self.quotes],
+            "sources": self.sources,
             "places": self.places,
             "organizations": self.organizations,
             "cited_media": self.cited_media,

@@ -12,9 +12,13 @@ a pool would cost more than it saves.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -78,7 +82,6 @@ class SegmentBuilder:
             adder.writer._close_segment()
 
 
-_PARENT_CHECK_S = 0.5  # how often an idle worker checks that the main process lives
 # A worker holds millions of long-lived objects (the postings of its segment, the
 # memos of the analyser and tagger), which Python's cycle collector walks again and
 # again at its default thresholds (700, 10, 10): 5.3% of the time of 6,000
@@ -87,27 +90,60 @@ _PARENT_CHECK_S = 0.5  # how often an idle worker checks that the main process l
 # articles/s (README, "Performance"). Extraction's garbage is freed by reference
 # counting anyway, so memory stays the same (peak RSS 898 and 899 MB).
 _GC_THRESHOLDS = (50_000, 10, 10)
+_TERMINATE_WAIT_S = 2.0
 
 
-def _serve(conn: Connection, index_dir: str, config: Config, stop: frozenset[str],
-           memory_mb: int) -> None:
-    """A worker's loop over ``("add", batch)`` and ``("finish",)`` messages, until the
-    main process terminates it.
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_PARENT_CHECK_S = 0.5  # the watchdog's period, where the kernel cannot tell us
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
-    It also ends when the main process is gone (killed, it sends nothing more):
-    a forked worker holds copies of the pipes' other ends, so it would never see
-    their end of file.
+
+def _stop_with_parent(parent: int) -> None:
+    """Make this worker die with the main process, however the main process ends.
+
+    A worker blocked in a read of its pipe (the main process killed part-way
+    through a message) would otherwise wait for ever. On Linux the kernel sends
+    the worker SIGKILL when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a
+    watchdog thread checks the parent twice a second. Either way the worker never
+    depends on reading a whole message to notice.
     """
-    parent = os.getppid()
+    try:
+        prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+    except OSError:
+        prctl = None
+    if prctl is not None and prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL)) == 0:
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="searchidx-parent-watch", daemon=True).start()
+
+
+def _serve(conn: Connection, parent: int, index_dir: str, config: Config,
+           stop: frozenset[str], memory_mb: int) -> None:
+    """A worker's loop over ``("add", batch)`` and ``("finish",)`` messages, until the
+    main process terminates it (or dies: :func:`_stop_with_parent`).
+
+    Ctrl-C reaches the terminal's whole process group: the worker ignores it and
+    lets the main process stop it (no traceback from a worker), and SIGTERM gets
+    its default action back, since a fork inherits the main process's handlers.
+    Both signals are blocked from before the fork (:meth:`Builders._start`) until
+    then, so that none lands in between.
+    """
+    _stop_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     gc.set_threshold(*_GC_THRESHOLDS)
     patch_whoosh()
     builder = SegmentBuilder(index_dir, config, stop, memory_mb)
     with compact_pickles():
         while True:
-            while not conn.poll(_PARENT_CHECK_S):
-                if os.getppid() != parent:
-                    builder.cancel()
-                    return
             message = conn.recv()
             try:
                 if message[0] == "add":
@@ -171,7 +207,12 @@ class Builders:
         for process in self.processes:
             process.terminate()
         for process in self.processes:
-            process.join()
+            process.join(_TERMINATE_WAIT_S)
+            if process.exitcode is None:  # SIGTERM is its default action: cannot happen
+                process.kill()
+                process.join()
+        for conn in self.connections:
+            conn.close()
         self.processes, self.connections, self.pending = [], [], []
 
     def _start(self) -> None:
@@ -179,8 +220,15 @@ class Builders:
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         for _ in range(self.workers):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs, *self.args), daemon=True)
-            process.start()
+            process = context.Process(target=_serve, args=(theirs, os.getpid(), *self.args),
+                                      daemon=True)
+            # a signal that arrives meanwhile waits: the worker unblocks it once its own
+            # handlers are set, and the main process right after the fork
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            try:
+                process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
             theirs.close()
             self.processes.append(process)
             self.connections.append(ours)

@@ -123,7 +123,7 @@ def document_text(doc: dict[str, Any]) -> str:
         if doc.get(key):
             lines.append(f"{key}: {', '.join(doc[key])}")
     for quote in doc.get("quotes", []):
-        lines.append(f"quote ({quote['kind']}) {quote['speaker']}: {quote['text']}")
+        lines.append(f"quote ({quote_kind(quote)}) {quote_author(quote)}: {quote['text']}")
     for mentioned in doc.get("dates_mentioned", []):
         lines.append(f"date mentioned: {mentioned.get('text')} -> {mentioned.get('value')}")
     lines += ["", doc.get("body", "")]
@@ -152,9 +152,28 @@ def facet_values_text(values: list[tuple[str, int]]) -> str:
     return "\n".join(f"{c:>{width}}  {v}" for v, c in values)
 
 
+def quote_author(quote: dict[str, Any]) -> str:
+    """The speaker, else the organisation or medium stating it, else "unattributed":
+    a quote whose speaker the article does not name is never given to someone."""
+    if quote.get("speaker"):
+        return str(quote["speaker"])
+    return f"{quote['source']} (source)" if quote.get("source") else "unattributed"
+
+
+def quote_kind(quote: dict[str, Any]) -> str:
+    """"indirect, ha detto", "direct, headline": how the article reports it."""
+    parts = [quote["kind"]]
+    if quote.get("verb"):
+        parts.append(quote["verb"])
+    if quote.get("field") == "title":
+        parts.append("headline")
+    return ", ".join(parts)
+
+
 def quotes_text(quotes: list[dict[str, Any]]) -> str:
     out = []
     for q in quotes:
-        out.append(f"{q['speaker']} · {q['date'] or 'undated'} · {q['id']} ({q['kind']})")
+        out.append(f"{quote_author(q)} · {q['date'] or 'undated'} · {q['id']} "
+                   f"({quote_kind(q)})")
         out.append(f"   {q['text']}")
     return "\n".join(out)

@@ -292,14 +292,16 @@ def find_quotes(backend: Backend, config: Config, query_text: str = "", *,
     for hit in found.hits:
         article = hit.article()
         for quote in article.get("quotes", []):
-            if speaker_keys and not _speaker_matches(quote["speaker"], article, speaker_keys):
+            if speaker_keys and (quote["speaker"] is None or not _speaker_matches(
+                    quote["speaker"], article, speaker_keys)):
                 continue
             if wanted and not wanted & set(analyze(quote["text"], config)):
                 continue
-            out.append({"speaker": quote["speaker"],
+            out.append({"speaker": quote["speaker"], "source": quote.get("source"),
                         "date": (article.get("date") or {}).get("value"),
                         "id": article["id"], "title": article.get("title"),
-                        "kind": quote["kind"], "text": quote["text"]})
+                        "kind": quote["kind"], "verb": quote.get("verb"),
+                        "field": quote.get("field", "body"), "text": quote["text"]})
             if limit is not None and len(out) >= limit:
                 return out
     return out

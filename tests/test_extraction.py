@@ -78,7 +78,8 @@ def test_seed_mentions_point_at_their_text(seeds):
                 source = article.title if m.field == "title" else article.body
                 assert source[m.start:m.end] == m.text
         for q in article.quotes:
-            assert article.body[q.start:q.end] == q.text
+            source = article.title if q.field == "title" else article.body
+            assert source[q.start:q.end] == q.text
             assert q.kind in ("direct", "indirect")
 
 
@@ -194,8 +195,12 @@ def test_unnamed_or_institutional_speakers_are_nobody(cfg):
     a = extract(cfg, "I funzionari statunitensi hanno detto che i colloqui procedono. "
                      "La Casa Bianca ha dichiarato che Kim Jong-un sarà in Russia. "
                      "L’agenzia Reuters ha riferito che il treno è arrivato.")
-    assert a.speakers == [] and a.quotes == []
+    assert a.speakers == []
     assert "Kim Jong-un" in people(a)
+    # organisations and media stating something are sources of their quotes, never speakers
+    assert [(q.speaker, q.source, q.verb) for q in a.quotes] == [
+        (None, "Casa Bianca", "ha dichiarato"), (None, "Reuters", "ha riferito")]
+    assert a.sources == ["Casa Bianca"]  # a medium is a cited medium, not a source
 
 
 def test_speaker_via_role_and_addressee_is_not_speaker(cfg):
@@ -407,7 +412,7 @@ def test_never_raises_on_any_text(cfg, body, title, publisher, url):
             source = (a.title or "") if m.field == "title" else a.body
             assert source[m.start:m.end] == m.text
     for q in a.quotes:
-        assert a.body[q.start:q.end] == q.text
+        assert ((a.title or "") if q.field == "title" else a.body)[q.start:q.end] == q.text
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,5 +1,5 @@
 """BM25F over tabled field lengths scores exactly like Whoosh's, and prefix groups score as
-one term (searchidx/scoring.py)."""
+one term (searchidx/backends/whoosh/scoring.py)."""
 
 import json
 import math

@@ -13,10 +13,17 @@ from __future__ import annotations
 from ..analysis import name_key
 from ..config import Config
 from ..models import Article, RawArticle
-from .entities import Entity, add_repeated_names, display_name, find_entities, surnames
+from .entities import (
+    Entity,
+    add_repeated_names,
+    display_name,
+    find_entities,
+    organisations_by_article,
+    surnames,
+)
 from .mentioned_dates import dates_mentioned
 from .people import build_people
-from .quotes import extract_quotes
+from .quotes import reported_speech
 from .resources import resources_for
 from .sources import cited_media, publisher
 from .text import tokenize
@@ -48,13 +55,14 @@ def extract_article(raw: RawArticle, config: Config) -> Article:
     known = surnames(body_entities, body_tokens) | surnames(title_entities, title_tokens)
     body_entities = add_repeated_names(body, body_tokens, body_entities, known, res)
     title_entities = add_repeated_names(title, title_tokens, title_entities, known, res)
-    people, person_at = build_people(body_tokens, body_entities, title_entities, res)
+    body_entities = organisations_by_article(body_tokens, body_entities, known, res)
+    title_entities = organisations_by_article(title_tokens, title_entities, known, res)
+    people, body_person, title_person = build_people(body_tokens, body_entities,
+                                                     title_entities, res)
     article.people = people
-    article.quotes = extract_quotes(body, body_tokens, body_entities, person_at, people, res)
-    speakers: dict[str, None] = {}
-    for q in article.quotes:
-        speakers.setdefault(q.speaker, None)
-    article.speakers = list(speakers)
+    article.quotes, article.speakers, article.sources = reported_speech(
+        body, body_tokens, body_entities, body_person,
+        title, title_tokens, title_entities, title_person, res)
     both = title_entities + body_entities
     article.places = _names(both, "place")
     article.organizations = _names(both, "org")

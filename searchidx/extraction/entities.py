@@ -8,8 +8,10 @@ on a tie, the gazetteer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from ..analysis import fold, name_key
 from .resources import Resources
 from .tagger import load_model, tag
 from .text import Token
@@ -17,6 +19,9 @@ from .text import Token
 _KINDS = {"PER": "person", "ORG": "org", "LOC": "place"}
 _DATELINE_ENDS = frozenset({".", ",", "-", "–", "—"})
 _VOWELS = frozenset("aeiouyàèéìíòóùúäëïöüâêîôûæøå")
+_ORDINALS = frozenset({"ii", "iii", "iv", "bis", "ter"})
+_GOVERNMENT = frozenset({"governo", "esecutivo", "gabinetto"})
+_COMPANY_TAIL = re.compile(r"\.\s?p\.\s?a\b", re.IGNORECASE)  # "S" + ".p.A.": a company
 
 
 @dataclass
@@ -34,14 +39,17 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
     """Drop role words, weekdays and other non-name words at the edges of a name, and a
     leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina")."""
     while a < b and (tokens[a].lower in res.roles or tokens[a].lower in res.not_names
-                     or not tokens[a].text[0].isalpha()):
-        a += 1
+                     or not tokens[a].text[0].isalpha()
+                     or b - a > 1 and name_key(tokens[a].text) in res.publisher_keys):
+        a += 1  # "a Facta Graziano Onder": the publisher is not part of the name
     if b - a >= 3 and res.lexicon.case.get(tokens[a].lower) in ("L", "l") \
             and tokens[a + 1].lower in res.lexicon.first_names:
         a += 1
+    government = a > 0 and tokens[a - 1].lower in _GOVERNMENT
     while b > a and (not tokens[b - 1].text[0].isalnum()
-                     or tokens[b - 1].lower in res.lexicon.particles):
-        b -= 1
+                     or tokens[b - 1].lower in res.lexicon.particles
+                     or government and b - a > 1 and tokens[b - 1].lower in _ORDINALS):
+        b -= 1  # "il governo Conte II" is Conte's second; "Giovanni Paolo II" is a name
     return a, b
 
 
@@ -56,7 +64,9 @@ def _cut_at_case_change(tokens: list[Token], a: int, b: int) -> int:
 
 def _plausible_person(tokens: list[Token], a: int, b: int) -> bool:
     """A name has a capitalised word with a vowel that is not a bare acronym or a single
-    letter ("Cdc", "Bmj", "USA" are not people)."""
+    letter ("Cdc", "Bmj", "USA" are not people), and no digit ("Lega-M5s")."""
+    if any(c.isdigit() for t in tokens[a:b] for c in t.text):
+        return False
     return any(t.upper and len(t.text) > 1 and not (t.text.isupper() and "." not in t.text)
                and any(c in _VOWELS for c in t.lower) for t in tokens[a:b])
 
@@ -86,9 +96,14 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             continue  # "F. S": initials, not an organisation
         if kind == "person":
             a, b = _trim_person(tokens, a, b, res)
-            if a >= b or not _plausible_person(tokens, a, b):
+            if a >= b:
                 continue
-            if a > 0 and tokens[a - 1].lower in res.lexicon.prefixes \
+            if any(fold(t.lower) in res.organization_words for t in tokens[a:b]) \
+                    or tokens[b - 1].text == "S" and _COMPANY_TAIL.match(text, tokens[b - 1].end):
+                kind = "org"  # "Paul Ehrlich Institut", "Index Mundi", "Gemma S.p.A."
+            elif not _plausible_person(tokens, a, b):
+                continue
+            elif a > 0 and tokens[a - 1].lower in res.lexicon.prefixes \
                     and tokens[a - 1].sent == tokens[a].sent:
                 a -= 1  # "suor Rosanna", "don Milani": the prefix is part of the name
         clash = [g for g in gaz if g[0] < b and a < g[1]]
@@ -155,9 +170,14 @@ def surnames(entities: list[Entity], tokens: list[Token]) -> set[str]:
 def add_repeated_names(text: str, tokens: list[Token], entities: list[Entity],
                        names: set[str], res: Resources) -> list[Entity]:
     """Mark a surname standing alone (``Shojgu, in quell’occasione ...``) as the person
-    it names elsewhere in the article, where the tagger left it untagged."""
+    it names elsewhere in the article, where the tagger left it untagged or took it for
+    an organisation."""
     if not names:
         return entities
+    # "dice Maga" after "Giovanni Maga": the tagger's one-word organisation is the person
+    entities = [Entity("person", e.a, e.b, None, e.start, e.end, e.text)
+                if e.kind in ("org", "media") and e.canonical is None and e.b - e.a == 1
+                and e.text in names else e for e in entities]
     taken = {k for e in entities for k in range(e.a, e.b)}
     added = [Entity("person", k, k + 1, None, t.start, t.end, t.text)
              for k, t in enumerate(tokens)
@@ -165,3 +185,20 @@ def add_repeated_names(text: str, tokens: list[Token], entities: list[Entity],
     if not added:
         return entities
     return sorted(entities + added, key=lambda e: e.a)
+
+
+def organisations_by_article(tokens: list[Token], entities: list[Entity],
+                             names: set[str], res: Resources) -> list[Entity]:
+    """A one-word "person" after an elided article ("dell’Inps", "l’Anf") or "lo"
+    ("lo Svimez") is an organisation: no one writes "l’Alfano". Not a surname of a
+    person named in full in the article, nor one config/people.yaml knows."""
+    out = []
+    for e in entities:
+        if e.kind == "person" and e.canonical is None and e.b - e.a == 1 and e.a > 0:
+            before = tokens[e.a - 1]
+            if before.sent == tokens[e.a].sent \
+                    and before.lower.rstrip("'’") in res.organisation_articles \
+                    and e.text not in names and name_key(e.text) not in res.person_keys:
+                e = Entity("org", e.a, e.b, None, e.start, e.end, e.text)
+        out.append(e)
+    return out

@@ -55,10 +55,12 @@ def _contiguous(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
     return 0 < n < len(whole) and any(whole[k:k + n] == part for k in range(len(whole) - n + 1))
 
 
-def role_near(tokens: list[Token], entity: Entity, res: Resources) -> str | None:
+def role_near(tokens: list[Token], entity: Entity, res: Resources,
+              other_people: frozenset[int] = frozenset()) -> str | None:
     """The role written next to a name: "il portavoce del Cremlino Dmitry Peskov",
     "la portavoce della Casa Bianca, Karine Jean-Pierre", "John F. Kirby, portavoce
-    del consiglio per la sicurezza nazionale, ..."."""
+    del consiglio per la sicurezza nazionale, ..."; never one across another person's
+    name (``other_people``: their token indices): "con il premier Fillon, Monti"."""
     a, b = entity.a, entity.b
     sent = tokens[a].sent
     k = a - 1
@@ -67,7 +69,7 @@ def role_near(tokens: list[Token], entity: Entity, res: Resources) -> str | None
     end = k + 1
     role_at = None
     while k >= 0 and end - k <= 12 and tokens[k].sent == sent:
-        if tokens[k].text in _STOPS:
+        if tokens[k].text in _STOPS or k in other_people:
             break
         if tokens[k].lower in res.roles:
             role_at = k
@@ -132,11 +134,64 @@ def cluster_people(mentions: list[PersonMention], res: Resources) -> list[Cluste
     return clusters
 
 
+def _one_letter_apart(a: str, b: str) -> bool:
+    """Whether two words differ by one substituted, inserted or dropped letter."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1 or a == b:
+        return a == b
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)):] == b[i + 1:]
+
+
+def _spelling_slip(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
+    """Two full names of one person but for a slip: the surname the same and the given
+    names one letter apart or spaced differently ("Nicolò"/"Nicola Fratoianni",
+    "Pierferdinando"/"Pier Ferdinando Casini"), or the given names the same and a long
+    surname one letter apart ("Matteo Salvini"/"Matteo Slavini" is not: two letters)."""
+    if len(x) < 2 or len(y) < 2:
+        return False
+    given_x, given_y = "".join(x[:-1]), "".join(y[:-1])
+    if x[-1] == y[-1]:
+        return given_x[:1] == given_y[:1] and len(given_x) >= 4 \
+            and _one_letter_apart(given_x, given_y)
+    return x[:-1] == y[:-1] and min(len(x[-1]), len(y[-1])) >= 6 \
+        and _one_letter_apart(x[-1], y[-1])
+
+
+def merge_spelling_slips(clusters: list[Cluster], tokens: list[Token]) -> list[Cluster]:
+    """One person written two ways in one article is one person, named as written most
+    often (the first on a tie). Two people of config/people.yaml stay apart, and so do
+    two names of one sentence ("Mario Rossi e Maria Rossi") or written more than once
+    each: a slip is written once."""
+    def sentences(c: Cluster) -> set[int]:
+        return {tokens[m.entity.a].sent if m.field == "body" else -1 for m in c.mentions}
+
+    def full(c: Cluster) -> int:
+        return sum(1 for m in c.mentions if len(m.words) > 1)
+
+    kept: list[Cluster] = []
+    for c in clusters:
+        twin = next((o for o in kept if not (o.known and c.known)
+                     and _spelling_slip(o.words, c.words) and min(full(o), full(c)) == 1
+                     and not sentences(o) & sentences(c)), None)
+        if twin is None:
+            kept.append(c)
+            continue
+        if len(c.mentions) > len(twin.mentions) or c.known:
+            twin.name, twin.words, twin.known = c.name, c.words, c.known
+        twin.mentions = sorted(twin.mentions + c.mentions,
+                               key=lambda m: (m.field != "title", m.entity.start))
+    return kept
+
+
 def build_people(body_tokens: list[Token], body_entities: list[Entity],
-                 title_entities: list[Entity], res: Resources) -> tuple[list[Person],
-                                                                    dict[int, str]]:
-    """Persons of an article, and the canonical name of each body person entity
-    (keyed by its first token index) for speaker attribution."""
+                 title_entities: list[Entity], res: Resources
+                 ) -> tuple[list[Person], dict[int, str], dict[int, str]]:
+    """Persons of an article, and the canonical name of each person entity of the body
+    and of the title (keyed by its first token index) for speaker attribution."""
     mentions: list[PersonMention] = []
     for field_name, entities in (("body", body_entities), ("title", title_entities)):
         for e in entities:
@@ -154,15 +209,17 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
         if m.canonical is not None and len(m.words) == 1 \
                 and longer.get(m.words[0], set()) - {m.canonical}:
             m.canonical = None
-    clusters = cluster_people(mentions, res)
+    clusters = merge_spelling_slips(cluster_people(mentions, res), body_tokens)
+    in_names = frozenset(k for m in mentions if m.field == "body"
+                         for k in range(m.entity.a, m.entity.b))
     people: list[Person] = []
-    by_token: dict[int, str] = {}
+    by_token: dict[str, dict[int, str]] = {"body": {}, "title": {}}
     for c in clusters:
         role = res.person_roles.get(c.name) if c.known else None
         if role is None:
             for m in c.mentions:
                 if m.field == "body":
-                    role = role_near(body_tokens, m.entity, res)
+                    role = role_near(body_tokens, m.entity, res, in_names)
                     if role:
                         break
         people.append(Person(
@@ -170,6 +227,5 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
             mentions=[Mention(m.entity.text, m.entity.start, m.entity.end, m.field)
                       for m in c.mentions]))
         for m in c.mentions:
-            if m.field == "body":
-                by_token[m.entity.a] = c.name
-    return people, by_token
+            by_token[m.field][m.entity.a] = c.name
+    return people, by_token["body"], by_token["title"]

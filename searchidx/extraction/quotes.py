@@ -1,32 +1,59 @@
-"""Who is reported as saying what: direct quotes and indirect speech.
+"""Who is reported as saying what: direct quotes, indirect speech, statements referred to.
 
-Direct quotes are the text between quotation marks, attributed by the speech
-verb next to them (``“…”, ha detto il portavoce del Cremlino Dmitry Peskov``,
-``Adrienne Watson … ha affermato: “…”``) or by the quote they continue.
-Indirect speech is ``X ha detto/dichiarato/… che …``, ``… sottolineando che``,
-``secondo X``. The speaker must be a person named in the article (a role such
-as ``la portavoce`` resolves to the person recently named with it); "i
-funzionari statunitensi" or an agency is nobody, and nothing is attributed.
+Direct quotes are the text between quotation marks, attributed by the speech verb
+next to them (``“…”, ha detto il portavoce del Cremlino Dmitry Peskov``, ``Adrienne
+Watson … ha affermato: “…”``), by a statement noun (``«…», il commento dell’assessora
+Roberta Cocco``) or by the quote they continue. Indirect speech is a speech verb and
+its subject, with or without ``che`` (``X ha detto che …``, ``X sostiene/replica/accusa
+…``, ``…, sottolineando che``, ``secondo X``). A statement referred to names a speaker
+without its words (``l’affermazione di Marino``, ``quanto detto da Alemanno``, ``Maroni
+non sbaglia``, ``un “Vero” per Letta``).
+
+A speaker is a person named in the article. A role (``il premier``, ``il leader della
+Lega``) resolves to the person of the article introduced with it, the nearest before
+first; ``quest’ultimo`` to the person named last; a verb without a subject (``Ha poi
+aggiunto che …``) to the last speaker. An organisation or a medium that states something
+is the quote's ``source``, never a speaker, and a quote whose speaker is not named
+(``«…», si legge nel post``) has none: it is never guessed.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..analysis import fold
-from ..models import Person, Quote
+from ..models import Quote
 from .entities import Entity
 from .resources import Resources
 from .text import Token
 
 _QUOTE_CHARS = frozenset("“”«»\"„")
+_STOPS = frozenset(",;:.!?()[]“”«»\"–—")
 # what may stand between a speech verb and "che": "ha detto ieri ai giornalisti che",
-# "ha riferito, citando una fonte ufficiale russa, che"
-_CHE = re.compile(r"(?:\s*,[^,.;:!?]{0,60},)?\s*(?:[^\s,.;:!?“”«»\"]+\s+){0,4}?che\b",
-                  re.IGNORECASE)
-_ROLE_LOOKBACK = 600  # characters: how far back "il portavoce" looks for its person
+# "ha riferito, citando una fonte ufficiale russa, che", "ha dichiarato (min. 1:40) che"
+_CHE = re.compile(r"(?:\s*(?:,[^,.;:!?()]{0,60},|\([^()]{0,60}\)))?"
+                  r"\s*(?:[^\s,.;:!?“”«»\"]+\s+){0,4}?che\b", re.IGNORECASE)
+_DI = frozenset({"di", "del", "della", "dello", "dell", "dei", "degli", "delle"})
+_DA = frozenset({"da", "dal", "dalla", "dallo", "dall", "dai", "dagli", "dalle"})
+_RELATIVES = frozenset({"che", "quale", "quali", "cui"})
+_LAST_NAMED = frozenset({"costui", "costei"})
+_ULTIMO = frozenset({"ultimo", "ultima"})  # after "quest’": the person named last
+# what may open a sentence whose verb has no subject: "E ha poi aggiunto che …"
+_OPENERS = frozenset({"e", "ed", "ma", "poi", "inoltre", "infine", "anche", "quindi", "però",
+                      "infatti", "intanto", "invece", "allora", "successivamente"})
+_TIMESTAMP = re.compile(r"\s*\((?:min\.?\s*)?[-–]?\d{1,3}[:.]\d{2}\)\s*\.?\s*$", re.IGNORECASE)
+_ESSERE = frozenset({"è", "sono", "era", "erano"})  # with a participle: a passive
+_STARE = frozenset({"sta", "stava", "stanno", "stavano", "stia", "stesse"})
+_DETERMINERS = frozenset({"questa", "questo", "quella", "quello", "sua", "suo", "sue", "suoi",
+                          "nostra", "nostro", "ogni", "nessuna", "nessun", "alcuna", "una",
+                          "un", "un’", "un'", "unica", "prima", "ultima", "nuova"})
+# words after which a subject follows its verb: "Lo ha detto Rossi", "come ricorda
+# Rossi", "quel che dice Salvini", "di che cosa sta parlando Renzi"
+_BEFORE_INVERSION = frozenset({"lo", "l", "ne", "gli", "le", "come", "quanto", "cui", "cosa"})
+_WHAT = frozenset({"quel", "quello", "ciò", "cosa", "quanto"})
+_LAST_SPEAKER_CHARS = 800  # how far back a sentence without subject finds its speaker
 
 
 def _bare(word: str) -> str:
@@ -34,86 +61,317 @@ def _bare(word: str) -> str:
     return word.rstrip("'’`")
 
 
+@dataclass(frozen=True)
+class Who:
+    """The author of a statement: a person of the article, or an organisation or
+    medium (``source``); neither when no one is named."""
+
+    person: str | None = None
+    source: str | None = None
+    source_kind: str | None = None  # "org" | "media"
+
+    @property
+    def named(self) -> bool:
+        return self.person is not None or self.source is not None
+
+
+NOBODY = Who()
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Words that report speech: tokens ``a``-``b`` (exclusive) and how they name
+    their author: "verb" (its subject, before or after), "clause" (a gerund or an
+    infinitive: the subject of the clause), "agent" ("detto da X"), "impersonal" ("si
+    legge") or "judgement" ("X sbaglia")."""
+
+    a: int
+    b: int
+    kind: str
+
+
 @dataclass
+class RoleMention:
+    start: int  # character offset of the person's mention
+    person: str
+    words: frozenset[str]  # folded words of the role written with the name
+
+
+@dataclass
+class Speech:
+    """What one text reports: its quotes and, in order of first appearance, the
+    people and the organisations whose statements it reports or refers to."""
+
+    quotes: list[Quote] = field(default_factory=list)
+    speakers: list[tuple[int, str]] = field(default_factory=list)  # (offset, person)
+    sources: list[tuple[int, str]] = field(default_factory=list)  # (offset, organisation)
+    judged: list[tuple[int, str]] = field(default_factory=list)  # rated or judged people
+    rates_nobody: bool = False  # a rating whose person is not named ("per il leader del M5S")
+    opening_person: str | None = None  # the first person named in the first sentence
+
+    def add(self, who: Who, at: int) -> None:
+        if who.person is not None:
+            self.speakers.append((at, who.person))
+        elif who.source is not None and who.source_kind == "org":
+            self.sources.append((at, who.source))
+
+
 class _Ctx:
-    text: str
-    tokens: list[Token]
-    starts: list[int]  # token start offsets, for bisect
-    entity_at: dict[int, Entity]  # first token index -> entity
-    ends: dict[int, list[Entity]]  # last token index -> entities
-    person: dict[int, str]  # first token index -> canonical name
-    res: Resources
-    verbs: list[tuple[int, int, bool]]  # speech verb phrases: start, end, is a gerund
-    verb_at: dict[int, tuple[int, int, bool]]  # by the first token's start offset
-    verb_starts: list[int]
-    sentences: list[tuple[int, int]]  # character range of each sentence, by number
-    roles: list[tuple[int, str, frozenset[str]]]  # body mentions of people with a role
-    role_starts: list[int]
-    max_chars: int
+    """One text with its tokens, entities and cues, and the lookups attribution needs."""
+
+    def __init__(self, text: str, tokens: list[Token], entities: list[Entity],
+                 person: dict[int, str], roles: list[RoleMention], res: Resources,
+                 cues: list[Cue]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.res = res
+        self.starts = [t.start for t in tokens]
+        self.entity_at = {e.a: e for e in entities}
+        self.ends: dict[int, list[Entity]] = {}
+        for e in entities:
+            self.ends.setdefault(e.b - 1, []).append(e)
+        self.person = person
+        self.named = sorted((e.start, person[e.a]) for e in entities if e.a in person)
+        self.named_starts = [s for s, _ in self.named]
+        self.roles = sorted(roles, key=lambda r: r.start)
+        self.cues = cues
+        self.cue_at = {c.a: c for c in self.cues}
+        self.cue_starts = [tokens[c.a].start for c in self.cues]
+        self.sentences: list[tuple[int, int]] = [(0, 0)] * (tokens[-1].sent + 1)
+        self.first_token: dict[int, int] = {}
+        for k, t in enumerate(tokens):
+            if t.sent not in self.first_token:
+                self.first_token[t.sent] = k
+                self.sentences[t.sent] = (t.start, t.end)
+            else:
+                self.sentences[t.sent] = (self.sentences[t.sent][0], t.end)
+        self.max_chars = int(res.quote_settings.get("max_chars", 2000))
+        self.last: tuple[int, str] | None = None  # the latest speaker: (offset, person)
+
+    # -- positions ------------------------------------------------------------------
 
     def token_index(self, pos: int) -> int:
         """Index of the first token starting at or after character ``pos``."""
         return bisect_left(self.starts, pos)
 
+    def sentence_bounds(self, pos: int) -> tuple[int, int]:
+        """Character range of the sentence holding ``pos``."""
+        k = min(self.token_index(pos), len(self.tokens) - 1)
+        return self.sentences[self.tokens[k].sent]
+
+    def cues_between(self, a: int, b: int) -> list[Cue]:
+        """Cues whose first token starts in ``[a, b)``."""
+        return self.cues[bisect_left(self.cue_starts, a):bisect_left(self.cue_starts, b)]
+
+    def cue_span(self, cue: Cue) -> tuple[int, int]:
+        return self.tokens[cue.a].start, self.tokens[cue.b - 1].end
+
+    def cue_text(self, cue: Cue) -> str:
+        a, b = self.cue_span(cue)
+        return " ".join(self.text[a:b].split())
+
+    def clip(self, a: int, b: int) -> tuple[int, int]:
+        """``[a, b)`` without surrounding blanks and commas, at most ``max_chars`` long."""
+        b = min(b, a + self.max_chars)
+        while a < b and (self.text[a].isspace() or self.text[a] in ",;:"):
+            a += 1
+        while b > a and (self.text[b - 1].isspace() or self.text[b - 1] in ",;:–—"):
+            b -= 1
+        return a, b
+
+    # -- who an entity or a role is -----------------------------------------------------
+
+    def who_is(self, e: Entity) -> Who | None:
+        """The author an entity names: a person, an organisation or a medium."""
+        if e.kind == "person":
+            name = self.person.get(e.a)
+            return Who(person=name) if name else None
+        if e.kind in ("org", "media"):
+            return Who(source=e.canonical or " ".join(e.text.split()), source_kind=e.kind)
+        return None
+
     def in_complement(self, e: Entity) -> bool:
-        """Is the entity the object of a preposition ("con il presidente Putin")?"""
+        """Is the entity the object of a preposition ("con il presidente Putin", "sulla
+        sua pagina Facebook"), or joined to one ("tra Putin e Kim")? Not after an article
+        that opens a phrase of its own ("dopo la riunione il ministro Rossi"), nor a
+        person after a common noun ("sull’emiciclo inglese Laura Boldrini pecca")."""
         k = e.a - 1
-        seen_role = False
+        article_at: int | None = None
         steps = 0
         while k >= 0 and steps < 5 and self.tokens[k].sent == self.tokens[e.a].sent:
             w = _bare(self.tokens[k].lower)
             if w in self.res.prepositions:
-                return steps == 0 or seen_role
-            if w in self.res.roles:
-                seen_role = True
-            elif not (w in self.res.articles or (w.isalpha() and not self.tokens[k].upper)):
+                return article_at is None or article_at == k + 1
+            if w in ("e", "ed") and steps == 0 and k > 0:
+                joined = [o for o in self.ends.get(k - 1, ()) if o.kind == e.kind]
+                return bool(joined) and self.in_complement(joined[0])
+            if w in self.res.articles:
+                article_at = k if article_at is None else article_at
+            elif w in self.res.roles:
+                pass
+            elif not w.isalpha() or self.tokens[k].upper:
+                return False
+            elif e.kind == "person" and not any(
+                    _bare(self.tokens[j].lower) in self.res.roles for j in range(max(0, k - 2), k)):
+                # "sull’emiciclo inglese Laura Boldrini pecca": the subject; but "al
+                # senatore democratico Chuck Schumer" is a complement
                 return False
             k -= 1
             steps += 1
         return False
 
-    def subject_before(self, pos: int, max_tokens: int) -> str | None:
-        """The person who is the subject of a verb at ``pos``: the nearest name before
-        it in the sentence that is not a complement; None if something else is."""
-        k = self.token_index(pos) - 1
+    def names_last(self, k: int) -> bool:
+        """"quest’ultimo", "costei": token ``k`` points to the person named last."""
+        w = self.tokens[k].lower
+        return w in _LAST_NAMED or (w in _ULTIMO and k > 0
+                                    and self.tokens[k - 1].lower in ("quest’", "quest'"))
+
+    def last_named(self, pos: int) -> Who | None:
+        """"quest’ultimo": the person named last before ``pos``."""
+        k = bisect_left(self.named_starts, pos) - 1
+        return Who(person=self.named[k][1]) if k >= 0 else None
+
+    def role_phrase(self, k: int) -> tuple[str, frozenset[str]]:
+        """The role word at token ``k`` (or the office a synonym names: "primo
+        ministro" is "premier") and the content words of its complement ("il leader
+        della Lega" -> leader, {lega})."""
+        res = self.res
+        words = [fold(_bare(t.lower)) for t in self.tokens[k:k + 6]]
+        for canonical, phrase in res.role_synonyms:
+            if tuple(words[:len(phrase)]) == phrase:
+                head, j = canonical, k + len(phrase)
+                break
+        else:
+            head, j = fold(_bare(self.tokens[k].lower)), k + 1
+        content: set[str] = set()
+        sent = self.tokens[k].sent
+        while j < len(self.tokens) and j - k < 8 and self.tokens[j].sent == sent:
+            t = self.tokens[j]
+            w = fold(_bare(t.lower))
+            if t.text in _STOPS or j in self.entity_at and self.entity_at[j].kind == "person" \
+                    or j in self.cue_at:
+                break
+            if w not in res.prepositions and w not in res.articles:
+                content.add(w)
+            j += 1
+        return head, frozenset(content)
+
+    def by_role(self, k: int, pos: int) -> Who | None:
+        """The person of the text the role at token ``k`` names: one introduced with that
+        role (and its complement, when it has one), the nearest before ``pos`` first,
+        else the nearest after."""
+        head, content = self.role_phrase(k)
+        matching = [r for r in self.roles if head in r.words]
+        if content:
+            best = max((len(content & r.words) for r in matching), default=0)
+            capitalised = any(self.tokens[j].upper for j in range(k + 1, min(k + 8,
+                                                                              len(self.tokens)))
+                              if fold(_bare(self.tokens[j].lower)) in content)
+            if best == 0 and capitalised:
+                return None  # "il leader della Lega": nobody of the text leads the Lega
+            matching = [r for r in matching if len(content & r.words) == best]
+        before = [r for r in matching if r.start < pos]
+        if before:
+            return Who(person=before[-1].person)
+        return Who(person=matching[0].person) if matching else None
+
+    # -- the speaker of a cue ---------------------------------------------------------
+
+    def subject_before(self, a: int, max_tokens: int) -> Who | None:
+        """The author who is the subject of the cue at token ``a``: the nearest person
+        (or organisation) before it in the sentence that is not a complement, the
+        antecedent of "che"/"il quale" right before it, or the person a role subject
+        names; None if there is none."""
+        res = self.res
+        k = a - 1
         if k < 0:
             return None
-        sent = self.tokens[k].sent
+        sent = self.tokens[a].sent
         steps = 0
+        role_at: int | None = None
+        only_adverbs = True  # nothing but adverbs so far between k and the cue
         while k >= 0 and self.tokens[k].sent == sent and steps < max_tokens:
-            if self.tokens[k].lower == "che":
-                return None  # a relative clause: "Kim che gli ha mostrato"
+            t = self.tokens[k]
+            if t.text == ")":  # "Bonaccini (Partito democratico) ha dichiarato"
+                j = k - 1
+                while j >= 0 and self.tokens[j].text != "(" and k - j < 20:
+                    j -= 1
+                if j >= 0 and self.tokens[j].text == "(":
+                    steps += k - j
+                    k = j - 1
+                    continue
+            w = _bare(t.lower)
+            if self.names_last(k):
+                return self.last_named(self.tokens[k - 1].start if w in _ULTIMO else t.start)
+            if w in _RELATIVES:
+                if not only_adverbs:
+                    return None  # "il treno che Kim ha mostrato": Kim is found first
+                return self.antecedent(k)
+            hit = None
             for e in self.ends.get(k, ()):
                 if self.in_complement(e):
+                    continue
+                who = self.who_is(e)
+                if who is not None and (who.person or steps < 4):
+                    hit = who
                     break
-                if e.kind == "person":
-                    return self.person.get(e.a)
-                if steps < 3:
-                    return None  # "la Casa Bianca ha dichiarato", "Kyodo ha riferito"
+            if hit is not None:
+                # "Secondo Letta, la leader di FdI non ha parlato": the role is the subject
+                return hit if role_at is None else self.by_role(role_at, self.tokens[a].start)
+            if w in res.roles and role_at is None and self.role_opens_phrase(k):
+                role_at = k
+            if not (w in res.adverbs or t.text in "(),"):
+                only_adverbs = False
             k -= 1
             steps += 1
+        return self.by_role(role_at, self.tokens[a].start) if role_at is not None else None
+
+    def role_opens_phrase(self, k: int) -> bool:
+        """A role word that heads a noun phrase, not one inside a complement:
+        "il premier", "l’ex ministro", "Il sindaco" at the start of a sentence."""
+        j = k - 1
+        while j >= 0 and self.tokens[j].lower in ("ex", "neo", "attuale", "nuovo", "nuova"):
+            j -= 1
+        if j < 0 or self.tokens[j].sent != self.tokens[k].sent:
+            return True
+        w = _bare(self.tokens[j].lower)
+        return w in self.res.articles or self.tokens[j].text in ",–—("
+
+    def antecedent(self, k: int) -> Who | None:
+        """The person "che"/"il quale" at token ``k`` refers to: the name just before
+        ("Renzi che ricorda", "Saccomanni, il quale ha risposto")."""
+        j = k - 1
+        while j >= 0 and self.tokens[j].lower in ("il", "la", "i", "le", ","):
+            j -= 1
+        for e in self.ends.get(j, ()):
+            # "la cerimonia di George Floyd, che cita": "che" is the ceremony's
+            return None if self.in_complement(e) else self.who_is(e)
         return None
 
-    def speaker_after(self, pos: int, stop: int) -> str | None:
-        """The speaker named after a verb ending at ``pos`` ("ha detto il portavoce del
-        Cremlino Dmitry Peskov"), skipping complements ("ai giornalisti", "del Cremlino")."""
+    def speaker_after(self, pos: int, stop: int) -> Who | None:
+        """The author named after a verb ending at ``pos`` ("ha detto il portavoce del
+        Cremlino Dmitry Peskov"), skipping complements ("ai giornalisti", "del
+        Cremlino")."""
         k = self.token_index(pos)
         if k >= len(self.tokens):
             return None
         sent = self.tokens[k].sent
         window = self.res.quote_settings.get("speaker_window", 14)
         complement = False
-        role: str | None = None
+        role_at: int | None = None
         steps = 0
         while k < len(self.tokens) and steps < window:
             tok = self.tokens[k]
             if tok.sent != sent or tok.start >= stop or tok.lower == "che" \
-                    or tok.text in _QUOTE_CHARS:
-                break
+                    or tok.text in _QUOTE_CHARS or (k in self.cue_at and steps > 0) \
+                    or tok.lower in self.res.auxiliaries:
+                break  # "ha detto il capitano e ha confermato il procuratore Musti"
             e = self.entity_at.get(k)
             if e is not None:
                 if not complement:
-                    return self.person.get(e.a) if e.kind == "person" else None
+                    who = self.who_is(e)
+                    if who is not None and (who.person or role_at is None):
+                        return who
                 complement = False
                 k = e.b
                 steps += e.b - e.a
@@ -123,41 +381,201 @@ class _Ctx:
                 complement = True
             elif w in self.res.articles or tok.text == ",":
                 complement = False
-            elif w in self.res.roles and not complement and role is None:
-                role = w
+                nxt = self.tokens[k + 1] if k + 1 < len(self.tokens) else None
+                if w in self.res.articles and role_at is None and nxt is not None \
+                        and nxt.text.isalpha() and not nxt.upper \
+                        and _bare(nxt.lower) not in self.res.roles \
+                        and nxt.lower not in self.res.adverbs:
+                    return NOBODY  # "dicono i numeri": a common noun is the subject
+            elif w in self.res.roles and not complement and role_at is None:
+                role_at = k
             elif tok.upper:
                 complement = False
             k += 1
             steps += 1
-        return self.by_role(role, pos) if role else None
+        return self.by_role(role_at, pos) if role_at is not None else None
 
-    def by_role(self, role: str, pos: int) -> str | None:
-        """The person most recently named before ``pos`` with this role word."""
-        k = bisect_left(self.role_starts, pos) - 1
-        while k >= 0 and self.roles[k][0] >= pos - _ROLE_LOOKBACK:
-            if role in self.roles[k][2]:
-                return self.roles[k][1]
-            k -= 1
+    def named_after(self, k: int, stop: int) -> tuple[Who | None, int]:
+        """The author named from token ``k`` on after "secondo", "detto da", "le parole
+        di", "nel post di": fillers, a role and its complement may come first ("secondo
+        quanto riferito dal portavoce del Cremlino Dmitry Peskov"). Returns the author
+        and the end of its name; None before another word."""
+        res = self.res
+        role_at: int | None = None
+        complement = False
+        steps = 0
+        org: tuple[Who, int] | None = None
+        while k < len(self.tokens) and self.tokens[k].start < stop and steps < 14:
+            tok = self.tokens[k]
+            e = self.entity_at.get(k)
+            if e is not None:
+                who = self.who_is(e)
+                if who is None:
+                    return None, 0
+                if who.person is not None:
+                    if role_at is None or not complement:
+                        return who, e.end
+                    return None, 0  # "il portavoce del ministro Rossi": not Rossi
+                if role_at is None:
+                    return who, e.end
+                org = org or (who, e.end)  # "il portavoce della Casa Bianca"
+                complement = False
+                steps += e.b - e.a
+                k = e.b
+                continue
+            w = _bare(tok.lower)
+            if role_at is None and self.names_last(k):
+                return self.last_named(self.tokens[k - 1].start), tok.end
+            if role_at is None and (w in res.according_fillers or w in res.articles
+                                    or w in res.document_nouns or tok.lower in ("quest’",
+                                                                                "quest'")):
+                pass
+            elif w in res.roles and role_at is None:
+                role_at = k
+            elif role_at is not None and w in res.prepositions:
+                complement = True
+            elif role_at is not None and (w.isalpha() and not tok.upper):
+                complement = False
+            elif role_at is not None and tok.upper:
+                pass  # "il ministro degli Affari Esteri"
+            else:
+                break
+            k += 1
+            steps += 1
+        if role_at is not None:
+            who = self.by_role(role_at, self.tokens[role_at].start)
+            if who is not None:
+                return who, self.tokens[k - 1].end
+            if org is not None:
+                return org
+        return None, 0
+
+    def opens_sentence(self, a: int) -> bool:
+        """Whether only connectives and adverbs precede token ``a`` in its sentence."""
+        first = self.first_token[self.tokens[a].sent]
+        return all(self.tokens[j].lower in _OPENERS or self.tokens[j].lower in self.res.adverbs
+                   or self.tokens[j].text in ",–—-" for j in range(first, a))
+
+    def inverted(self, a: int) -> bool:
+        """Whether the subject of the verb at token ``a`` may follow it: the verb opens
+        the sentence ("Racconta Bonacini."), follows a comma, a dash, a parenthesis or
+        a colon ("…, ha detto il ministro"), a clitic, "come" or "che" ("Lo ha detto
+        Rossi", "come ricorda Rossi", "quel che dice Salvini")."""
+        if self.opens_sentence(a):
+            return True
+        prev = self.tokens[a - 1]
+        if prev.lower == "che":  # "quel che dice Salvini", not "un titolo che dichiarava"
+            return a > 1 and self.tokens[a - 2].lower in _WHAT
+        return prev.text in ",–—-(:" or _bare(prev.lower) in _BEFORE_INVERSION
+
+    def last_speaker(self, pos: int) -> Who | None:
+        """"Ha poi aggiunto che …": the latest speaker, if recent enough."""
+        if self.last is not None and pos - self.last[0] <= _LAST_SPEAKER_CHARS:
+            return Who(person=self.last[1])
         return None
 
-    def sentence_bounds(self, pos: int) -> tuple[int, int]:
-        """Character range of the sentence holding ``pos``."""
-        k = min(self.token_index(pos), len(self.tokens) - 1)
-        return self.sentences[self.tokens[k].sent]
+    def author(self, cue: Cue, stop: int) -> Who | None:
+        """The author of a verb or clause cue: its subject, the name after it, else
+        (a sentence without subject) the latest speaker."""
+        a, b = cue.a, cue.b
+        # "Trump, si legge nell’immagine, avrebbe …": "si legge" has no subject
+        who = self.subject_before(a, 30) if cue.kind != "impersonal" else None
+        if who is None and cue.kind in ("verb", "impersonal") and self.inverted(a):
+            who = self.speaker_after(self.tokens[b - 1].end, stop)
+            if who is NOBODY:
+                return None  # "…, spiegano i colleghi di Reuters"
+        if who is None and cue.kind == "impersonal":
+            who, _ = self.named_after(b, stop)
+        if who is None and cue.kind in ("verb", "clause") and self.opens_sentence(a):
+            who = self.last_speaker(self.tokens[a].start)
+        return who
 
-    def verbs_between(self, a: int, b: int) -> list[tuple[int, int, bool]]:
-        """Speech verbs starting in ``[a, b)``."""
-        return self.verbs[bisect_left(self.verb_starts, a):bisect_left(self.verb_starts, b)]
 
-    def clip(self, a: int, b: int) -> tuple[int, int]:
-        """``[a, b)`` without surrounding blanks, at most ``max_chars`` long."""
-        b = min(b, a + self.max_chars)
-        piece = self.text[a:b]
-        lead = len(piece) - len(piece.lstrip())
-        return a + lead, a + len(piece.rstrip())
+def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
+    """Every word or phrase of ``tokens`` that reports speech, in order."""
+    out: list[Cue] = []
+    k = 0
+    n = len(tokens)
+    starts = res.cue_words
+    while k < n:
+        t = tokens[k]
+        w = t.lower
+        if w not in starts:
+            k += 1
+            continue
+        phrase = _phrase_at(tokens, k, res.impersonal) if w in res.impersonal else 0
+        if phrase:
+            out.append(Cue(k, k + phrase, "impersonal"))
+            k += phrase
+            continue
+        if w in res.according:
+            phrase = _phrase_at(tokens, k, res.according)
+        if not phrase and w == "per":
+            phrase = _opening_per(tokens, k)
+        if phrase:
+            out.append(Cue(k, k + phrase, "according"))
+            k += phrase
+            continue
+        if w in res.finite_verbs and not _noun_position(tokens, k, res):
+            out.append(Cue(k, k + 1, "verb"))  # not "la conferma", "l’accusa": nouns
+        elif w in res.statement_nouns and k + 1 < n and _bare(tokens[k + 1].lower) in _DI:
+            out.append(Cue(k, k + 1, "statement"))  # "l’affermazione di Marino"
+        elif w in res.judgements:
+            out.append(Cue(k, k + 1, "judgement"))
+        elif w in res.gerunds:
+            progressive = k > 0 and tokens[k - 1].lower in _STARE  # "sta parlando Renzi"
+            out.append(Cue(k - 1, k + 1, "verb") if progressive else Cue(k, k + 1, "clause"))
+        elif w in res.participles or w in res.judgement_participles:
+            j = k - 1
+            while j >= 0 and k - j <= 4 and (tokens[j].lower in res.adverbs
+                                             or _adverb(tokens[j].lower)):
+                j -= 1
+            aux = j >= 0 and tokens[j].lower in res.auxiliaries and tokens[j].sent == t.sent
+            by = w in res.agent_participles and k + 1 < n and _bare(tokens[k + 1].lower) in _DA
+            if aux and tokens[j].lower not in _ESSERE:
+                kind = "judgement" if w in res.judgement_participles else "verb"
+                out.append(Cue(j, k + 1, kind))
+            elif by:  # "quanto detto da Alemanno", "è stato annunciato dal ministro"
+                out.append(Cue(k, k + 1, "agent"))
+        k += 1
+    return out
 
 
-def _direct_spans(text: str, res: Resources) -> list[tuple[int, int]]:
+def _opening_per(tokens: list[Token], k: int) -> int:
+    """"Per Emma Bonino, un quarto della popolazione sarebbe …": "per" opening a
+    sentence before a capitalised name and a comma reports that person's view."""
+    if tokens[k].lower != "per" or k + 2 >= len(tokens) or not tokens[k + 1].upper:
+        return 0
+    if k > 0 and tokens[k - 1].sent == tokens[k].sent:
+        return 0
+    j = k + 1
+    while j < len(tokens) and j - k <= 4 and tokens[j].upper:
+        j += 1
+    return 1 if j < len(tokens) and tokens[j].text == "," else 0
+
+
+def _noun_position(tokens: list[Token], k: int, res: Resources) -> bool:
+    """A verb form after an article, a preposition or a determiner is a noun."""
+    if k == 0 or tokens[k - 1].sent != tokens[k].sent:
+        return False
+    w = _bare(tokens[k - 1].lower)
+    return w in res.articles or w in res.prepositions or w in _DETERMINERS
+
+
+def _adverb(word: str) -> bool:
+    return len(word) >= 7 and word.endswith("mente")
+
+
+def _phrase_at(tokens: list[Token], k: int, phrases: dict[str, list[tuple[str, ...]]]) -> int:
+    """Length of the longest phrase starting at token ``k``, 0 if none."""
+    for phrase in phrases.get(tokens[k].lower, ()):
+        n = len(phrase)
+        if tuple(x.lower for x in tokens[k:k + n]) == phrase:
+            return n
+    return 0
+
+
+def direct_spans(text: str, res: Resources) -> list[tuple[int, int]]:
     """(opening mark, closing mark) offsets of each quoted passage."""
     marks = res.quote_marks
     max_chars = int(res.quote_settings.get("max_chars", 2000))
@@ -181,209 +599,495 @@ def _direct_spans(text: str, res: Resources) -> list[tuple[int, int]]:
         i = j + 1
 
 
-def extract_quotes(text: str, tokens: list[Token], entities: list[Entity],
-                   person: dict[int, str], people: list[Person],
-                   res: Resources) -> list[Quote]:
-    """Direct and indirect quotes of ``text`` with a named speaker, in text order."""
-    if not tokens:
-        return []
-    ends: dict[int, list[Entity]] = {}
+def role_mentions(tokens: list[Token], entities: list[Entity], person: dict[int, str],
+                  known_roles: dict[str, str], res: Resources,
+                  offset: int = 0) -> list[RoleMention]:
+    """Each mention of a person with the words of the roles written next to it (``l’ex
+    presidente del Consiglio e attuale senatore del Pd Matteo Renzi``, ``Rosario
+    Crocetta, governatore della Sicilia``) and of the person's role in people.yaml;
+    offsets are shifted by ``offset`` (the title's mentions come before the body's)."""
+    out = []
+    in_names = frozenset(k for e in entities if e.a in person for k in range(e.a, e.b))
     for e in entities:
-        ends.setdefault(e.b - 1, []).append(e)
-    verbs = _speech_verbs(tokens, res)
-    sentences: list[tuple[int, int]] = [(0, 0)] * (tokens[-1].sent + 1)
-    for t in tokens:
-        first = sentences[t.sent][1] == 0
-        sentences[t.sent] = (t.start if first else sentences[t.sent][0], t.end)
-    roles = sorted((m.start, p.name, frozenset(fold(p.role).split()))
-                   for p in people if p.role for m in p.mentions if m.field == "body")
-    ctx = _Ctx(text, tokens, [t.start for t in tokens],
-               {e.a: e for e in entities}, ends, person, res, verbs,
-               {v[0]: v for v in verbs}, [v[0] for v in verbs], sentences, roles,
-               [r[0] for r in roles], int(res.quote_settings.get("max_chars", 2000)))
+        name = person.get(e.a)
+        if name is None:
+            continue
+        phrase = _role_words_before(tokens, e.a, res, in_names) + \
+            _role_words_after(tokens, e.b, res)
+        if name in known_roles:
+            phrase += fold(known_roles[name]).split()
+        if not any(w in res.roles for w in phrase):
+            continue
+        words = {w for w in phrase if w not in res.prepositions and w not in res.articles}
+        joined = f" {' '.join(phrase)} "
+        for canonical, synonym in res.role_synonyms:
+            if f" {' '.join(synonym)} " in joined:
+                words.add(canonical)
+        out.append(RoleMention(e.start + offset, name, frozenset(words)))
+    return out
+
+
+def _role_words_before(tokens: list[Token], a: int, res: Resources,
+                       in_names: frozenset[int]) -> list[str]:
+    """The folded words of the role phrase right before a name, up to 12 tokens in the
+    sentence and never across another name, in order: role words with their complements
+    ("ministro dell’Interno"), joined by "e" ("ex presidente del Consiglio e attuale
+    senatore del Pd")."""
+    k = a - 1
+    if k >= 0 and tokens[k].text == ",":
+        k -= 1  # "il presidente del Senato, Pietro Grasso"
+    sent = tokens[a].sent
+    words: list[str] = []
+    while k >= 0 and a - k <= 12 and tokens[k].sent == sent:
+        t = tokens[k]
+        w = fold(_bare(t.lower))
+        if t.text in _STOPS or t.lower in res.auxiliaries or t.lower in res.finite_verbs \
+                or t.lower in res.participles or w == "che" or k in in_names:
+            break
+        words.append(w)
+        k -= 1
+    return list(reversed(words))
+
+
+def _role_words_after(tokens: list[Token], b: int, res: Resources) -> list[str]:
+    """The role in apposition after a name: "Rosario Crocetta, governatore della
+    Sicilia," (up to the next stop)."""
+    if b + 1 >= len(tokens) or tokens[b].text != "," or fold(tokens[b + 1].lower) not in res.roles:
+        return []
+    words = []
+    e = b + 1
+    while e < len(tokens) and e - b < 12 and tokens[e].sent == tokens[b].sent \
+            and tokens[e].text not in _STOPS:
+        words.append(fold(_bare(tokens[e].lower)))
+        e += 1
+    return words
+
+
+def attribute(text: str, tokens: list[Token], entities: list[Entity], person: dict[int, str],
+              roles: list[RoleMention], res: Resources, field_name: str = "body") -> Speech:
+    """The quotes of ``text`` and the speakers and sources it reports, in text order.
+
+    Quotes without a named speaker are kept only when quoted (a quoted passage next to
+    speech words); indirect speech is kept only with a named author."""
+    speech = Speech()
+    if not tokens:
+        return speech
+    first = [e for e in entities if e.kind == "person" and tokens[e.a].sent == tokens[0].sent
+             and e.a in person]
+    speech.opening_person = person[first[0].a] if first else None
+    cues = find_cues(tokens, res)
+    spans = direct_spans(text, res)
+    if not cues and not spans:
+        return speech  # most crime news: nothing reported
+    ctx = _Ctx(text, tokens, entities, person, roles, res, cues)
     min_words = int(res.quote_settings.get("min_words", 3))
-    quotes: list[Quote] = []
-    spans = _direct_spans(text, res)
-    previous: tuple[str, int] | None = None  # speaker and end of its attribution
-    for o, c in spans:
-        inner_start, inner_end = o + 1, c
-        inner = text[inner_start:inner_end]
-        if len(inner.split()) < min_words:
-            continue
-        speaker, attribution_end = _attribute_direct(ctx, o, c)
-        if speaker is None and previous is not None:
-            between = text[previous[1]:o]
-            if not between.strip(" \t\n.,;:–—-"):
-                speaker = previous[0]
-        if speaker is None:
-            previous = None
-            continue
-        lead = len(inner) - len(inner.lstrip())
-        trail = len(inner) - len(inner.rstrip())
-        quotes.append(Quote(speaker, inner.strip(), "direct", inner_start + lead,
-                            inner_end - trail))
-        previous = (speaker, max(attribution_end, c + 1))
-    quotes.extend(_indirect(ctx, spans))
-    quotes.sort(key=lambda q: (q.start, q.kind))
-    return quotes
-
-
-def _attribute_direct(ctx: _Ctx, o: int, c: int) -> tuple[str | None, int]:
-    """Speaker of the quote between marks at ``o`` and ``c``, and where its attribution
-    ends (a following quote with nothing else between continues it)."""
-    text = ctx.text
-    _, sent_end = ctx.sentence_bounds(c)
-    k = ctx.token_index(c + 1)
-    while k < len(ctx.tokens) and ctx.tokens[k].text in ",.;:–—-":
-        k += 1
-    verb = ctx.verb_at.get(ctx.tokens[k].start) if k < len(ctx.tokens) else None
-    if verb is not None and not verb[2]:
-        who = ctx.speaker_after(verb[1], len(text))
-        if who is None:
-            who = ctx.subject_before(o, 40)
-        _, end = ctx.sentence_bounds(verb[1])
-        return who, end
-    # "«C’era un gruppo – ha spiegato Lodhi a Metro News – e ho deciso …»"
-    for v_start, v_end, gerund in ctx.verbs_between(o + 1, c):
-        if not gerund and text[max(o, v_start - 5):v_start].rstrip()[-1:] in ("–", "—", ","):
-            who = ctx.speaker_after(v_end, c)
-            if who is not None:
-                return who, c + 1
-    before_start = max(ctx.sentence_bounds(o)[0], o - 400)
-    before = text[before_start:o].rstrip()
-    if before.endswith(":") or before.endswith(","):
-        head = before[:-1]
-        head_end = before_start + len(head)
-        last = max((v for v in ctx.verbs_between(before_start, head_end) if v[1] <= head_end),
-                   key=lambda v: v[1], default=None)
-        if last is not None and head_end - last[1] < 40:
-            who = ctx.subject_before(last[0], 30)
-            if who is None:
-                who = ctx.speaker_after(last[1], o)
-            return who, c + 1
-        if before.endswith(":"):
-            # "Conte: «…»" — a name alone opening the sentence
-            k = ctx.token_index(before_start)
-            e = ctx.entity_at.get(k)
-            if e is not None and e.kind == "person" and e.end >= len(head.rstrip()) + before_start:
-                return ctx.person.get(e.a), c + 1
-    return None, sent_end
-
-
-def _indirect(ctx: _Ctx, direct: list[tuple[int, int]]) -> list[Quote]:
-    """``X ha detto che …``, ``…, sottolineando che …``, ``secondo X, …``."""
-    text, res = ctx.text, ctx.res
-    starts = [o for o, _ in direct]
+    starts = [o for o, _ in spans]
 
     def quoted(pos: int) -> bool:
         k = bisect_left(starts, pos + 1) - 1
-        return k >= 0 and direct[k][0] < pos < direct[k][1]
+        return k >= 0 and spans[k][0] < pos < spans[k][1]
 
-    out: list[Quote] = []
-    for v_start, v_end, gerund in ctx.verbs:
-        if quoted(v_start):
+    events: list[tuple[int, int, object]] = []  # (offset, order, span or cue)
+    for o, c in spans:
+        events.append((o, 0, (o, c)))
+    for cue in ctx.cues:
+        start = tokens[cue.a].start
+        if not quoted(start):
+            events.append((start, 1, cue))
+    events.sort(key=lambda ev: (ev[0], ev[1]))
+    # the cues that introduce a direct quote report it: no indirect speech of their own
+    used: set[int] = set()
+    previous: tuple[Who, int] | None = None  # the last direct quote's author and end
+    for o, c in spans:
+        if len(text[o + 1:c].split()) >= min_words:
+            found = _attribute_direct(ctx, o, c, previous)
+            previous = (found[0], c + 1) if found is not None else None
+            if found is not None and found[3] is not None:
+                used.add(found[3].a)
+    previous = None
+    verdict_spans: list[tuple[int, int]] = []
+    for _, _, item in events:
+        if isinstance(item, tuple):
+            o, c = item
+            inner = text[o + 1:c]
+            if fold(inner.strip(" .!,;")) in res.verdicts:
+                verdict_spans.append((o, c))
+                continue
+            if len(inner.split()) < min_words:
+                continue
+            found = _attribute_direct(ctx, o, c, previous)
+            if found is None:
+                previous = None
+                continue
+            who, verb, end, cue = found
+            a, b = o + 1 + len(inner) - len(inner.lstrip()), c - (len(inner) - len(inner.rstrip()))
+            _record(ctx, speech, Quote(who.person, text[a:b], "direct", a, b, verb,
+                                       who.source, field_name), who)
+            previous = (who, max(end, c + 1))
             continue
-        s_start, s_end = ctx.sentence_bounds(v_start)
-        tail = _CHE.match(text, v_end)
-        if tail is None:
+        cue = item
+        assert isinstance(cue, Cue)
+        if cue.a in used:
             continue
-        who = ctx.subject_before(v_start, 30 if gerund else 20)
-        if who is None and not gerund:
-            before = text[s_start:v_start].rstrip()
-            if before.endswith(","):
-                who = ctx.speaker_after(v_end, tail.end())
-        if who is None:
-            continue
-        start, end = ctx.clip(tail.end(), s_end)
-        while start < end and text[start] in ",;:":
-            start, end = ctx.clip(start + 1, end)
-        if start < end:
-            out.append(Quote(who, text[start:end], "indirect", start, end))
-    for a_start, a_end in _according(ctx.tokens, res):
-        if quoted(a_start):
-            continue
-        s_start, s_end = ctx.sentence_bounds(a_start)
-        who, name_end = _according_speaker(ctx, a_end, s_end)
-        if who is None:
-            continue
-        start, end = ctx.clip(name_end, s_end)
-        while start < end and text[start] == ",":
-            start, end = ctx.clip(start + 1, end)
-        if start >= end:  # "…, secondo Watson.": the words before are reported
-            start, end = ctx.clip(max(s_start, a_start - ctx.max_chars), a_start)
-            while start < end and text[end - 1] == ",":
-                start, end = ctx.clip(start, end - 1)
-        if start < end:
-            out.append(Quote(who, text[start:end], "indirect", start, end))
-    return out
+        _indirect(ctx, cue, speech, field_name)
+    for o, c in verdict_spans:
+        _verdict(ctx, o, c, speech)
+    speech.quotes.sort(key=lambda q: (q.start, q.kind))
+    return speech
 
 
-def _speech_verbs(tokens: list[Token], res: Resources) -> list[tuple[int, int, bool]]:
-    """Speech verb phrases as (start, end, is a gerund): "ha detto", "ha anche
-    rivelato", "dichiara", "sottolineando"."""
-    out = []
-    for k, t in enumerate(tokens):
-        w = t.lower
-        if w in res.finite_verbs:
-            out.append((t.start, t.end, False))
-        elif w in res.gerunds:
-            out.append((t.start, t.end, True))
-        elif w in res.participles:
-            j = k - 1
-            while j >= 0 and k - j <= 3 and tokens[j].lower in res.adverbs:
-                j -= 1
-            if j >= 0 and tokens[j].lower in res.auxiliaries and tokens[j].sent == t.sent:
-                out.append((tokens[j].start, t.end, False))
-    return out
+def _record(ctx: _Ctx, speech: Speech, quote: Quote, who: Who) -> None:
+    speech.quotes.append(quote)
+    speech.add(who, quote.start)
+    if who.person is not None:
+        ctx.last = (quote.end, who.person)
 
 
-def _according(tokens: list[Token], res: Resources) -> list[tuple[int, int]]:
-    """(start, end) of each "secondo", "come ha spiegato", "stando a" ..."""
-    out = []
-    for k, t in enumerate(tokens):
-        for phrase in res.according.get(t.lower, ()):
-            n = len(phrase)
-            if tuple(x.lower for x in tokens[k:k + n]) == phrase:
-                out.append((t.start, tokens[k + n - 1].end))
-                break
-    return out
+def _refer(ctx: _Ctx, speech: Speech, who: Who | None, at: int, judged: bool = False) -> None:
+    """A statement referred to without its words: its author is a speaker."""
+    if who is None:
+        return
+    speech.add(who, at)
+    if who.person is not None:
+        ctx.last = (at, who.person)
+        if judged:
+            speech.judged.append((at, who.person))
 
 
-def _according_speaker(ctx: _Ctx, pos: int, stop: int) -> tuple[str | None, int]:
-    """The person right after "secondo": "secondo Watson", "secondo quanto riferito
-    dal portavoce del Cremlino Dmitry Peskov"; None before a comma or another word."""
-    k = ctx.token_index(pos)
-    res = ctx.res
-    role: str | None = None
-    complement = False
-    steps = 0
-    while k < len(ctx.tokens) and ctx.tokens[k].start < stop and steps < 12:
-        tok = ctx.tokens[k]
-        e = ctx.entity_at.get(k)
-        if e is not None:
-            if e.kind == "person" and not complement:
-                return ctx.person.get(e.a), e.end
-            if role is None or e.kind == "person":
-                return None, 0
-            complement = False
-            steps += e.b - e.a
-            k = e.b
-            continue
-        w = _bare(tok.lower)
-        if role is None and (w in res.according_fillers or w in res.articles):
-            pass
-        elif w in res.roles and role is None:
-            role = w
-        elif role is not None and w in res.prepositions:
-            complement = True
-        elif role is not None and (w.isalpha() and not tok.upper):
-            complement = False
-        else:
-            break
+def _attribute_direct(ctx: _Ctx, o: int, c: int, previous: tuple[Who, int] | None
+                      ) -> tuple[Who, str | None, int, Cue | None] | None:
+    """The author of the quote between marks at ``o`` and ``c`` (NOBODY when speech
+    words say it is speech but name no one), the reporting words, where the attribution
+    ends and the cue used; None when nothing says the quote is speech (a title, a scare
+    quote)."""
+    text, tokens, res = ctx.text, ctx.tokens, ctx.res
+    _, sent_end = ctx.sentence_bounds(c)
+    # after the quote: "«…», ha detto X", "«…» si legge", "«…», il commento di X"
+    k = ctx.token_index(c + 1)
+    while k < len(tokens) and tokens[k].text in ",.;:–—-":
         k += 1
-        steps += 1
-    if role is not None:
-        who = ctx.by_role(role, pos)
+    cue = ctx.cue_at.get(k)
+    if cue is not None and cue.kind in ("verb", "impersonal"):
+        who = ctx.speaker_after(ctx.cue_span(cue)[1], len(text))
+        if who is None and cue.kind == "impersonal":
+            who, _ = ctx.named_after(cue.b, sent_end)
+        if who is None and cue.kind == "verb":
+            who = ctx.subject_before(ctx.token_index(o), 40)
+        _, end = ctx.sentence_bounds(ctx.cue_span(cue)[1])
+        return who or NOBODY, ctx.cue_text(cue), end, cue
+    if k < len(tokens) and tokens[k].lower in res.after_quote:
+        who = ctx.speaker_after(tokens[k].end, len(text))
         if who is not None:
-            return who, ctx.tokens[k - 1].end if k > 0 else pos
-    return None, 0
+            return who, tokens[k].text, ctx.sentence_bounds(tokens[k].end)[1], None
+    noun = _statement_noun(ctx, k)
+    if noun is not None:
+        who, end = ctx.named_after(noun + 1, sent_end)
+        if who is not None:
+            return who, tokens[noun].text, max(end, c + 1), None
+    # "«C’era un gruppo – ha spiegato Lodhi a Metro News – e ho deciso …»"
+    for cue in ctx.cues_between(o + 1, c):
+        v_start, v_end = ctx.cue_span(cue)
+        if cue.kind == "verb" and text[max(o, v_start - 5):v_start].rstrip()[-1:] in \
+                ("–", "—", ",", "-"):
+            who = ctx.speaker_after(v_end, c)
+            if who is not None:
+                return who, ctx.cue_text(cue), c + 1, cue
+    # before the quote: "X ha affermato: «…»", "Racconta Bonacini. «…»", "si legge «…»"
+    s_start = ctx.sentence_bounds(o)[0]
+    if not text[s_start:o].strip() and ctx.token_index(o) > 0:
+        s_start = ctx.sentence_bounds(tokens[ctx.token_index(o) - 1].start)[0]
+    before_start = max(s_start, o - 400)
+    before = text[before_start:o].rstrip()
+    head = before.rstrip(":,.")
+    head_end = before_start + len(head)
+    last = max((cv for cv in ctx.cues_between(before_start, head_end)
+                if ctx.cue_span(cv)[1] <= head_end and cv.kind in ("verb", "impersonal",
+                                                                   "clause")),
+               key=lambda cv: ctx.cue_span(cv)[1], default=None)
+    if last is not None:
+        gap = text[ctx.cue_span(last)[1]:head_end]
+        between = tokens[last.b:ctx.token_index(head_end)]
+        if before[-1:] == "." and before_start < ctx.sentence_bounds(o)[0] or \
+                before[-1:] in ":,." and ctx.sentence_bounds(o)[0] > before_start:
+            # the sentence before: only "Racconta Bonacini." or "… ha spiegato:"
+            close = before[-1:] == ":" or (len(between) <= 5 and not any(
+                t.lower == "che" or t.text in _QUOTE_CHARS for t in between))
+        elif before[-1:] in ":,.":
+            close = head_end - ctx.cue_span(last)[1] < 40
+        else:
+            close = not gap.strip() or all(t.lower in res.adverbs for t in between)
+        if close:
+            who = ctx.author(last, o)
+            return who or NOBODY, ctx.cue_text(last), c + 1, last
+    if before.endswith(":"):
+        noun = _statement_noun_before(ctx, head_end)
+        if noun is not None:
+            who, _ = ctx.named_after(noun + 1, head_end)
+            return who or NOBODY, tokens[noun].text, c + 1, None
+        who = _colon_subject(ctx, before_start, head_end)
+        if who is not None:
+            return who, None, c + 1, None
+    if previous is not None and not text[previous[1]:o].strip(" \t\n.,;:–—-"):
+        return previous[0], None, c + 1, None
+    return None
+
+
+def _statement_noun(ctx: _Ctx, k: int) -> int | None:
+    """Token index of a statement noun at ``k`` (after an optional article): "il
+    commento", "le parole"."""
+    tokens = ctx.tokens
+    if k < len(tokens) and _bare(tokens[k].lower) in ctx.res.articles:
+        k += 1
+    if k < len(tokens) and tokens[k].lower in ctx.res.statement_nouns:
+        return k
+    return None
+
+
+def _statement_noun_before(ctx: _Ctx, end: int) -> int | None:
+    """A statement noun within the three words before ``end``: "accompagnata da questo
+    commento:"."""
+    k = ctx.token_index(end) - 1
+    for j in range(k, max(-1, k - 4), -1):
+        if ctx.tokens[j].lower in ctx.res.statement_nouns:
+            return j
+    return None
+
+
+def _colon_subject(ctx: _Ctx, a: int, b: int) -> Who | None:
+    """The author introducing a quote with a colon and no speech verb: the one person
+    named in the sentence who is not a complement ("Conte: «…»", "Proprio Luca, che ha
+    visto le immagini: «…»")."""
+    first = ctx.token_index(ctx.sentence_bounds(b - 1)[0]) if b > 0 else 0
+    found: list[Who] = []
+    for k in range(max(first, ctx.token_index(a)), ctx.token_index(b)):
+        e = ctx.entity_at.get(k)
+        if e is not None and e.kind == "person" and not ctx.in_complement(e):
+            who = ctx.who_is(e)
+            if who is not None and who not in found:
+                found.append(who)
+    return found[0] if len(found) == 1 else None
+
+
+def _indirect(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
+    """Indirect speech or a statement referred to, from one cue outside quotes."""
+    text = ctx.text
+    v_start = ctx.cue_span(cue)[0]
+    s_start, s_end = ctx.sentence_bounds(v_start)
+    if cue.kind == "judgement":
+        who = ctx.subject_before(cue.a, 22)
+        if who is not None and who.person is not None:
+            _refer(ctx, speech, who, v_start, judged=True)
+        return
+    if cue.kind in ("agent", "statement"):
+        who, _ = ctx.named_after(cue.b, s_end)
+        _refer(ctx, speech, who, v_start)
+        return
+    if cue.kind == "according":
+        _according(ctx, cue, speech, field_name)
+        return
+    after = text[ctx.cue_span(cue)[1]:ctx.cue_span(cue)[1] + 4].lstrip(" :")
+    if after[:1] in _QUOTE_CHARS:
+        return  # "ha affermato: «…»": the direct quote is its content
+    who = ctx.author(cue, s_end)
+    if who is None or not who.named:
+        return
+    start, end, clause = _content(ctx, cue, s_start, s_end)
+    if not clause and ctx.tokens[cue.b - 1].lower in ctx.res.clause_only:
+        return  # "per sostenere la sua nazione", "ha parlato in aula": not reported words
+    if start >= end:
+        _refer(ctx, speech, who, v_start)
+        return
+    _record(ctx, speech, Quote(who.person, text[start:end], "indirect", start, end,
+                               ctx.cue_text(cue), who.source, field_name), who)
+
+
+def _according(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
+    """"secondo X, …", "come ha spiegato X": the words after the name, or before the
+    cue when it closes the sentence ("…, secondo Watson.")."""
+    text = ctx.text
+    v_start = ctx.cue_span(cue)[0]
+    s_start, s_end = ctx.sentence_bounds(v_start)
+    who, name_end = ctx.named_after(cue.b, s_end)
+    if who is None:
+        return
+    start, end = ctx.clip(_past_apposition(ctx, name_end, s_end), s_end)
+    if len(text[start:end].split()) < 2:  # "…, secondo Watson."
+        start, end = ctx.clip(max(s_start, v_start - ctx.max_chars), v_start)
+    if len(text[start:end].split()) < 2:
+        _refer(ctx, speech, who, v_start)
+        return
+    _record(ctx, speech, Quote(who.person, text[start:end], "indirect", start, end,
+                               ctx.cue_text(cue), who.source, field_name), who)
+
+
+def _past_apposition(ctx: _Ctx, pos: int, stop: int) -> int:
+    """After a name, the end of the role in apposition to it, if any: "Secondo Adriano
+    Aguzzi, docente di neuropatologia all’università di Zurigo, l’utilizzo …"."""
+    k = ctx.token_index(pos)
+    tokens = ctx.tokens
+    if k + 1 >= len(tokens) or tokens[k].text != "," or tokens[k].start >= stop:
+        return pos
+    j = k + 1
+    if _bare(tokens[j].lower) in ctx.res.articles:
+        j += 1
+    if j >= len(tokens) or fold(_bare(tokens[j].lower)) not in ctx.res.roles:
+        return pos
+    while j < len(tokens) and tokens[j].start < stop and tokens[j].text != ",":
+        j += 1
+    return tokens[j].end if j < len(tokens) and tokens[j].start < stop else stop
+
+
+def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int, bool]:
+    """The reported words of a speech cue, and whether a clause introduces them: the
+    "che" clause after it, an infinitive ("ha annunciato di voler …"), a "come" clause,
+    a colon; else an object ("ha elogiato le misure"), or the words before the cue when
+    it ends the sentence ("Il piano è pronto, ha spiegato Rossi.")."""
+    text, tokens = ctx.text, ctx.tokens
+    v_end = ctx.cue_span(cue)[1]
+    tail = _CHE.match(text, v_end)
+    if tail is not None and tail.end() <= s_end:
+        return (*ctx.clip(tail.end(), s_end), True)
+    k = cue.b
+    while k < len(tokens) and tokens[k].start < s_end and tokens[k].lower in ctx.res.adverbs:
+        k += 1
+    if k < len(tokens) and tokens[k].start < s_end and tokens[k].lower in ("come", "di", ":"):
+        start, end = ctx.clip(tokens[k].end, s_end)
+        if len(text[start:end].split()) >= (1 if tokens[k].lower == "di" else 2):
+            return start, end, True  # "ha parlato di tasse"
+    if k < len(tokens) and (tokens[k].lower in ctx.res.auxiliaries
+                            or tokens[k].lower in ctx.res.finite_verbs):
+        return v_end, v_end, False  # "alla quale Maroni stava rispondendo era …"
+    # the author named after the verb is not what is reported: "scrive La Repubblica, …"
+    e = ctx.entity_at.get(k) if k < len(tokens) else None
+    start, end = ctx.clip(e.end if e is not None else v_end, s_end)
+    if len(text[start:end].split()) >= 3:
+        return start, end, text[start:start + 1] in _QUOTE_CHARS
+    v_start = ctx.cue_span(cue)[0]
+    start, end = ctx.clip(max(s_start, v_start - ctx.max_chars), v_start)
+    if text[start:end].lower().endswith("come"):
+        start, end = ctx.clip(start, end - len("come"))
+    if len(text[start:end].split()) >= 3:
+        # reported words before the verb only when set off from it: "…, ricorda Rossi."
+        return start, end, text[:v_start].rstrip()[-1:] in ",–—-" or text[
+            :v_start].rstrip().lower().endswith("come")
+    return end, end, False
+
+
+def _verdict(ctx: _Ctx, o: int, c: int, speech: Speech) -> None:
+    """A quoted rating ("Un “Vero” per Letta", "Costa merita un «Pinocchio andante»")
+    rates the claim of the first person of its sentence, or of a role there ("al Primo
+    Cittadino"); a rating standing alone ("“Vero”!") the one of the sentence before."""
+    s_start, s_end = ctx.sentence_bounds(o)
+    k = ctx.token_index(s_start)
+    if not ctx.text[s_start:o].strip(" .!…") and not ctx.text[c + 1:s_end].strip(" .!…"):
+        j = k - 1
+        while j > 0 and not ctx.tokens[j].text[0].isalnum():
+            j -= 1
+        if j >= 0:
+            s_start = ctx.sentence_bounds(ctx.tokens[j].start)[0]
+            k = ctx.token_index(s_start)
+    role_at = None
+    while k < len(ctx.tokens) and ctx.tokens[k].start < s_end:
+        e = ctx.entity_at.get(k)
+        if e is not None and e.kind == "person":
+            _refer(ctx, speech, ctx.who_is(e), o, judged=True)
+            return
+        if role_at is None and fold(_bare(ctx.tokens[k].lower)) in ctx.res.roles:
+            role_at = k
+        k += 1
+    who = ctx.by_role(role_at, o) if role_at is not None else None
+    if who is not None:
+        _refer(ctx, speech, who, o, judged=True)
+    elif role_at is not None:
+        speech.rates_nobody = True
+
+
+# -- the headline ---------------------------------------------------------------------
+
+def is_claim_title(title: str, tokens: list[Token], res: Resources) -> bool:
+    """Whether a headline is the checked claim itself rather than a headline about it:
+    quoted whole, timed ("(Min. 36:47)"), in the first person ("Ho scoperto…",
+    "Cambiamo…") or a sentence ending with a full stop; not one opening with a verdict
+    ("Vero:", "No,") or asking a question."""
+    text = title.strip()
+    if sum(1 for t in tokens if t.text[0].isalpha()) < 4 or text.endswith("?") \
+            or _phrase_at(tokens, 0, res.checker_openings):
+        return False
+    if text[0] in _QUOTE_CHARS and text.rstrip(". ")[-1:] in _QUOTE_CHARS:
+        return True
+    if _TIMESTAMP.search(text):
+        return True
+    for t in tokens:
+        w = t.lower
+        if w in res.checker_words:
+            return False  # "… ma non sappiamo quanto funziona": the fact-checker writes
+        if w in res.first_person or (len(w) >= 6 and w.endswith(res.first_person_endings)):
+            return True
+    return text.endswith((".", "!", "…"))
+
+
+def claim_span(title: str) -> tuple[int, int]:
+    """The claim in a claim headline: without a closing timestamp and enclosing marks."""
+    end = len(title)
+    m = _TIMESTAMP.search(title)
+    if m:
+        end = m.start()
+    start = 0
+    while start < end and (title[start].isspace() or title[start] in _QUOTE_CHARS):
+        start += 1
+    while end > start and (title[end - 1].isspace() or title[end - 1] in _QUOTE_CHARS):
+        end -= 1
+    return start, end
+
+
+def title_claim(title: str, title_tokens: list[Token], body: Speech,
+                res: Resources) -> Quote | None:
+    """The headline as the claim of the person the body rates or judges first, else of
+    its first speaker, else of the person its first sentence names; unattributed when
+    the body rates someone it does not name ("per il leader del M5S")."""
+    if not is_claim_title(title, title_tokens, res):
+        return None
+    start, end = claim_span(title)
+    if end - start < 3:
+        return None
+    speaker = None
+    if body.judged:
+        speaker = min(body.judged)[1]
+    elif body.rates_nobody:
+        speaker = None
+    elif body.speakers:
+        speaker = min(body.speakers)[1]
+    else:
+        speaker = body.opening_person
+    return Quote(speaker, title[start:end], "direct", start, end, None, None, "title")
+
+
+def reported_speech(body: str, body_tokens: list[Token], body_entities: list[Entity],
+                    body_person: dict[int, str], title: str, title_tokens: list[Token],
+                    title_entities: list[Entity], title_person: dict[int, str],
+                    res: Resources) -> tuple[list[Quote], list[str], list[str]]:
+    """The quotes of an article (the title's first), its speakers and the
+    organisations that state something in it, each once in order of appearance."""
+    shift = len(title) + 1  # the title's mentions come before the body's
+    body_roles = role_mentions(body_tokens, body_entities, body_person, res.person_roles, res)
+    title_roles = role_mentions(title_tokens, title_entities, title_person, res.person_roles,
+                                res)
+    in_body = attribute(body, body_tokens, body_entities, body_person,
+                        body_roles + [RoleMention(r.start - shift, r.person, r.words)
+                                      for r in title_roles], res)
+    in_title = attribute(title, title_tokens, title_entities, title_person,
+                         title_roles + [RoleMention(r.start + shift, r.person, r.words)
+                                        for r in body_roles], res, "title")
+    quotes = list(in_title.quotes)
+    if not in_title.quotes and not in_title.speakers:
+        claim = title_claim(title, title_tokens, in_body, res)
+        if claim is not None:
+            quotes.append(claim)
+            if claim.speaker is not None:
+                in_title.speakers.append((claim.start, claim.speaker))
+    quotes += in_body.quotes
+    speakers = dict.fromkeys(name for _, name in sorted(in_title.speakers) +
+                             sorted(in_body.speakers))
+    sources = dict.fromkeys(name for _, name in sorted(in_title.sources) +
+                            sorted(in_body.sources))
+    return quotes, list(speakers), list(sources)

@@ -74,13 +74,30 @@ class Resources:
     translit: list[tuple[str, str]]
     person_keys: dict[str, str]  # name_key / translit key of an alias -> canonical
     person_roles: dict[str, str]
+    role_synonyms: list[tuple[str, tuple[str, ...]]]  # canonical role word, folded phrase
+    organization_words: frozenset[str]  # a word that makes a name an organisation
+    organisation_articles: frozenset[str]  # "dell’Inps": before a one-word name
     auxiliaries: frozenset[str]
     adverbs: frozenset[str]
-    participles: frozenset[str]
+    participles: frozenset[str]  # every gender and number
+    agent_participles: frozenset[str]  # those that name the speaker after "da"
     finite_verbs: frozenset[str]
-    gerunds: frozenset[str]
+    clause_only: frozenset[str]  # speech only before "che", "come", "di", ":" or a quote
+    after_quote: frozenset[str]
+    gerunds: frozenset[str]  # and infinitives: the speaker is the clause's subject
     according: dict[str, list[tuple[str, ...]]]  # first word -> phrases, longest first
     according_fillers: frozenset[str]
+    impersonal: dict[str, list[tuple[str, ...]]]  # first word -> phrases, longest first
+    statement_nouns: frozenset[str]
+    document_nouns: frozenset[str]
+    judgements: frozenset[str]
+    judgement_participles: frozenset[str]
+    verdicts: frozenset[str]  # folded rating labels
+    first_person: frozenset[str]
+    first_person_endings: tuple[str, ...]
+    checker_openings: dict[str, list[tuple[str, ...]]]  # first word -> phrases
+    checker_words: frozenset[str]
+    cue_words: frozenset[str]  # every word that may open a speech cue, for a quick skip
     prepositions: frozenset[str]
     articles: frozenset[str]
     quote_marks: dict[str, str]
@@ -138,6 +155,30 @@ def _places() -> frozenset[str]:
     return _PLACES
 
 
+def _phrases(items: Iterable[Any]) -> dict[str, list[tuple[str, ...]]]:
+    """Lowercased word sequences by first word, longest first."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in items:
+        words = tuple(str(phrase).lower().split())
+        if words:
+            out.setdefault(words[0], []).append(words)
+    for phrases in out.values():
+        phrases.sort(key=len, reverse=True)
+    return out
+
+
+def participle_forms(items: Iterable[Any]) -> frozenset[str]:
+    """Every gender and number of past participles given in the masculine singular:
+    "detto" -> detto, detta, detti, dette."""
+    out = set()
+    for word in items:
+        w = str(word).lower()
+        out.add(w)
+        if w.endswith("o"):
+            out.update(w[:-1] + end for end in "aie")
+    return frozenset(out)
+
+
 def translit_key(name: str, pairs: list[tuple[str, str]]) -> str:
     """Spelling-insensitive key: ``Sergej Shojgu`` and ``Sergei Shoigu`` agree."""
     key = name_key(name)
@@ -191,13 +232,8 @@ def _build(config: Config) -> Resources:
                       org_words=frozenset(org_words), case=load_case_table())
 
     speech = config["speech"]
-    according: dict[str, list[tuple[str, ...]]] = {}
-    for phrase in speech["according_to"]:
-        words = tuple(str(phrase).lower().split())
-        if words:
-            according.setdefault(words[0], []).append(words)
-    for phrases in according.values():
-        phrases.sort(key=len, reverse=True)
+    participles = participle_forms(speech["participles"])
+    claims = speech["title_claims"]
 
     publisher_keys: dict[str, str] = {}
     for canonical, aliases in (sources.get("publishers") or {}).items():
@@ -234,10 +270,35 @@ def _build(config: Config) -> Resources:
     return Resources(
         lexicon=lexicon, gazetteer=gaz, not_names=_words(names["not_names"]), roles=roles,
         translit=translit, person_keys=person_keys, person_roles=person_roles,
+        role_synonyms=[(fold(str(canonical)), tuple(fold(str(p)).split()))
+                       for canonical, phrases in (names.get("role_synonyms") or {}).items()
+                       for p in phrases or []],
+        organization_words=_words(gazetteer.get("organization_words") or []),
+        organisation_articles=_lower(names["organisation_articles"]),
         auxiliaries=_lower(speech["auxiliaries"]), adverbs=_lower(speech["adverbs"]),
-        participles=_lower(speech["participles"]), finite_verbs=_lower(speech["finite"]),
-        gerunds=_lower(speech["gerunds"]), according=according,
+        participles=participles,
+        agent_participles=participles - participle_forms(speech["not_agent_participles"]),
+        finite_verbs=_lower(speech["finite"]), after_quote=_lower(speech["after_quote"]),
+        clause_only=participle_forms(speech["clause_only"]),
+        gerunds=_lower(speech["gerunds"]) | _lower(speech["infinitives"]),
+        according=_phrases(speech["according_to"]),
         according_fillers=_words(speech["according_to_fillers"]),
+        impersonal=_phrases(speech["impersonal"]),
+        statement_nouns=_lower(speech["statement_nouns"]),
+        document_nouns=_lower(speech["document_nouns"]),
+        judgements=_lower(speech["judgements"]),
+        judgement_participles=_lower(speech["judgement_participles"]),
+        verdicts=_words(speech["verdicts"]),
+        first_person=_lower(claims["first_person"]),
+        first_person_endings=tuple(str(e).lower() for e in claims["first_person_endings"]),
+        checker_openings=_phrases(claims["checker_openings"]),
+        checker_words=_lower(claims["checker_words"]),
+        cue_words=frozenset().union(
+            participles, _lower(speech["finite"]),
+            _lower(speech["judgements"]), _lower(speech["judgement_participles"]),
+            _lower(speech["gerunds"]), _lower(speech["infinitives"]),
+            _lower(speech["statement_nouns"]), _phrases(speech["impersonal"]),
+            _phrases(speech["according_to"]), {"per"}),
         prepositions=_words(speech["prepositions"]), articles=_words(speech["articles"]),
         quote_marks={str(k): str(v) for k, v in speech["quote_marks"].items()},
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,

@@ -27,7 +27,7 @@ _CLOSERS = frozenset("”»\"’')]")
 # abbreviations whose period never ends a sentence
 _ABBREVIATIONS = frozenset(
     {"sig", "sigg", "dott", "prof", "ing", "avv", "on", "sen", "gen", "col", "mons",
-     "st", "jr", "sr", "ecc", "etc", "pag", "art", "n", "nr", "vs", "dr", "mr", "mrs"})
+     "st", "jr", "sr", "ecc", "etc", "pag", "art", "n", "nr", "vs", "dr", "mr", "mrs", "min"})
 
 
 @dataclass(slots=True)
@@ -51,6 +51,7 @@ def tokenize(text: str) -> list[Token]:
         word = m.group()
         if (start != prev_end and text.find("\n", prev_end, start) != -1) or (
             pending_break and not (word in _CLOSERS and start == prev_end)
+            and not (word == "." and start == prev_end)  # "...": one stop
         ):
             if tokens:
                 sent += 1

@@ -1,0 +1,1 @@
+"""One module per kind of page, each with its JSON twin (as Datasette's ``views/``)."""

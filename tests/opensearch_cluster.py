@@ -1,0 +1,57 @@
+"""The real OpenSearch cluster the backend tests run against (never a mock).
+
+``.ci/run`` starts one with ``scripts/opensearch-cluster.sh start`` and exports its URL
+as ``$SEARCHIDX_TEST_OPENSEARCH_URL``; locally::
+
+    export SEARCHIDX_TEST_OPENSEARCH_URL=$(scripts/opensearch-cluster.sh start --port 0)
+
+Without it the cluster tests skip, saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+ENV_URL = "SEARCHIDX_TEST_OPENSEARCH_URL"
+SCRIPT = "scripts/opensearch-cluster.sh"
+
+
+def cluster_url() -> str:
+    """The test cluster's URL(s), or skip with the reason."""
+    url = os.environ.get(ENV_URL)
+    if url:
+        return url
+    missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"no OpenSearch cluster: {' and '.join(missing)} not installed "
+                    f"(and ${ENV_URL} not set)")
+    pytest.skip(f"no OpenSearch cluster: set ${ENV_URL}, e.g. "
+                f"export {ENV_URL}=$({SCRIPT} start --port 0)")
+
+
+@pytest.fixture(scope="session")
+def os_client():
+    from searchidx.backends.opensearch.client import Client
+
+    client = Client.from_env(cluster_url())
+    client.health(wait_for="yellow")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def index_name(os_client) -> Iterator[str]:
+    """A fresh index name; the index, its template and its manifest go afterwards."""
+    from searchidx.backends.opensearch.manifest import manifest_index
+    from searchidx.backends.opensearch.schema import template_name
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield name
+    for index in (name, manifest_index(name)):
+        os_client.delete(f"/{index}", ok=(404,))
+    os_client.delete(f"/_index_template/{template_name(name)}", ok=(404,))

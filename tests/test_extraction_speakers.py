@@ -1,0 +1,229 @@
+"""Who said it: speakers, quotes, sources and people on text the rules were not written on.
+
+The sentences are made up, with people who are not in config/people.yaml, so they test
+the general rules; the last tests measure the hand-annotated articles of
+tests/fixtures/annotated/ (texts in ../shared/data, skipped where it is absent).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from searchidx.cli import main
+from searchidx.config import load_config
+from searchidx.extraction import extract_article
+from searchidx.models import RawArticle
+
+from .conftest import shared_data
+
+ROOT = Path(__file__).resolve().parent.parent
+ANNOTATED = Path(__file__).parent / "fixtures" / "annotated" / "articles.yaml"
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config(search_cwd=False)
+
+
+def extract(cfg, body: str, title: str | None = None):
+    return extract_article(RawArticle(id="t", path="t.txt", body=body, title=title), cfg)
+
+
+def said(article) -> list[tuple[str | None, str]]:
+    return [(q.speaker, q.kind) for q in article.quotes]
+
+
+# --- reported speech without "ha detto che" ---------------------------------------------
+
+@pytest.mark.parametrize(("text", "speaker"), [
+    ("Carlo Bianchi ammette l’errore nei conti del catasto.", "Carlo Bianchi"),
+    ("Carlo Bianchi avverte: la riforma del catasto va fatta entro l’estate.", "Carlo Bianchi"),
+    ("Il giorno dopo Marta Ferri replica alle critiche dell’opposizione.", "Marta Ferri"),
+    ("Luisa Neri accusa il governo di aver tagliato i fondi.", "Luisa Neri"),
+    ("Ieri Paolo Gatti ha rivendicato i risultati del suo governo.", "Paolo Gatti"),
+    ("Ennio Sala nega ogni responsabilità nella vicenda.", "Ennio Sala"),
+    ("Questa affermazione di Bruno Testa non trova riscontro nei dati.", "Bruno Testa"),
+    ("Il numero citato da Sergio Fabbri è sbagliato.", "Sergio Fabbri"),
+    ("Le parole di Ada Moro hanno fatto discutere.", "Ada Moro"),
+    ("Vediamo ora quanto detto da Dario Monti in televisione.", "Dario Monti"),
+    ("Vittorio Lenzi, in un’intervista a La Stampa, ha parlato di un errore di calcolo.",
+     "Vittorio Lenzi"),
+    ("Sulla sua pagina Facebook Irene Galli ha scritto che il piano è fallito.", "Irene Galli"),
+    ("A detta di Gino Valli il bilancio è in ordine.", "Gino Valli"),
+    ("Il dato è giusto: Franco Riva non sbaglia.", "Franco Riva"),
+])
+def test_reported_speech_without_che(cfg, text, speaker):
+    assert extract(cfg, text).speakers == [speaker]
+
+
+def test_doing_is_not_saying(cfg):
+    a = extract(cfg, "Mario Lodi ha firmato il decreto. Anna Pace ha incontrato il sindaco. "
+                     "Il pm Ugo Sani ha riportato gravi ferite nell’incidente. Rita Lenzi "
+                     "sostiene la candidatura di Sani e ricorda il padre.")
+    assert a.speakers == []
+
+
+# --- a role, "quest’ultimo", a sentence without subject ----------------------------------
+
+def test_a_role_resolves_to_the_person_introduced_with_it(cfg):
+    a = extract(cfg, "Il presidente del Consiglio Franco Doria ha visitato Genova. "
+                     "In serata ha piovuto a lungo sulla città. "
+                     "Il premier ha affermato che i fondi arriveranno presto.")
+    assert a.speakers == ["Franco Doria"]
+    assert a.quotes[-1].text == "i fondi arriveranno presto."
+
+
+def test_a_role_with_its_complement_picks_the_right_person(cfg):
+    a = extract(cfg, "Il leader della Lega Ivo Serra e il leader di Sel Rita Conti erano in aula. "
+                     "Il leader della Lega ha detto che voterà contro.")
+    assert a.speakers == ["Ivo Serra"]
+
+
+def test_a_role_nobody_of_the_article_holds_is_nobody(cfg):
+    a = extract(cfg, "Il ministro Carla Vitti è a Roma. Il sindaco ha detto che la città è pronta.")
+    assert a.speakers == []
+
+
+def test_the_last_named_and_the_last_speaker(cfg):
+    a = extract(cfg, "Il consigliere Piero Manni ha incontrato Laura Bassi. "
+                     "Quest’ultima ha spiegato che il progetto va rivisto. "
+                     "Ha poi aggiunto che servono altri fondi.")
+    assert said(a) == [("Laura Bassi", "indirect"), ("Laura Bassi", "indirect")]
+    assert a.quotes[1].verb == "Ha poi aggiunto"
+
+
+# --- headlines ----------------------------------------------------------------------------
+
+def test_a_headline_that_is_the_claim_is_quoted_as_its_author(cfg):
+    a = extract(cfg, "Lo ha detto ieri il senatore Aldo Fumi, ospite in tv. Un “Vero” per Fumi.",
+                title="Abbiamo ridotto le tasse del 10 per cento in due anni. (Min. 12:30)")
+    claim = a.quotes[0]
+    assert (claim.field, claim.speaker, claim.text) == (
+        "title", "Aldo Fumi", "Abbiamo ridotto le tasse del 10 per cento in due anni.")
+    assert a.title[claim.start:claim.end] == claim.text
+
+
+def test_a_headline_about_a_claim_is_not_one(cfg):
+    a = extract(cfg, "Il ministro Aldo Fumi ha parlato di tasse.",
+                title="È vero che le tasse sono calate del 10 per cento?")
+    assert [q.field for q in a.quotes] == ["body"]
+
+
+def test_a_headline_judging_someone_names_a_speaker(cfg):
+    a = extract(cfg, "Abbiamo verificato i dati.", title="Elio Conti sbaglia: le tasse non calano")
+    assert a.speakers == ["Elio Conti"]
+
+
+def test_a_claim_rated_for_a_role_nobody_holds_is_unattributed(cfg):
+    a = extract(cfg, "Paolo Gentili ha detto che piove. Una “Panzana pazzesca” per il leader "
+                     "del movimento.", title="Non c’è mai stata tanta disoccupazione.")
+    assert a.quotes[0].field == "title" and a.quotes[0].speaker is None
+
+
+# --- organisations and unnamed speakers ------------------------------------------------------
+
+def test_organisations_are_sources_not_people_or_speakers(cfg):
+    a = extract(cfg, "Secondo l’Inps i pensionati sono 16 milioni. Il direttore dell’Anf, "
+                     "Ole Berg, ha confermato i dati. Il Paul Ehrlich Institut ha dichiarato che "
+                     "non ci sono rischi. Il Sipri sostiene che la spesa è cresciuta.")
+    assert [p.name for p in a.people] == ["Ole Berg"]
+    assert a.speakers == ["Ole Berg"]
+    assert {"Inps", "Paul-Ehrlich-Institut", "Sipri"} <= set(a.sources)
+    assert all(q.speaker is None for q in a.quotes if q.source)
+
+
+def test_an_unnamed_speaker_is_never_guessed(cfg):
+    a = extract(cfg, "Marco Riva era in piazza. «Non ci fermeremo davanti a nessuno», ha detto "
+                     "un manifestante. «Il campo 87 resta aperto», si legge nel comunicato.")
+    assert a.speakers == []
+    assert [(q.speaker, q.verb) for q in a.quotes] == [(None, "ha detto"), (None, "si legge")]
+
+
+# --- one person, two spellings -------------------------------------------------------------
+
+def test_a_spelling_slip_is_one_person(cfg):
+    a = extract(cfg, "Nicola Fratoianni ha parlato in aula. Più tardi Nicolò Fratoianni ha "
+                     "lasciato Montecitorio. Nicola Fratoianni è poi tornato.")
+    assert [(p.name, p.aliases) for p in a.people] == [
+        ("Nicola Fratoianni", ["Nicola Fratoianni", "Nicolò Fratoianni"])]
+
+
+def test_two_people_of_one_sentence_stay_two(cfg):
+    a = extract(cfg, "Mario Cassani e Maria Cassani sono arrivati insieme.")
+    assert [p.name for p in a.people] == ["Mario Cassani", "Maria Cassani"]
+
+
+# --- searchidx quotes ---------------------------------------------------------------------
+
+def test_quotes_command_shows_the_verb_and_unattributed_quotes(tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "Consiglio comunale\n\nIl sindaco Mauro Testi ha detto che il bilancio è in ordine. "
+        "«Non ci sono soldi per tutti», ha gridato qualcuno dal pubblico.\n", encoding="utf-8")
+    runner = CliRunner()
+    index = str(tmp_path / "ix")
+    assert runner.invoke(main, ["index", str(tmp_path / "a.txt"), "--index", index]).exit_code == 0
+    result = runner.invoke(main, ["quotes", "--index", index])
+    assert result.exit_code == 0, result.output
+    assert "Mauro Testi · undated · a (indirect, ha detto)" in result.output
+    assert "unattributed · undated · a (direct, ha gridato)" in result.output
+    data = json.loads(runner.invoke(main, ["quotes", "--index", index, "--speaker", "Testi",
+                                           "--format", "json"]).output)
+    assert [(q["speaker"], q["verb"]) for q in data["quotes"]] == [("Mauro Testi", "ha detto")]
+
+
+# --- the annotated articles ------------------------------------------------------------------
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import eval_extraction  # noqa: E402
+
+
+def test_names_pair_one_to_one_and_parts_match():
+    gold = [["Matteo Renzi"], ["Nicola Fratoianni", "Nicolò Fratoianni"]]
+    assert eval_extraction.match_count(["Renzi", "Nicolò Fratoianni"], gold) == 2
+    # one person split in two: the second name is a false positive
+    assert eval_extraction.match_count(["Nicola Fratoianni", "Nicolò Fratoianni"], gold) == 1
+    assert not eval_extraction.names_match("Mario Rossi", ["Matteo Rossi"])
+
+
+def test_the_annotations_are_complete_and_split_by_id():
+    articles = yaml.safe_load(ANNOTATED.read_text("utf-8"))["articles"]
+    assert len(articles) >= 40
+    for article_id, a in articles.items():
+        assert a["half"] == eval_extraction.half_of(article_id)
+        names = {n for p in a["people"] for n in ([p] if isinstance(p, str) else p)}
+        assert set(a["speakers"]) <= names, article_id
+        for q in a["quotes"]:
+            assert q["kind"] in ("direct", "indirect") and q["text"], article_id
+
+
+def test_speakers_and_people_on_the_annotated_articles(cfg, capsys):
+    """A regression floor under the development figures (docs/extraction.md)."""
+    for corpus in ("pagella/dev.jsonl", "dice/articles.jsonl", "facta/articles.jsonl"):
+        data = shared_data(corpus).parent.parent
+    eval_extraction.annotated_scores(data, cfg, errors=0)
+    lines = capsys.readouterr().out.splitlines()
+    for half in ("tune", "check"):
+        speakers = next(x for x in lines if x.startswith(f"annotated {half} (")).split("F1 ")[1]
+        people = next(x for x in lines if x.startswith(f"annotated {half}: people"))
+        assert float(speakers.split()[0]) >= 0.80, lines
+        assert float(people.split("P ")[1].split()[0]) >= 0.82, lines
+
+
+def test_every_word_list_of_the_extraction_config_is_words(cfg):
+    """YAML reads a bare no/on/yes as true/false: "no" opening a headline, "on" (onorevole)
+    must stay words."""
+    for section in ("speech", "names", "gazetteer", "sources"):
+        stack = [cfg[section]]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                assert not any(isinstance(v, bool) for v in value), (section, value[:5])
+                stack.extend(v for v in value if isinstance(v, (dict, list)))
