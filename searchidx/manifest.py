@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import sqlite3
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -57,6 +59,47 @@ class Manifest(Protocol):
 
     def close(self) -> None:
         """Release what the manifest holds open."""
+
+
+@dataclass
+class Changes:
+    """The manifest changes of the writes since the last commit, recorded with them.
+
+    ``size`` counts those writes (articles put or deleted), ``started`` is when the
+    first of them came: commits fall by count or by time. An article whose extraction
+    failed is not in the index: :meth:`drop` forgets it, and forgets its file for
+    the rest of the run, so that the next run reads the file again.
+    """
+
+    files: FileChanges = field(default_factory=dict)
+    docs: DocChanges = field(default_factory=dict)
+    size: int = 0
+    started: float = field(default_factory=time.monotonic)
+    failed_files: set[str] = field(default_factory=set)  # the run's, never recorded
+
+    def put(self, doc_id: str, path: str, content_hash: str) -> None:
+        self.docs[doc_id] = (path, content_hash)
+        self.size += 1
+
+    def delete(self, doc_id: str) -> None:
+        self.docs[doc_id] = None
+        self.size += 1
+
+    def drop(self, failed: Iterable[tuple[str, str]]) -> None:
+        """Forget the articles (id, path) that could not be indexed, and their files."""
+        for doc_id, path in failed:
+            self.docs[doc_id] = None
+            self.failed_files.add(path)
+        for path in self.failed_files & self.files.keys():
+            self.files[path] = None
+
+    def written(self) -> int:
+        """How many articles these changes put in the index."""
+        return sum(1 for entry in self.docs.values() if entry is not None)
+
+    def clear(self) -> None:
+        """Start the changes of the next commit."""
+        self.files, self.docs, self.size, self.started = {}, {}, 0, time.monotonic()
 
 
 class SqliteManifest:

@@ -158,7 +158,7 @@ def test_a_generation_replaced_while_opening_is_a_race_not_damage(tmp_path, monk
         assert ix.search("munizioni").total == 4
     # a generation that stays missing is damage after all, reported once the retries run out
     monkeypatch.setattr(TOC, "_latest_generation", classmethod(lambda cls, *_: deleted))
-    monkeypatch.setattr("searchidx.backends.whoosh.backend._OPEN_RETRY_PAUSE_S", 0)
+    monkeypatch.setattr("searchidx.backends.whoosh.folder._OPEN_RETRY_PAUSE_S", 0)
     with pytest.raises(IndexCorruptError, match=f"_MAIN_{deleted}.toc.*--rebuild"):
         Index(index_dir, config).search("munizioni")
 
@@ -229,7 +229,7 @@ def test_documents_whoosh_committed_but_the_manifest_missed_are_replaced_not_dou
     ix = Index(tmp_path / "index", load_config(search_cwd=False))
     ix.update([corpus])
     # what a crash leaves: Whoosh holds d3, the manifest has never heard of it
-    writer = ix.backend().whoosh().writer()
+    writer = ix.backend().folder.whoosh().writer()
     writer.add_document(id="d3", body="munizioni orfane", dated="0")
     writer.commit()
     with corpus.open("a", encoding="utf-8") as out:

@@ -12,9 +12,9 @@ from whoosh.util.numeric import byte_to_length
 
 from searchidx import Index
 from searchidx.backends.whoosh.scoring import RankedByPrefixes, TabledBM25F, disjunction_scores
+from searchidx.backends.whoosh.storage import field_length_bytes
 from searchidx.config import load_config
 from searchidx.query import parse
-from searchidx.storage import field_length_bytes
 
 from .conftest import SEEDS
 
@@ -46,7 +46,7 @@ def test_the_index_ranks_with_tabled_bm25f(segmented):
 def test_scores_are_whooshs_bm25f_bit_for_bit(segmented):
     ours = segmented.backend().searcher()
     assert len(ours.leaf_searchers()) == 5
-    stock = segmented.backend().whoosh().searcher(
+    stock = segmented.backend().folder.whoosh().searcher(
         weighting=scoring.BM25F(B=ours.weighting.B, K1=ours.weighting.K1))
     compared = 0
     for text, any_words in QUERIES:
@@ -173,7 +173,7 @@ def test_a_word_shorter_than_the_prefix_is_its_own_group(seeds_index):
 
 
 def test_a_prefix_group_under_another_weighting_ranks_the_same_articles_up(seeds_index):
-    stock = seeds_index.backend().whoosh().searcher(weighting=scoring.BM25F())
+    stock = seeds_index.backend().folder.whoosh().searcher(weighting=scoring.BM25F())
     try:
         raised = set(_group_scores(seeds_index, "incontro", searcher=stock))
     finally:
@@ -235,7 +235,7 @@ def test_other_queries_are_left_to_whooshs_matchers(seeds_index):
     for text in ('"Corea del Nord"', "Kim AND Putin", "Kim NOT Biden", "Corea*", "Kim^2 OR Putin"):
         q = parse_query(seeds_index, text)
         assert disjunction_scores(leaf, q) is None, text
-    stock = seeds_index.backend().whoosh().searcher(weighting=scoring.BM25F())
+    stock = seeds_index.backend().folder.whoosh().searcher(weighting=scoring.BM25F())
     try:
         assert disjunction_scores(stock, parse_query(seeds_index, "Kim OR Putin")) is None
     finally:

@@ -19,9 +19,13 @@ from typing import Any, Protocol
 
 from ..analysis import ItalianAnalyzer
 from ..config import Config
+from ..manifest import Changes, Manifest
+from ..models import RawArticle
 from ..query import DateWindow, Node
 
 SORTS = ("relevance", "date", "-date")
+# an article whose extraction failed during a run: id, path, line, what went wrong
+Failure = tuple[str, str, int | None, str]
 
 
 @dataclass(frozen=True)
@@ -72,13 +76,55 @@ class Found:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
+class IndexRun(Protocol):
+    """The writes of one ``index`` run (:meth:`Backend.run`).
+
+    The indexer reads the sources and decides what changes (the manifest says what
+    is already there); the run extracts and writes articles, in worker processes
+    where it pays, and commits them with the manifest changes that describe them.
+    What is not committed when the run ends is dropped, and redone by the next run.
+    """
+
+    manifest: Manifest  # open for the run
+    notes: list[str]  # warnings for the user (a stale lock cleared …)
+
+    def put(self, articles: list[RawArticle], new_ids: frozenset[str]) -> None:
+        """Extract and write ``articles``, replacing any version the index holds;
+        ``new_ids`` are those the manifest has never recorded (the run may then skip
+        looking for an old version, if it knows the manifest is up to date)."""
+
+    def delete(self, doc_id: str) -> None:
+        """Remove an article."""
+
+    def gather(self) -> list[Failure]:
+        """Wait until everything put since the last commit is written; the articles
+        whose extraction failed (they will not be in the index)."""
+
+    def commit(self, changes: Changes, *, by_time: bool) -> None:
+        """Make the writes gathered and the deletions visible to readers, then record
+        ``changes`` in the manifest. ``by_time``: the commit came by
+        ``index.commit_seconds``, not by ``index.commit_every``."""
+
+    def finish(self, optimize: bool) -> int:
+        """End the run's writing (workers stopped), then tidy the index: merge its
+        small pieces, or everything when ``optimize``; how many pieces were merged."""
+
+
 class Backend(Protocol):
-    """An index in one engine: reading side."""
+    """An index in one engine."""
 
     config: Config
 
     def exists(self) -> bool:
         """Whether the index has been created."""
+
+    def manifest(self) -> Manifest:
+        """The index's manifest, for reading (the caller closes it)."""
+
+    def run(self, *, wait: float, rebuild: bool) -> contextlib.AbstractContextManager[IndexRun]:
+        """One index run: the index created when missing (emptied first when
+        ``rebuild``), its analysis checked against the configuration; one writer at a
+        time where the engine needs it (another waits up to ``wait`` seconds)."""
 
     def analyzer(self) -> ItalianAnalyzer:
         """The analysis of the index's text fields, as it was built: queries, snippets

@@ -1,32 +1,30 @@
-"""The Whoosh backend: an index folder of Whoosh segments and ``manifest.sqlite3``."""
+"""The Whoosh backend: an index folder of Whoosh segments and ``manifest.sqlite3``
+(:mod:`.folder`), searched in this process (:mod:`.searching`), written by
+:mod:`.writing`."""
 
 from __future__ import annotations
 
 import contextlib
 import pickle
 import struct
-import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...analysis import ItalianAnalyzer
 from ...config import Config
-from ...errors import IndexCorruptError, IndexMissingError
+from ...errors import IndexCorruptError
 from ...manifest import SqliteManifest
 from ...query import Node
-from ...storage import patch_whoosh
 from ..base import Found, SearchPlan
 from .compile import Compiler
-from .schema import SCHEMA_VERSION, stored_article, unpack_body
+from .folder import WhooshFolder
+from .schema import stored_article, unpack_body
 from .searching import Scope, facet_counts, filter_docs, walk
 
-MANIFEST = "manifest.sqlite3"
-# a writer commits a generation in milliseconds; a table of contents still
-# missing after this many tries is damage, not a race with a commit
-_OPEN_ATTEMPTS = 20
-_OPEN_RETRY_PAUSE_S = 0.05
+if TYPE_CHECKING:
+    from .writing import WhooshRun
 
 
 class WhooshHit:
@@ -58,67 +56,22 @@ class WhooshBackend:
     def __init__(self, config: Config, path: Path) -> None:
         self.config = config
         self.path = path
-        self._ix: Any = None
+        self.folder = WhooshFolder(config, path)
         self._searcher: Any = None
         self._compiler: Compiler | None = None
 
-    # -- opening ---------------------------------------------------------------
+    # -- opening and writing ------------------------------------------------------
     def exists(self) -> bool:
-        return (self.path / MANIFEST).is_file()
+        return self.folder.exists()
 
     def manifest(self) -> SqliteManifest:
-        """The manifest beside the segments (the caller closes it)."""
-        return SqliteManifest(self.path / MANIFEST)
+        return self.folder.manifest()
 
-    def whoosh(self) -> Any:
-        """The open Whoosh index; a clear error if it is missing or damaged."""
-        if self._ix is None:
-            patch_whoosh()
-            if not self.exists():
-                raise IndexMissingError.at(self.path)
-            self._check_version()
-            self._ix = self._open_latest_generation()
-        return self._ix
+    def run(self, *, wait: float, rebuild: bool) -> contextlib.AbstractContextManager[WhooshRun]:
+        from .writing import open_run
 
-    def _open_latest_generation(self) -> Any:
-        """Open Whoosh's newest generation, retrying when a running commit replaces it.
-
-        A commit writes the next table of contents and then deletes the previous
-        one, so a reader that listed the folder just before can find its file
-        gone. That is a race with a writer, not damage: open the newer one, as
-        Whoosh's own ``reader()`` and Lucene do.
-        """
-        from whoosh import index as windex
-
-        attempts_left = _OPEN_ATTEMPTS
-        while True:
-            try:
-                return windex.open_dir(str(self.path))
-            except windex.EmptyIndexError:
-                raise IndexMissingError.at(self.path) from None
-            except FileNotFoundError as exc:
-                attempts_left -= 1
-                if attempts_left:
-                    time.sleep(_OPEN_RETRY_PAUSE_S)
-                    continue
-                failure: Exception = exc
-            except Exception as exc:  # Whoosh raises many types on damaged files
-                failure = exc
-            raise IndexCorruptError(
-                f"index at {self.path} is damaged ({type(failure).__name__}: {failure}); "
-                f"rebuild it with 'searchidx index --rebuild PATH'") from None
-
-    def _check_version(self) -> None:
-        manifest = self.manifest()
-        try:
-            version = manifest.meta("schema_version")
-        finally:
-            manifest.close()
-        if version != str(SCHEMA_VERSION):
-            raise IndexCorruptError(
-                f"index at {self.path} was written by another version of searchidx "
-                f"(format {version or 'unknown'}, this one reads {SCHEMA_VERSION}); "
-                f"rebuild it with 'searchidx index --rebuild'")
+        self.close()  # the run changes the folder: readers reopen after it
+        return open_run(self.folder, wait=wait, rebuild=rebuild)
 
     def searcher(self) -> Any:
         """A cached Whoosh searcher, refreshed if the index changed on disk."""
@@ -132,7 +85,7 @@ class WhooshBackend:
 
                 section = self.config["index"]
                 weighting = TabledBM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
-                self._searcher = self.whoosh().searcher(weighting=weighting)
+                self._searcher = self.folder.whoosh().searcher(weighting=weighting)
                 self._compiler = None
             return self._searcher
 
@@ -150,7 +103,7 @@ class WhooshBackend:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
-        self._ix = None
+        self.folder.close()
 
     # -- searching ---------------------------------------------------------------
     def analyzer(self) -> ItalianAnalyzer:

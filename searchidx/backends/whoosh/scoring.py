@@ -30,7 +30,7 @@ from whoosh import matching, scoring
 from whoosh.query import Or, Query, Term, WrappingQuery
 from whoosh.util.numeric import byte_to_length
 
-from ...storage import field_length_bytes
+from .storage import field_length_bytes
 
 # per segment reader: field name -> its lengths, one byte per document
 _LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, bytes | None]] = weakref.WeakKeyDictionary()
