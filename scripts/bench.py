@@ -495,8 +495,8 @@ def bench(args: argparse.Namespace, work: Path) -> None:
           f"higher is better, for the rest lower). Cold process: median of {args.cold_runs} "
           f"runs. Stock Whoosh answers in this process after searchidx opened its index, "
           f"so it reads segments in place, skips postings by bisection and intersects "
-          f"them without redundant checks too (searchidx/storage.py): that can only "
-          f"flatter it. Its index is built in a child process of its own, with stock "
+          f"them without redundant checks too (searchidx/backends/whoosh/storage.py): that "
+          f"can only flatter it. Its index is built in a child process of its own, with stock "
           f"Whoosh.\n")
     for line in optimized:
         print(line + "\n")

@@ -56,11 +56,11 @@ def collect(data: Path, limit: int | None, work: Path, depth: int | None = None
     config["index"]["rescore_depth"] = 0  # the first stage: BM25 alone
     index = Index(work / "index", config)
     index.update([corpus])
-    analyzer = index.searcher().schema["body"].analyzer
+    analyzer = index.backend().analyzer()
     texts = {d["id"]: (d["title"], d["text"]) for d in docs}
     found = []
     for question in questions:
-        terms = rescore_terms(index, question["question"])
+        terms = rescore_terms(index.backend(), index.config, question["question"])
         if terms is None:
             continue  # not rescored by searchidx either
         hits = index.search(question["question"], any=True, limit=depth).hits

@@ -23,6 +23,11 @@ class QueryError(SearchidxError):
 class IndexMissingError(SearchidxError):
     """No index where one was expected."""
 
+    @classmethod
+    def at(cls, where: object) -> IndexMissingError:
+        return cls(f"no index at {where}; build one with 'searchidx index PATH' "
+                   "(or point --index / $SEARCHIDX_INDEX at it)")
+
 
 class IndexCorruptError(SearchidxError):
     """An index that exists but cannot be read back."""

@@ -1,254 +1,41 @@
-"""The index stage: Whoosh schema, incremental writer, and the :class:`Index` API.
+"""The :class:`Index` API: an index in the engine the configuration picks (a
+:mod:`searchidx.backends` backend; Whoosh by default), kept up to date by
+:meth:`Index.update` and read through the backend.
 
-An index folder holds the Whoosh segments and ``manifest.sqlite3``, which
-remembers each source file's fingerprint and the ids of the articles it gave.
-The manifest is always written *after* the Whoosh commit it describes: a crash
-between the two leaves the manifest behind, and the next run simply re-reads
-those files (updates replace by unique id, so nothing is duplicated).
+An update is incremental: the manifest remembers each source file's content
+hash and the ids and record hashes of the articles it gave, so a run reads the
+sources, skips what is unchanged, and hands the backend's run only what changed
+(new, changed and removed articles), committing every ``index.commit_every``
+changes or ``index.commit_seconds``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as _dt
-import json
 import os
-import pickle
-import re
-import shutil
 import signal
-import sqlite3
-import struct
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh import formats
-from whoosh.fields import KEYWORD, TEXT
-from whoosh.system import pack_uint
-
-from .analysis import ItalianAnalyzer, italian_analyzer, name_key
+from .backends import Backend, open_backend
 from .config import Config, load_config
-from .errors import (
-    IndexCorruptError,
-    IndexMissingError,
-    Interrupted,
-    ReadError,
-    SearchidxError,
-)
-from .locking import LOCK_NAME, WriteLock
-from .models import Article, RawArticle, printable_path
-from .storage import compact_pickles, patch_whoosh
+from .errors import Interrupted, ReadError, SearchidxError
+from .fields import FACETS, normalise_facet
+from .manifest import Changes, Manifest
+from .models import RawArticle, printable_path
 
 if TYPE_CHECKING:
-    from .prepare import Builders, Failure
+    from .backends.base import IndexRun
 
-# Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
-SCHEMA_VERSION = 3
-MANIFEST = "manifest.sqlite3"
 ENV_INDEX = "SEARCHIDX_INDEX"
-
-# user-facing facet/filter name -> (indexed key field, facet column)
-FACETS: dict[str, tuple[str | None, str]] = {
-    "people": ("people", "f_people"),
-    "speakers": ("speakers", "f_speakers"),
-    "places": ("places", "f_places"),
-    "organizations": ("organizations", "f_organizations"),
-    "media": ("media", "f_media"),
-    "publisher": ("publisher", "f_publisher"),
-    "topics": ("topics", "f_topics"),
-    "keyphrases": (None, "f_keyphrases"),
-    "tags": ("tags", "f_tags"),
-    "year": ("year", "f_year"),
-    "month": ("month", "f_month"),
-}
-FACET_ALIASES = {"person": "people", "speaker": "speakers", "place": "places",
-                 "org": "organizations", "orgs": "organizations", "organization": "organizations",
-                 "source": "publisher", "topic": "topics", "tag": "tags", "keyphrase": "keyphrases"}
-_SEP = "\x1f"
-# a writer commits a generation in milliseconds; a table of contents still
-# missing after this many tries is damage, not a race with a commit
-_OPEN_ATTEMPTS = 20
-_OPEN_RETRY_PAUSE_S = 0.05
-# facets whose filter also matches a single word of a value (a surname, "Corea")
-_NAMED = frozenset({"people", "speakers", "places", "organizations", "media", "publisher"})
-
-
-def worker_count(config: Config) -> int:
-    """``index.workers``, where 0 (or less) means one per CPU core."""
-    workers = int(config["index"]["workers"])
-    return workers if workers > 0 else (os.cpu_count() or 1)
-
-
-def small_segment_size(config: Config) -> int:
-    """The most articles of a segment that counts as small: half of what each worker
-    writes in a full commit, so that the segments of a large run are never small."""
-    return max(1, int(config["index"]["commit_every"]) // (2 * worker_count(config)))
 
 
 def resolve_index_path(index: str | os.PathLike[str] | None, config: Config) -> Path:
     """``--index`` wins, then ``$SEARCHIDX_INDEX``, then ``index.path`` from the config."""
     chosen = index or os.environ.get(ENV_INDEX) or config["index"]["path"]
     return Path(chosen).expanduser()
-
-
-class ItalianText(TEXT):
-    """A TEXT field that analyses text for its positions without Whoosh's Token stream."""
-
-    def index(self, value: Any, **kwargs: Any) -> Any:
-        if (kwargs or not isinstance(value, str) or not isinstance(self.analyzer, ItalianAnalyzer)
-                or type(self.format) is not formats.Positions):
-            return super().index(value, **kwargs)
-        # whoosh.formats.Positions.word_values, from ItalianAnalyzer.positions
-        boost = self.format.field_boost
-        return [(term.encode("utf-8"), len(at), len(at) * boost, _encode_positions(at))
-                for term, at in self.analyzer.positions(value).items()]
-
-
-class NameKeys(KEYWORD):
-    """Comma-separated filter keys (``kim jong un,kim``), indexed as Whoosh's
-    ``KEYWORD(commas=True, lowercase=False)`` indexes them (each piece stripped and
-    counted), without its Token stream: a dozen such fields per article."""
-
-    def __init__(self) -> None:
-        super().__init__(commas=True, lowercase=False, scorable=False)
-
-    def index(self, value: Any, **kwargs: Any) -> Any:
-        if kwargs or not isinstance(value, str) or type(self.format) is not formats.Frequency:
-            return super().index(value, **kwargs)
-        counts: dict[str, int] = {}
-        for piece in _KEY_PIECE.findall(value):
-            key = piece.strip()
-            counts[key] = counts.get(key, 0) + 1
-        boost = self.format.field_boost
-        return [(key.encode("utf-8"), n, float(n) * boost, pack_uint(n))
-                for key, n in counts.items()]
-
-
-_KEY_PIECE = re.compile(r"[^,]+")  # Whoosh's comma tokenizer
-
-# position -> the encoding of a term found once, there: most terms of an article
-_ONCE_AT: dict[int, bytes] = {}
-_ONCE_AT_LIMIT = 1 << 16
-
-
-def _encode_positions(positions: list[int]) -> bytes:
-    """``whoosh.formats.Positions.encode``, byte for byte (the count, then the pickled
-    gaps), with the encodings of single positions remembered."""
-    if len(positions) == 1:
-        position = positions[0]
-        got = _ONCE_AT.get(position)
-        if got is None:
-            got = pack_uint(1) + pickle.dumps([position], 2)
-            if position < _ONCE_AT_LIMIT:
-                _ONCE_AT[position] = got
-        return got
-    gaps = [after - before for before, after in zip([0, *positions], positions, strict=False)]
-    return pack_uint(len(gaps)) + pickle.dumps(gaps, 2)
-
-
-def build_schema(config: Config) -> Any:
-    """The Whoosh schema; analyzers come from the ``italian`` config section."""
-    from whoosh import columns
-    from whoosh.fields import COLUMN, ID, NUMERIC, STORED, Schema
-
-    text = italian_analyzer(config)
-
-    fields: dict[str, Any] = {
-        "id": ID(stored=True, unique=True),
-        "path": ID(stored=True),
-        "title": ItalianText(analyzer=text, stored=True),
-        "body": ItalianText(analyzer=text),
-        "body_z": STORED(),  # the body, zlib-compressed: a third of the size
-        "quotes": ItalianText(analyzer=text),
-        "date": STORED(),
-        "date_start": NUMERIC(int, bits=32, sortable=True),
-        "date_end": NUMERIC(int, bits=32, sortable=True),
-        "dated": ID(sortable=True),
-        "data": STORED(),  # the extracted fields as zlib-compressed JSON
-    }
-    for key_field, column in FACETS.values():
-        if key_field:
-            fields[key_field] = NameKeys()
-        fields[column] = COLUMN(columns.VarBytesColumn())
-    return Schema(**fields)
-
-
-def _date_int(d: _dt.date) -> int:
-    return d.year * 10000 + d.month * 100 + d.day
-
-
-def _keys(names: Iterable[str], stop: frozenset[str]) -> str:
-    """Comma-joined filter keys: each whole name and each of its words (a surname)."""
-    keys: dict[str, None] = {}
-    for name in names:
-        key = name_key(name)
-        if not key:
-            continue
-        keys[key] = None
-        for part in key.split():
-            if len(part) > 1 and part not in stop:
-                keys[part] = None
-    return ",".join(keys)
-
-
-def _column(values: Iterable[str]) -> bytes:
-    return _SEP.join(dict.fromkeys(v for v in values if v)).encode("utf-8")
-
-
-def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
-    """What Whoosh stores and indexes for one article."""
-    people_names = [n for p in article.people for n in (p.name, *p.aliases)]
-    speaker_names = list(article.speakers)
-    for person in article.people:
-        if person.name in article.speakers:
-            speaker_names.extend(person.aliases)
-    date = article.date
-    year = f"{date.start.year:04d}" if date else ""
-    month = (f"{date.start.year:04d}-{date.start.month:02d}"
-             if date and date.precision != "year" else "")
-    facet_values = {
-        "people": [p.name for p in article.people],
-        "speakers": article.speakers,
-        "places": article.places,
-        "organizations": article.organizations,
-        "media": article.cited_media,
-        "publisher": [article.publisher] if article.publisher else [],
-        "topics": article.topics,
-        "keyphrases": article.keyphrases,
-        "tags": article.tags,
-        "year": [year],
-        "month": [month],
-    }
-    key_sources = {**facet_values, "people": people_names, "speakers": speaker_names}
-    doc: dict[str, Any] = {
-        "id": article.id,
-        "path": article.path,
-        "title": article.title or "",
-        "body": f"{article.title}\n{article.body}" if article.title else article.body,
-        "body_z": zlib.compress(article.body.encode("utf-8"), 6),
-        "quotes": "\n".join(q.text for q in article.quotes),
-        "dated": "1" if date else "0",
-        "date": date.to_dict() if date else None,
-    }
-    if date:
-        doc["date_start"] = _date_int(date.start)
-        doc["date_end"] = _date_int(date.end)
-    data = article.to_dict()
-    for key in ("id", "path", "title", "body", "date"):
-        data.pop(key)
-    data["line"] = article.line
-    doc["data"] = zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 6)
-    for name, (key_field, column) in FACETS.items():
-        values = facet_values[name]
-        doc[column] = _column(values)
-        if key_field:
-            doc[key_field] = (_keys(key_sources[name], stop) if name in _NAMED
-                              else ",".join(dict.fromkeys(name_key(v) for v in values if v)))
-    return doc
 
 
 @dataclass
@@ -289,202 +76,11 @@ def _new_skipped() -> Any:
     return Skipped()
 
 
-class Manifest:
-    """Source files and the article ids each gave, in SQLite beside the index.
-
-    A bundle's members are rows of their own (``members``), with the fingerprint
-    that tells a changed member from an unchanged one; their articles are
-    recorded under the member's path (``bundle!member``). ``expect_members``
-    tells which keys of the next :meth:`apply` are members of which bundle.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.db = sqlite3.connect(path)
-        self.db.executescript(
-            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, sha1 TEXT, size INTEGER);"
-            "CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, path TEXT, hash TEXT);"
-            "CREATE INDEX IF NOT EXISTS docs_path ON docs(path);"
-            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-            "CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY);"
-            "CREATE TABLE IF NOT EXISTS members (path TEXT PRIMARY KEY, bundle TEXT, sha1 TEXT,"
-            " size INTEGER);"
-            "CREATE INDEX IF NOT EXISTS members_bundle ON members(bundle);"
-        )
-        self._member_of: dict[str, str] = {}  # member path -> bundle, until applied
-        self._members: dict[str, set[str]] = {}  # bundle -> its members now, until applied
-
-    def file_sha1(self, path: str) -> str | None:
-        row = self.db.execute("SELECT sha1 FROM files WHERE path=?", (path,)).fetchone()
-        return row[0] if row else None
-
-    def member_sha1(self, path: str) -> str | None:
-        row = self.db.execute("SELECT sha1 FROM members WHERE path=?", (path,)).fetchone()
-        return row[0] if row else None
-
-    def members_of(self, bundle: str) -> list[str]:
-        return [p for (p,) in self.db.execute("SELECT path FROM members WHERE bundle=?",
-                                              (bundle,))]
-
-    def expect_members(self, bundle: str, members: Iterable[str]) -> None:
-        """``members`` are what ``bundle`` holds now; the next apply records them
-        as its members and forgets the members it no longer holds."""
-        self._members[bundle] = set(members)
-        self._member_of.update(dict.fromkeys(self._members[bundle], bundle))
-
-    def docs_of(self, path: str) -> dict[str, str]:
-        """The ids and hashes of a file's articles, its members' included."""
-        return dict(self.db.execute(
-            "SELECT id, hash FROM docs WHERE path=? UNION ALL SELECT d.id, d.hash FROM docs d"
-            " JOIN members m ON d.path = m.path WHERE m.bundle=?", (path, path)))
-
-    def owner(self, doc_id: str) -> str | None:
-        row = self.db.execute("SELECT path FROM docs WHERE id=?", (doc_id,)).fetchone()
-        return row[0] if row else None
-
-    def files_under(self, root: str) -> list[str]:
-        prefix = root.rstrip(os.sep) + os.sep
-        return [p for (p,) in self.db.execute("SELECT path FROM files")
-                if p == root or p.startswith(prefix)]
-
-    def apply(self, files: dict[str, tuple[str, int] | None],
-              docs: dict[str, tuple[str, str] | None]) -> None:
-        """Record files (None = forget) and docs (None = forget) in one transaction.
-
-        A member forgotten (its article failed) leaves its bundle to be read again.
-        """
-        with self.db:
-            members = []
-            for path, info in files.items():
-                if path in self._member_of:
-                    members.append((path, self._member_of.pop(path), info))
-                elif info is None:
-                    self.db.execute("DELETE FROM files WHERE path=?", (path,))
-                    self.db.execute("DELETE FROM members WHERE bundle=?", (path,))
-                else:
-                    self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, *info))
-                    now = self._members.pop(path, None)
-                    for (member,) in (self.db.execute(
-                            "SELECT path FROM members WHERE bundle=?", (path,)).fetchall()
-                            if now is not None else ()):
-                        if member not in now:
-                            self.db.execute("DELETE FROM members WHERE path=?", (member,))
-            for path, bundle, info in members:
-                if info is None:
-                    self.db.execute("DELETE FROM members WHERE path=?", (path,))
-                    self.db.execute("UPDATE files SET sha1='' WHERE path=?", (bundle,))
-                else:
-                    self.db.execute("INSERT OR REPLACE INTO members VALUES (?,?,?,?)",
-                                    (path, bundle, *info))
-            for doc_id, entry in docs.items():
-                if entry is None:
-                    self.db.execute("DELETE FROM docs WHERE id=?", (doc_id,))
-                else:
-                    self.db.execute("INSERT OR REPLACE INTO docs VALUES (?,?,?)", (doc_id, *entry))
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)",
-                            (_dt.datetime.now().isoformat(timespec="seconds"),))
-
-    def roots(self) -> list[str]:
-        return [p for (p,) in self.db.execute("SELECT path FROM roots ORDER BY path")]
-
-    def add_roots(self, roots: Iterable[str]) -> None:
-        with self.db:
-            self.db.executemany("INSERT OR IGNORE INTO roots VALUES (?)", [(r,) for r in roots])
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-
-    def meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def close(self) -> None:
-        self.db.close()
-
-
 _FileDone = tuple[str, str, int, list[str]]  # path, sha1, size, ids that left the file
 
 
-class _Batch:
-    """Whoosh writes and manifest changes that are committed together.
-
-    New and changed articles are written into segments by
-    :class:`searchidx.prepare.Builders`; this writer deletes the versions they
-    replace and commits those segments with the deletions. A new id needs no
-    deletion: Whoosh's would look the id up in every segment, a cost that grows
-    with the index. That is only safe while the manifest knows every document
-    Whoosh holds, i.e. when it recorded the Whoosh generation it was last
-    committed with; after a crash between the two commits, the run deletes
-    every id it writes (and so replaces the orphans).
-    """
-
-    def __init__(self, index: Index, manifest: Manifest) -> None:
-        self.index = index
-        self.manifest = manifest
-        self.writer: Any = None
-        self.files: dict[str, tuple[str, int] | None] = {}
-        self.docs: dict[str, tuple[str, str] | None] = {}
-        self.size = 0
-        self.started = time.monotonic()  # of the batch: commits come by count or by time
-        self.failed_files: set[str] = set()  # this run's, whose manifest entry is dropped
-        generation = str(index._whoosh().latest_generation())
-        self.in_step = manifest.meta("whoosh_generation") == generation
-
-    def _writer(self) -> Any:
-        if self.writer is None:
-            self.writer = self.index._open_writer()
-        return self.writer
-
-    def put(self, doc_id: str, path: str, content_hash: str) -> None:
-        """Record an article handed to the builders, deleting the version it replaces."""
-        new = self.in_step and doc_id not in self.docs and self.manifest.owner(doc_id) is None
-        if not new:
-            self._writer().delete_by_term("id", doc_id)
-        self.docs[doc_id] = (path, content_hash)
-        self.size += 1
-
-    def delete(self, doc_id: str) -> None:
-        self._writer().delete_by_term("id", doc_id)
-        self.docs[doc_id] = None
-        self.size += 1
-
-    def commit(self, segments: list[Any], failed: list[Failure]) -> int:
-        """Commit the deletions and ``segments`` (the builders' work), then the manifest;
-        how many articles were written.
-
-        An article in ``failed`` is not in the index (a version it replaced is
-        deleted all the same): the manifest forgets it, and forgets its file,
-        which the next run reads again.
-        """
-        from whoosh.writing import MERGE_SMALL
-
-        for doc_id, path, _, _ in failed:
-            self.docs[doc_id] = None
-            self.failed_files.add(path)
-        for path in self.failed_files & self.files.keys():
-            self.files[path] = None
-        if segments or self.writer is not None:
-            self._writer().commit(
-                mergetype=lambda writer, current: MERGE_SMALL(writer, current) + segments)
-            self.writer = None
-        if self.files or self.docs:
-            self.manifest.apply(self.files, self.docs)
-        generation = str(self.index._whoosh().latest_generation())
-        self.manifest.set_meta("whoosh_generation", generation)
-        self.in_step = True
-        written = sum(1 for entry in self.docs.values() if entry is not None)
-        self.files, self.docs, self.size = {}, {}, 0
-        self.started = time.monotonic()
-        return written
-
-    def cancel(self) -> None:
-        if self.writer is not None:
-            self.writer.cancel()
-            self.writer = None
-
-
 class Index:
-    """A searchidx index folder: build it with :meth:`update`, query it with :meth:`search`.
+    """A searchidx index: build it with :meth:`update`, query it with :meth:`search`.
 
     >>> ix = Index(".searchidx")            # doctest: +SKIP
     >>> ix.update(["seeds/"]).summary()     # doctest: +SKIP
@@ -495,198 +91,21 @@ class Index:
                  config: Config | None = None) -> None:
         self.config = config or load_config()
         self.path = resolve_index_path(path, self.config)
-        self._ix: Any = None
-        self._searcher: Any = None
-        self._stop = frozenset(name_key(s) for s in self.config["italian"]["stopwords"])
+        self._backend: Backend | None = None
 
     # -- opening ----------------------------------------------------------
     def exists(self) -> bool:
-        return (self.path / MANIFEST).is_file()
+        return self.backend().exists()
 
-    def _whoosh(self) -> Any:
-        """The open Whoosh index; a clear error if it is missing or damaged."""
-        if self._ix is None:
-            patch_whoosh()
-            if not self.exists():
-                raise self._missing()
-            self._check_version()
-            self._ix = self._open_latest_generation()
-        return self._ix
-
-    def _missing(self) -> IndexMissingError:
-        return IndexMissingError(
-            f"no index at {self.path}; build one with 'searchidx index PATH' "
-            f"(or point --index / ${ENV_INDEX} at it)")
-
-    def _open_latest_generation(self) -> Any:
-        """Open Whoosh's newest generation, retrying when a running commit replaces it.
-
-        A commit writes the next table of contents and then deletes the previous
-        one, so a reader that listed the folder just before can find its file
-        gone. That is a race with a writer, not damage: open the newer one, as
-        Whoosh's own ``reader()`` and Lucene do.
-        """
-        from whoosh import index as windex
-
-        attempts_left = _OPEN_ATTEMPTS
-        while True:
-            try:
-                return windex.open_dir(str(self.path))
-            except windex.EmptyIndexError:
-                raise self._missing() from None
-            except FileNotFoundError as exc:
-                attempts_left -= 1
-                if attempts_left:
-                    time.sleep(_OPEN_RETRY_PAUSE_S)
-                    continue
-                failure: Exception = exc
-            except Exception as exc:  # Whoosh raises many types on damaged files
-                failure = exc
-            raise IndexCorruptError(
-                f"index at {self.path} is damaged ({type(failure).__name__}: {failure}); "
-                f"rebuild it with 'searchidx index --rebuild PATH'") from None
-
-    def _check_version(self) -> None:
-        manifest = Manifest(self.path / MANIFEST)
-        try:
-            version = manifest.meta("schema_version")
-        finally:
-            manifest.close()
-        if version != str(SCHEMA_VERSION):
-            raise IndexCorruptError(
-                f"index at {self.path} was written by another version of searchidx "
-                f"(format {version or 'unknown'}, this one reads {SCHEMA_VERSION}); "
-                f"rebuild it with 'searchidx index --rebuild'")
-
-    def _check_analysis(self) -> None:
-        """Refuse to add articles analysed otherwise than the ones already indexed.
-
-        The index keeps the analyzer it was built with (queries use it); new
-        postings come from the configuration. A changed ``italian`` section would
-        mix two analyses silently, so it asks for a rebuild instead.
-        """
-        stored = self._whoosh().schema["body"].analyzer
-        if stored != italian_analyzer(self.config):
-            raise SearchidxError(
-                f"index at {self.path} was built with other 'italian' settings (stemmer, "
-                f"stopwords or elisions) than the configuration; rebuild it with "
-                f"'searchidx index --rebuild'")
-
-    def _create(self) -> None:
-        from whoosh import index as windex
-
-        self.path.mkdir(parents=True, exist_ok=True)
-        created = windex.create_in(str(self.path), build_schema(self.config))
-        manifest = Manifest(self.path / MANIFEST)
-        manifest.apply({}, {})
-        manifest.set_meta("schema_version", str(SCHEMA_VERSION))
-        manifest.set_meta("whoosh_generation", str(created.latest_generation()))
-        manifest.close()
-
-    def _optimize(self) -> int:
-        """Merge every segment into one (deleted documents dropped); the count merged.
-
-        A single segment without deletions is left alone: merging would rewrite
-        it unchanged.
-        """
-        segments = self._whoosh()._segments()
-        if len(segments) <= 1 and not any(s.has_deletions() for s in segments):
-            return 0
-        return self._merge(segments)
-
-    def _merge_small_segments(self, most_docs: int, at_least: int,
-                              settled: frozenset[str] = frozenset()) -> int:
-        """Merge the segments of at most ``most_docs`` articles into one, when there
-        are ``at_least`` of them (0: never); the count merged.
-
-        Each commit writes a segment per worker, and Whoosh merges its small ones
-        only once there are about twenty, so runs leave a tail of them.
-        Every query opens a matcher per segment per term: at 100,000 articles
-        the tail of ten made queries 10-20% slower and the index 13% bigger.
-        The ``settled`` segments, written by this run's commits that came by time,
-        are as large as the machine could make them in ``index.commit_seconds``;
-        on a slow machine they may hold fewer than ``most_docs``, but they are
-        never a tail (merging them made a 40,000-article run 20% slower).
-        """
-        small = [s for s in self._whoosh()._segments()
-                 if s.doc_count_all() <= most_docs and s.segment_id() not in settled]
-        if at_least <= 0 or len(small) < at_least:
-            return 0
-        return self._merge(small)
-
-    def _merge(self, segments: list[Any]) -> int:
-        """Merge ``segments`` of this index into one; how many there were.
-
-        The manifest records the new Whoosh generation, so the next run still
-        adds new ids without looking them up.
-        """
-        from whoosh.reading import SegmentReader
-
-        chosen = {s.segment_id() for s in segments}
-
-        def merge_chosen(writer: Any, current: list[Any]) -> list[Any]:
-            kept = []
-            for segment in current:
-                if segment.segment_id() in chosen:
-                    reader = SegmentReader(writer.storage, writer.schema, segment)
-                    writer.add_reader(reader)
-                    reader.close()  # as Whoosh's own merge policies do
-                else:
-                    kept.append(segment)
-            return kept
-
-        self.close()
-        self._open_writer().commit(mergetype=merge_chosen)
-        manifest = Manifest(self.path / MANIFEST)
-        try:
-            manifest.set_meta("whoosh_generation", str(self._whoosh().latest_generation()))
-        finally:
-            manifest.close()
-        return len(segments)
-
-    def _open_writer(self) -> Any:
-        from whoosh.index import LockError
-
-        try:
-            return self._whoosh().writer(limitmb=int(self.config["index"]["writer_memory_mb"]))
-        except LockError:
-            raise SearchidxError(
-                f"index at {self.path} is being written by another process; "
-                f"wait for it to finish and run again") from None
-
-    def searcher(self) -> Any:
-        """A cached Whoosh searcher, refreshed if the index changed on disk."""
-        with self.reading():
-            return self._open_searcher()
-
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[None]:
-        """Turn the low-level errors of a damaged index into one clear error."""
-        try:
-            yield
-        except (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError) as exc:
-            raise IndexCorruptError(
-                f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
-                f"rebuild it with 'searchidx index --rebuild'") from None
-
-    def _open_searcher(self) -> Any:
-        if self._searcher is not None and not self._searcher.up_to_date():
-            # a fresh searcher, not refresh(): Whoosh's refresh fails on an empty index
-            self._searcher.close()
-            self._searcher = None
-        if self._searcher is None:
-            from .scoring import TabledBM25F
-
-            section = self.config["index"]
-            weighting = TabledBM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
-            self._searcher = self._whoosh().searcher(weighting=weighting)
-        return self._searcher
+    def backend(self) -> Backend:
+        """The engine holding this index."""
+        if self._backend is None:
+            self._backend = open_backend(self.config, self.path)
+        return self._backend
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
-        self._ix = None
+        if self._backend is not None:
+            self._backend.close()
 
     def __enter__(self) -> Index:
         return self
@@ -699,7 +118,7 @@ class Index:
         """The files and folders given to earlier ``update`` runs."""
         if not self.exists():
             return []
-        manifest = Manifest(self.path / MANIFEST)
+        manifest = self.backend().manifest()
         try:
             return manifest.roots()
         finally:
@@ -724,23 +143,11 @@ class Index:
         if not paths:
             raise SearchidxError("nothing to index: give files or folders, "
                                  "e.g. 'searchidx index seeds/'")
-        self.path.mkdir(parents=True, exist_ok=True)
         try:
-            with WriteLock(self.path, wait) as lock, compact_pickles():
-                if lock.stale_note:
-                    report.warnings.append(lock.stale_note)
-                if rebuild:
-                    self.close()
-                    self._remove_index_files()
-                if not self.exists():
-                    self._create()
-                self._check_analysis()
-                settled = self._update(paths, report, progress)
-                section = self.config["index"]
-                report.merged_segments = (
-                    self._optimize() if optimize else
-                    self._merge_small_segments(small_segment_size(self.config),
-                                               int(section["merge_small_segments"]), settled))
+            with self.backend().run(wait=wait, rebuild=rebuild) as run:
+                report.warnings.extend(run.notes)
+                self._update(run, paths, report, progress)
+                report.merged_segments = run.finish(optimize)
         except KeyboardInterrupt as stop:  # Ctrl-C, or a signal the caller made an Interrupted
             signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
             raise Interrupted(signum, report.committed) from None
@@ -748,73 +155,66 @@ class Index:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _update(self, paths: Iterable[str | os.PathLike[str]], report: IndexReport,
-                progress: Callable[[int, int], None] | None) -> frozenset[str]:
-        """The run's reading and writing; the ids of the segments written by commits that
-        came by time (see :meth:`_merge_small_segments`)."""
-        from .prepare import Builders
+    def _update(self, run: IndexRun, paths: Iterable[str | os.PathLike[str]],
+                report: IndexReport, progress: Callable[[int, int], None] | None) -> None:
+        """Read the sources, and hand the run what changed, committing as it goes."""
         from .read import discover
 
         roots = [Path(p).resolve() for p in paths]
         sources, errors = discover(roots, self.config)
         report.errors.extend(errors)
-        manifest = Manifest(self.path / MANIFEST)
+        manifest = run.manifest
         manifest.add_roots(printable_path(r) for r in roots if r.exists())
-        batch = _Batch(self, manifest)
+        changes = Changes()
         section = self.config["index"]
         commit_every = max(1, int(section["commit_every"]))
         commit_seconds = float(section["commit_seconds"])
-        builders = Builders(str(self.path), self.config, self._stop, worker_count(self.config))
         seen_files = {printable_path(s.path) for s in sources}
-        settled: set[str] = set()
-        try:
-            for root in roots:
-                if root.is_dir():
-                    for gone in manifest.files_under(printable_path(root)):
-                        if gone not in seen_files:
-                            for doc_id in manifest.docs_of(gone):
-                                batch.delete(doc_id)
-                                report.removed += 1
-                            batch.files[gone] = None
-            for jobs, finished in self._units(sources, manifest, report, progress):
-                while jobs:  # commits fall every commit_every changes, mid-unit too
-                    if batch.size >= commit_every:
-                        self._commit(batch, builders, report)
-                    elif (batch.size and commit_seconds > 0
-                          and time.monotonic() - batch.started >= commit_seconds):
-                        settled.update(self._commit(batch, builders, report))
-                    room = commit_every - batch.size
-                    part, jobs = jobs[:room], jobs[room:]
-                    builders.submit(part)
-                    for raw in part:
-                        batch.put(raw.id, raw.path, raw.content_hash)
-                for key, sha1, size, stale in finished:
-                    for doc_id in stale:
-                        batch.delete(doc_id)
-                    batch.files[key] = (sha1, size)
-            self._commit(batch, builders, report)
-        except BaseException:
-            batch.cancel()
-            raise
-        finally:
-            builders.close()
-            manifest.close()
-        return frozenset(settled)
+        for root in roots:
+            if root.is_dir():
+                for gone in manifest.files_under(printable_path(root)):
+                    if gone not in seen_files:
+                        for doc_id in manifest.docs_of(gone):
+                            run.delete(doc_id)
+                            changes.delete(doc_id)
+                            report.removed += 1
+                        changes.files[gone] = None
+        for jobs, finished in self._units(sources, manifest, report, progress):
+            while jobs:  # commits fall every commit_every changes, mid-unit too
+                if changes.size >= commit_every:
+                    self._commit(run, changes, report, by_time=False)
+                elif (changes.size and commit_seconds > 0
+                      and time.monotonic() - changes.started >= commit_seconds):
+                    self._commit(run, changes, report, by_time=True)
+                room = commit_every - changes.size
+                part, jobs = jobs[:room], jobs[room:]
+                run.put(part, frozenset(raw.id for raw in part if raw.id not in changes.docs
+                                        and manifest.owner(raw.id) is None))
+                for raw in part:
+                    changes.put(raw.id, raw.path, raw.content_hash)
+            for key, sha1, size, stale in finished:
+                for doc_id in stale:
+                    run.delete(doc_id)
+                    changes.delete(doc_id)
+                changes.files[key] = (sha1, size)
+        self._commit(run, changes, report, by_time=False)
 
     @staticmethod
-    def _commit(batch: _Batch, builders: Builders, report: IndexReport) -> list[str]:
-        """Commit what the builders wrote; the ids of the segments they wrote."""
-        segments, failed = builders.finish()
+    def _commit(run: IndexRun, changes: Changes, report: IndexReport, *, by_time: bool) -> None:
+        """Commit what the run wrote, with the manifest changes that describe it."""
+        failed = run.gather()
         for doc_id, path, line, reason in failed:
             report.errors.append(ReadError(
                 path, f"article '{doc_id}' could not be indexed ({reason}); skipped, and "
                       "the file is read again next run", line))
-            if batch.manifest.owner(doc_id) is None:  # counted when it was read
+            if run.manifest.owner(doc_id) is None:  # counted when it was read
                 report.added -= 1
             else:
                 report.updated -= 1
-        report.committed += batch.commit(segments, failed)
-        return [segment.segment_id() for segment in segments]
+        changes.drop((doc_id, path) for doc_id, path, _, _ in failed)
+        run.commit(changes, by_time=by_time)
+        report.committed += changes.written()
+        changes.clear()
 
     def _units(self, sources: list[Any], manifest: Manifest, report: IndexReport,
                progress: Callable[[int, int], None] | None, size: int = 256
@@ -922,114 +322,77 @@ class Index:
         if jobs or finished:
             yield jobs, finished
 
-    def _remove_index_files(self) -> None:
-        """Empty the index folder for ``--rebuild``, but only of what searchidx made."""
-        for child in self.path.iterdir():
-            if child.name == LOCK_NAME:
-                continue
-            if child.name.startswith(MANIFEST) or child.name.startswith(("MAIN_", "_MAIN_")):
-                if child.is_dir():
-                    shutil.rmtree(child)
-                else:
-                    child.unlink()
-
     # -- reading ----------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Every stored field of one article, or None."""
-        with self.reading():
-            stored = self.searcher().document(id=doc_id)
-        return _expand(stored) if stored else None
+        backend = self.backend()
+        with backend.reading():
+            return backend.document(doc_id)
 
     def stats(self) -> dict[str, Any]:
         """Documents, date range, size on disk, fields, last update."""
-        with self.reading():
-            searcher = self.searcher()
-            reader = searcher.reader()
-            missing = searcher.schema["date_start"].max_value  # Whoosh's "no value"
-            starts = [v for v in reader.column_reader("date_start") if v and v != missing] \
-                if reader.doc_count() else []
-            undated = searcher.doc_frequency("dated", "0")
-            documents = reader.doc_count()
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
-        manifest = Manifest(self.path / MANIFEST)
+        backend = self.backend()
+        with backend.reading():
+            figures = backend.stats()
+        manifest = backend.manifest()
         try:
             updated = manifest.meta("updated")
-            files = manifest.db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+            files = manifest.file_count()
             roots = manifest.roots()
         finally:
             manifest.close()
         return {
             "index": str(self.path),
-            "documents": documents,
+            "documents": figures["documents"],
             "files": files,
             "sources": roots,
-            "date_from": _int_date(min(starts)) if starts else None,
-            "date_to": _int_date(max(starts)) if starts else None,
-            "undated": undated,
-            "size_bytes": size,
-            "fields": sorted(n for n in searcher.schema.names() if not n.startswith("f_")),
+            "date_from": figures["date_from"],
+            "date_to": figures["date_to"],
+            "undated": figures["undated"],
+            "size_bytes": figures["size_bytes"],
+            "fields": figures["fields"],
             "facets": sorted(FACETS),
             "last_update": updated,
         }
 
     def iter_documents(self) -> Iterator[dict[str, Any]]:
-        for stored in self.searcher().all_stored_fields():
-            yield _expand(stored)
+        """Every article, as :meth:`document` gives it."""
+        backend = self.backend()
+        with backend.reading():
+            yield from backend.documents()
 
     # -- searching (see search.py) -------------------------------------------
     def search(self, query: str = "", **options: Any) -> Any:
         """Run a query; options are those of :class:`searchidx.search.SearchRequest`."""
         from .search import SearchRequest, run_search
 
-        with self.reading():
-            return run_search(self, SearchRequest(query=query, **options))
+        backend = self.backend()
+        with backend.reading():
+            return run_search(backend, self.config, SearchRequest(query=query, **options))
 
     def facet_counts(self, facet: str, query: str = "", **options: Any) -> list[tuple[str, int]]:
         """All values of one facet with their counts, over the articles matching ``query``."""
         from .search import SearchRequest, run_search
 
         request = SearchRequest(query=query, facets=[facet], facet_limit=None, limit=0, **options)
-        return run_search(self, request).facets[normalise_facet(facet)]
+        backend = self.backend()
+        with backend.reading():
+            return run_search(backend, self.config, request).facets[normalise_facet(facet)]
 
     def quotes(self, query: str = "", **options: Any) -> Any:
         """Quotes (who said what), searchable by the words of the quote."""
         from .search import find_quotes
 
-        return find_quotes(self, query, **options)
+        backend = self.backend()
+        with backend.reading():
+            return find_quotes(backend, self.config, query, **options)
 
 
-def normalise_facet(name: str) -> str:
-    """User spelling of a facet/filter name -> its canonical name (or an error)."""
-    from .errors import QueryError
+def __getattr__(name: str) -> Any:
+    """The schema's field classes under the name indexes written before they moved pickled
+    them with (``searchidx.index.ItalianText``), so that those indexes still open."""
+    if name in ("ItalianText", "NameKeys"):
+        from .backends.whoosh import schema
 
-    key = FACET_ALIASES.get(name.strip().lower(), name.strip().lower())
-    if key not in FACETS:
-        import difflib
-
-        near = difflib.get_close_matches(key, list(FACETS) + list(FACET_ALIASES), n=1)
-        hint = f"; did you mean '{near[0]}'?" if near else ""
-        raise QueryError(f"unknown facet '{name}'{hint} (known: {', '.join(FACETS)})")
-    return key
-
-
-def _int_date(value: int) -> str:
-    return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
-
-
-def _expand(stored: dict[str, Any]) -> dict[str, Any]:
-    """A stored Whoosh document as the article dict users see (``show``, JSON)."""
-    data = unpack_data(stored)
-    return {"id": stored["id"], "path": stored.get("path"), "title": stored.get("title") or None,
-            "date": stored.get("date"), **data, "body": unpack_body(stored)}
-
-
-def unpack_data(stored: dict[str, Any]) -> dict[str, Any]:
-    """The extracted fields (people, quotes …) from their stored, compressed form."""
-    packed = stored.get("data")
-    return json.loads(zlib.decompress(packed)) if packed else {}
-
-
-def unpack_body(stored: dict[str, Any]) -> str:
-    """The article body from its stored, compressed form."""
-    packed = stored.get("body_z")
-    return zlib.decompress(packed).decode("utf-8") if packed else ""
+        return getattr(schema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

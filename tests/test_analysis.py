@@ -144,7 +144,7 @@ def test_text_fields_index_like_whooshs_positions_format(text):
     (term, frequency, weight, encoded positions) are the ones Whoosh makes."""
     from whoosh.fields import TEXT
 
-    from searchidx.index import build_schema
+    from searchidx.backends.whoosh.schema import build_schema
 
     schema = build_schema(load_config(search_cwd=False))
     for name in ("title", "body", "quotes"):
@@ -160,7 +160,7 @@ def test_name_keys_index_like_whooshs_comma_keywords(keys):
     """NameKeys counts comma-separated keys itself; its postings are Whoosh's own."""
     from whoosh.fields import KEYWORD
 
-    from searchidx.index import NameKeys
+    from searchidx.backends.whoosh.schema import NameKeys
 
     stock = KEYWORD(commas=True, lowercase=False, scorable=False)
     assert NameKeys().index(keys) == list(stock.index(keys))

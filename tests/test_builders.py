@@ -8,7 +8,7 @@ import pytest
 from whoosh import index as windex
 
 from searchidx import Index
-from searchidx import prepare as prepare_module
+from searchidx.backends.whoosh import prepare as prepare_module
 from searchidx.config import load_config
 from searchidx.errors import SearchidxError
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import searchidx.read as read_package
 from searchidx import Index
-from searchidx import prepare as prepare_module
+from searchidx.backends.whoosh import prepare as prepare_module
 from searchidx.cli import main
 from searchidx.config import Config, load_config
 from searchidx.errors import ReadError

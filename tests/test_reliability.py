@@ -158,7 +158,7 @@ def test_a_generation_replaced_while_opening_is_a_race_not_damage(tmp_path, monk
         assert ix.search("munizioni").total == 4
     # a generation that stays missing is damage after all, reported once the retries run out
     monkeypatch.setattr(TOC, "_latest_generation", classmethod(lambda cls, *_: deleted))
-    monkeypatch.setattr("searchidx.index._OPEN_RETRY_PAUSE_S", 0)
+    monkeypatch.setattr("searchidx.backends.whoosh.folder._OPEN_RETRY_PAUSE_S", 0)
     with pytest.raises(IndexCorruptError, match=f"_MAIN_{deleted}.toc.*--rebuild"):
         Index(index_dir, config).search("munizioni")
 
@@ -202,6 +202,24 @@ def test_index_of_another_format_version_asks_for_a_rebuild(tmp_path):
     assert Index(index_dir, config).update([], rebuild=True).added == 5
 
 
+def test_an_index_written_before_the_schema_moved_still_opens(tmp_path, monkeypatch):
+    """Whoosh pickles the schema's field classes into the index by module path: an index
+    written when they lived in searchidx.index names them there."""
+    from searchidx.backends.whoosh import schema
+
+    index_dir = tmp_path / "ix"
+    config = load_config(search_cwd=False)
+    with monkeypatch.context() as patched:
+        for cls in (schema.ItalianText, schema.NameKeys):
+            patched.setattr(cls, "__module__", "searchidx.index")
+        Index(index_dir, config).update([SEEDS])
+    toc = next(index_dir.glob("_MAIN_*.toc")).read_bytes()
+    assert b"searchidx.index\nItalianText" in toc and b"searchidx.index\nNameKeys" in toc
+    with Index(index_dir, config) as ix:
+        assert ix.search("munizioni").total == 3
+        assert ix.search("", speaker=["Kirby"]).total == 3
+
+
 def test_documents_whoosh_committed_but_the_manifest_missed_are_replaced_not_doubled(tmp_path):
     """A crash between the Whoosh commit and the manifest's: the next run must not
     take the orphans' ids for new ones (new ids are added without a lookup)."""
@@ -211,7 +229,7 @@ def test_documents_whoosh_committed_but_the_manifest_missed_are_replaced_not_dou
     ix = Index(tmp_path / "index", load_config(search_cwd=False))
     ix.update([corpus])
     # what a crash leaves: Whoosh holds d3, the manifest has never heard of it
-    writer = ix._whoosh().writer()
+    writer = ix.backend().folder.whoosh().writer()
     writer.add_document(id="d3", body="munizioni orfane", dated="0")
     writer.commit()
     with corpus.open("a", encoding="utf-8") as out:

@@ -1,5 +1,5 @@
 """BM25F over tabled field lengths scores exactly like Whoosh's, and prefix groups score as
-one term (searchidx/scoring.py)."""
+one term (searchidx/backends/whoosh/scoring.py)."""
 
 import json
 import math
@@ -11,12 +11,17 @@ from whoosh.query import Every, Term
 from whoosh.util.numeric import byte_to_length
 
 from searchidx import Index
+from searchidx.backends.whoosh.scoring import RankedByPrefixes, TabledBM25F, disjunction_scores
+from searchidx.backends.whoosh.storage import field_length_bytes
 from searchidx.config import load_config
-from searchidx.scoring import RankedByPrefixes, TabledBM25F, disjunction_scores
-from searchidx.search import parse_query
-from searchidx.storage import field_length_bytes
+from searchidx.query import parse
 
 from .conftest import SEEDS
+
+
+def parse_query(ix, text, any_words=False):
+    """The Whoosh query searchidx runs for ``text``."""
+    return ix.backend().compile(parse(text, any_words=any_words).root)
 
 QUERIES = [("munizioni", False), ("Kirby Corea", True), ("Putin Kim vertice", True),
            ('"Corea del Nord"', False), ("guerra Russia", False), ("Kim OR Biden", False)]
@@ -35,13 +40,13 @@ def segmented(tmp_path_factory):
 
 
 def test_the_index_ranks_with_tabled_bm25f(segmented):
-    assert isinstance(segmented.searcher().weighting, TabledBM25F)
+    assert isinstance(segmented.backend().searcher().weighting, TabledBM25F)
 
 
 def test_scores_are_whooshs_bm25f_bit_for_bit(segmented):
-    ours = segmented.searcher()
+    ours = segmented.backend().searcher()
     assert len(ours.leaf_searchers()) == 5
-    stock = segmented._whoosh().searcher(
+    stock = segmented.backend().folder.whoosh().searcher(
         weighting=scoring.BM25F(B=ours.weighting.B, K1=ours.weighting.K1))
     compared = 0
     for text, any_words in QUERIES:
@@ -56,7 +61,7 @@ def test_scores_are_whooshs_bm25f_bit_for_bit(segmented):
 
 def test_length_rows_match_whooshs_per_document_lengths(segmented):
     rows = 0
-    for leaf, _ in segmented.searcher().leaf_searchers():
+    for leaf, _ in segmented.backend().searcher().leaf_searchers():
         reader = leaf.reader()
         for fieldname in ("title", "body", "quotes"):
             row = field_length_bytes(reader, fieldname)
@@ -76,7 +81,7 @@ def test_length_rows_match_whooshs_per_document_lengths(segmented):
 def _group_scores(ix, word, chars=5, boost=1.0, searcher=None):
     """Article id -> what ``RankedByPrefixes`` adds for ``word`` to the score of each
     article (those it adds nothing to are left out)."""
-    searcher = searcher or ix.searcher()
+    searcher = searcher or ix.backend().searcher()
     base = {hit["id"]: hit.score for hit in searcher.search(Every(), limit=None)}
     ranked = searcher.search(RankedByPrefixes(Every(), "body", [word], chars, boost), limit=None)
     assert {hit["id"] for hit in ranked} == set(base)  # what matches is the child's
@@ -87,7 +92,7 @@ def _group_scores(ix, word, chars=5, boost=1.0, searcher=None):
 def _expected_group_scores(ix, word, boost):
     """What the group of ``word`` should add, from the definition: the frequencies of its
     terms summed, the commonest term's document frequency, BM25 as Whoosh's."""
-    searcher = ix.searcher()
+    searcher = ix.backend().searcher()
     reader, weighting = searcher.reader(), searcher.weighting
     terms = [t.decode() for t in reader.expand_prefix("body", word[:5])]
     df = max(reader.doc_frequency("body", t) for t in terms)
@@ -126,7 +131,8 @@ def _index_with_a_deletion(tmp_path, config, first_text, other_texts):
     ix.update([corpus])
     write("Oggi si parla di altro.")
     assert ix.update([corpus]).updated == 1
-    assert any(leaf.reader().has_deletions() for leaf, _ in ix.searcher().leaf_searchers())
+    leaves = ix.backend().searcher().leaf_searchers()
+    assert any(leaf.reader().has_deletions() for leaf, _ in leaves)
     return ix
 
 
@@ -151,14 +157,14 @@ def _frequency(reader, docnum, term):
 
 
 def test_a_prefix_group_scores_alike_in_one_segment_or_five(segmented, seeds_index):
-    assert len(segmented.searcher().leaf_searchers()) == 5
+    assert len(segmented.backend().searcher().leaf_searchers()) == 5
     for prefix in ("forni", "incon", "parte"):
         assert _group_scores(segmented, prefix) == pytest.approx(_group_scores(seeds_index, prefix))
 
 
 def test_a_word_shorter_than_the_prefix_is_its_own_group(seeds_index):
     """"Kim" must not pull in every word that begins with "kim"."""
-    searcher = seeds_index.searcher()
+    searcher = seeds_index.backend().searcher()
     term = next(t.decode() for t in searcher.reader().lexicon("body") if len(t) == 3
                 and any(len(o) > 3 for o in searcher.reader().expand_prefix("body", t.decode())))
     got = _group_scores(seeds_index, term)
@@ -167,7 +173,7 @@ def test_a_word_shorter_than_the_prefix_is_its_own_group(seeds_index):
 
 
 def test_a_prefix_group_under_another_weighting_ranks_the_same_articles_up(seeds_index):
-    stock = seeds_index._whoosh().searcher(weighting=scoring.BM25F())
+    stock = seeds_index.backend().folder.whoosh().searcher(weighting=scoring.BM25F())
     try:
         raised = set(_group_scores(seeds_index, "incontro", searcher=stock))
     finally:
@@ -188,20 +194,19 @@ def _matcher_scores(leaf, q):
 def _or_queries(ix):
     """OR queries of words as users write them: --any, explicit OR, one word, and a
     question ranked by prefix groups as ``searchidx query`` builds it."""
-    from searchidx.search import _with_prefixes
-
     queries = [parse_query(ix, text, any_words=True)
                for text in ("Kirby Corea munizioni", "Putin Kim vertice incontro", "fornitura")]
     queries.append(parse_query(ix, "Kim OR Biden OR Shoigu"))
     question = "Quando si sono incontrati Putin e Kim Jong Un?"
-    queries.append(_with_prefixes(ix, parse_query(ix, question, any_words=True), question))
+    queries.append(ix.backend().ranked_by_prefixes(parse_query(ix, question, any_words=True),
+                                                   question))
     return queries
 
 
 def test_an_or_of_words_scores_term_at_a_time_as_whooshs_matchers_do(segmented):
     compared = 0
     for q in _or_queries(segmented):
-        for leaf, _ in segmented.searcher().leaf_searchers():
+        for leaf, _ in segmented.backend().searcher().leaf_searchers():
             got = disjunction_scores(leaf, q)
             expected = _matcher_scores(leaf, q)
             assert got is not None, q
@@ -217,7 +222,7 @@ def test_term_at_a_time_scoring_leaves_out_deleted_articles(tmp_path, config):
             ["Kirby parla delle munizioni.", "Nessuna notizia sulle munizioni di oggi."]) as ix:
         q = parse_query(ix, "Kirby munizioni Corea", any_words=True)
         found = set()
-        for leaf, _ in ix.searcher().leaf_searchers():
+        for leaf, _ in ix.backend().searcher().leaf_searchers():
             got = disjunction_scores(leaf, q)
             assert got == pytest.approx(_matcher_scores(leaf, q), rel=1e-12)
             found |= {leaf.stored_fields(d)["id"] for d in got}
@@ -226,11 +231,11 @@ def test_term_at_a_time_scoring_leaves_out_deleted_articles(tmp_path, config):
 
 
 def test_other_queries_are_left_to_whooshs_matchers(seeds_index):
-    leaf = seeds_index.searcher()
+    leaf = seeds_index.backend().searcher()
     for text in ('"Corea del Nord"', "Kim AND Putin", "Kim NOT Biden", "Corea*", "Kim^2 OR Putin"):
         q = parse_query(seeds_index, text)
         assert disjunction_scores(leaf, q) is None, text
-    stock = seeds_index._whoosh().searcher(weighting=scoring.BM25F())
+    stock = seeds_index.backend().folder.whoosh().searcher(weighting=scoring.BM25F())
     try:
         assert disjunction_scores(stock, parse_query(seeds_index, "Kim OR Putin")) is None
     finally:
@@ -240,7 +245,7 @@ def test_other_queries_are_left_to_whooshs_matchers(seeds_index):
 def test_searches_rank_and_count_alike_with_or_without_term_at_a_time(segmented, monkeypatch):
     """The ranked page, the total, the facets and the undated count of OR queries, with
     filters and dates, are those of Whoosh's matchers."""
-    import searchidx.scoring
+    import searchidx.backends.whoosh.scoring
 
     requests = [dict(query="Kirby Corea munizioni", any=True),
                 dict(query="Putin Kim vertice incontro", any=True, date_from="2023-09-01"),
@@ -259,7 +264,8 @@ def test_searches_rank_and_count_alike_with_or_without_term_at_a_time(segmented,
         return out
 
     fast = run()
-    monkeypatch.setattr(searchidx.scoring, "disjunction_scores", lambda searcher, q: None)
+    monkeypatch.setattr(searchidx.backends.whoosh.scoring, "disjunction_scores",
+                        lambda searcher, q: None)
     slow = run()
     for (total, undated, facets, hits), expected in zip(fast, slow, strict=True):
         assert (total, undated, facets) == expected[:3]

@@ -270,7 +270,7 @@ def test_facet_counts_are_the_same_looked_up_or_read_whole(tmp_path, config):
     """A one-off query looks up its matches' facet values; once lookups would have
     paid for it, the coded column is read whole. Both give the same counts, most
     frequent first, ties in accent-blind alphabetical order."""
-    from searchidx import search
+    from searchidx.backends.whoosh.searching import searcher_cache
 
     publishers = ["Zeta Notizie", "Bora", "Ánfora", "Eco di Valle", ""]
     records = [{"id": f"a{n}", "publisher": publishers[n % 5],
@@ -286,7 +286,7 @@ def test_facet_counts_are_the_same_looked_up_or_read_whole(tmp_path, config):
 
     with Index(tmp_path / "ix", config) as ix:
         ix.update([corpus])
-        columns = search._cache(ix.searcher()).facet_columns
+        columns = searcher_cache(ix.backend().searcher()).facet_columns
         rare = ix.search("raro", facets=["publisher"], facet_limit=None).facets["publisher"]
         assert not columns  # 10 lookups: less than reading 40 values would cost
         every = ix.search("deposito", facets=["publisher"], facet_limit=None)
@@ -390,7 +390,7 @@ def test_date_filters_agree_when_some_segments_have_no_dated_article(tmp_path, c
     path.write_text("index:\n  commit_every: 1\n  merge_small_segments: 0\n", encoding="utf-8")
     with Index(tmp_path / "ix", load_config(path, search_cwd=False)) as segmented:
         segmented.update([SEEDS])
-        assert len(segmented.searcher().leaf_searchers()) == 5
+        assert len(segmented.backend().searcher().leaf_searchers()) == 5
         for query, options in [("Kim", dict(date_to="2023-08-31")),
                                ("Kim", dict(date_from="2023-08-01", date_to="2023-09-30")),
                                ("Putin Kim vertice", dict(any=True, date_from="2023-09-01"))]:

@@ -239,8 +239,8 @@ def test_commits_come_by_time_as_well_as_by_count(tmp_path):
     index_dir = tmp_path / "ix"
     with Index(index_dir, load_config(config_path)) as ix:
         report = ix.update([tmp_path / "corpus"])
-        generation = ix._whoosh().latest_generation()
-        sizes = sorted(s.doc_count_all() for s in ix._whoosh()._segments())
+        generation = ix.backend().folder.whoosh().latest_generation()
+        sizes = sorted(s.doc_count_all() for s in ix.backend().folder.whoosh()._segments())
     assert report.added == report.committed == ARTICLES
     assert generation == 2  # created (0), a commit once 0.05 s have passed, the last one
     # a segment that a commit by time wrote is never merged as a small tail at the end
@@ -249,4 +249,5 @@ def test_commits_come_by_time_as_well_as_by_count(tmp_path):
                            "  workers: 1\n", encoding="utf-8")
     with Index(tmp_path / "ix2", load_config(config_path)) as ix:
         ix.update([tmp_path / "corpus"])
-        assert ix._whoosh().latest_generation() == 1  # by count only: the last commit alone
+        # by count only: the last commit alone
+        assert ix.backend().folder.whoosh().latest_generation() == 1

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchidx import Index
-from searchidx.storage import MemoryFile
+from searchidx.backends.whoosh.storage import MemoryFile
 
 from .conftest import SEEDS
 
@@ -45,14 +45,14 @@ def test_a_searcher_reads_segments_without_copying_them(tmp_path, config):
     with Index(tmp_path / "ix", config) as ix:
         ix.update([SEEDS])
         assert ix.search("munizioni").total == 3
-        readers = ix.searcher().reader().leaf_readers()
+        readers = ix.backend().searcher().reader().leaf_readers()
         postings = [reader._terms._postfile for reader, _ in readers]
         assert postings and all(isinstance(p.file, MemoryFile) for p in postings)
 
 
 def _first_postings_block(ix):
     """The unpickled-before bytes of the first multi-posting block of 'body'."""
-    reader = ix.searcher().reader().leaf_readers()[0][0]
+    reader = ix.backend().searcher().reader().leaf_readers()[0][0]
     for (field, term), info in reader._terms.items():
         if field == "body" and info.doc_frequency() > 1:
             matcher = reader.postings(field, term)
@@ -83,7 +83,8 @@ def test_protocol_2_indexes_read_alike_and_are_bigger(tmp_path, config, monkeypa
         expected = [[(h.id, h.score, h.snippet) for h in compact.search(q).hits]
                     for q in queries]
         expected_docs = list(compact.iter_documents())
-    monkeypatch.setattr("searchidx.index.compact_pickles", contextlib.nullcontext)
+    monkeypatch.setattr("searchidx.backends.whoosh.writing.compact_pickles",
+                        contextlib.nullcontext)
     with Index(tmp_path / "stock", config) as stock:
         stock.update([SEEDS])
         assert _first_postings_block(stock)[:2] == b"\x80\x02"
@@ -144,7 +145,7 @@ POSTINGS = _postings_index()
 def test_bisection_skips_to_the_first_posting_at_or_after_the_target(k, targets):
     from whoosh.matching import ReadTooFar
 
-    from searchidx.storage import patch_whoosh
+    from searchidx.backends.whoosh.storage import patch_whoosh
 
     patch_whoosh()
     ids = list(range(0, 1000, k))
@@ -174,11 +175,11 @@ def test_blocks_decode_to_whooshs_ids_and_weights(seeds_index):
 
     from whoosh.util.numlists import delta_decode
 
-    from searchidx.storage import patch_whoosh
+    from searchidx.backends.whoosh.storage import patch_whoosh
 
     patch_whoosh()
     kinds = set()
-    searchers = [(POSTINGS.searcher(), "t"), (seeds_index.searcher(), "body")]
+    searchers = [(POSTINGS.searcher(), "t"), (seeds_index.backend().searcher(), "body")]
     for searcher, fieldname in searchers:
         reader = searcher.reader()
         for term in list(reader.lexicon(fieldname))[:400]:
@@ -207,7 +208,7 @@ def test_blocks_decode_to_whooshs_ids_and_weights(seeds_index):
 def test_and_matcher_finds_exactly_the_common_documents(ks, start):
     from whoosh.matching import IntersectionMatcher, UnionMatcher
 
-    from searchidx.storage import patch_whoosh
+    from searchidx.backends.whoosh.storage import patch_whoosh
 
     patch_whoosh()
     with POSTINGS.searcher() as searcher:
@@ -241,7 +242,7 @@ POSTING = st.tuples(st.sampled_from(["body", "title"]), st.binary(max_size=4),
 def test_sort_runs_in_chunks_give_back_every_posting_in_order(postings, maxsize, maxfiles):
     from whoosh.externalsort import SortingPool
 
-    from searchidx import storage
+    from searchidx.backends.whoosh import storage
 
     storage.patch_whoosh()
     pool = SortingPool(maxsize=maxsize)
@@ -264,7 +265,7 @@ def test_a_posting_pool_gives_back_its_postings_in_whooshs_order(documents, limi
     from whoosh.filedb.filestore import RamStorage
     from whoosh.writing import PostingPool
 
-    from searchidx.storage import patch_whoosh
+    from searchidx.backends.whoosh.storage import patch_whoosh
 
     patch_whoosh()
     from whoosh.codec.whoosh3 import W3Segment
@@ -291,7 +292,7 @@ def test_a_term_pool_gives_back_its_postings_in_whooshs_order(documents, limit, 
     from whoosh.codec.whoosh3 import W3Segment
     from whoosh.filedb.filestore import RamStorage
 
-    from searchidx.storage import TermPool, patch_whoosh
+    from searchidx.backends.whoosh.storage import TermPool, patch_whoosh
 
     patch_whoosh()
     pool = TermPool(RamStorage(), W3Segment(None, "pool"), limitmb=1)
@@ -337,7 +338,7 @@ def test_streamed_merges_keep_every_posting(batches, last, deleted):
     from whoosh.fields import ID, TEXT, Schema
     from whoosh.filedb.filestore import RamStorage
 
-    from searchidx.storage import patch_whoosh
+    from searchidx.backends.whoosh.storage import patch_whoosh
 
     patch_whoosh()
     schema = Schema(id=ID(stored=True, unique=True), text=TEXT(phrase=True))
@@ -386,7 +387,7 @@ def test_written_files_count_their_position_as_the_os_does(operations):
 
     from whoosh.filedb.filestore import FileStorage
 
-    from searchidx.storage import patch_whoosh
+    from searchidx.backends.whoosh.storage import patch_whoosh
 
     patch_whoosh()
     with tempfile.TemporaryDirectory() as folder:
@@ -414,7 +415,7 @@ def test_field_lengths_read_by_row_answer_as_whooshs_column_does(tmp_path):
     from whoosh.filedb.filestore import FileStorage
     from whoosh.util.numeric import byte_to_length
 
-    from searchidx.storage import patch_whoosh
+    from searchidx.backends.whoosh.storage import patch_whoosh
 
     patch_whoosh()
     schema = Schema(id=ID(stored=True), text=TEXT, note=TEXT)
@@ -450,7 +451,7 @@ def test_field_lengths_read_by_row_answer_as_whooshs_column_does(tmp_path):
 
 
 def test_postings_take_lengths_from_any_object_whoosh_may_pass():
-    from searchidx.storage import _length_reader
+    from searchidx.backends.whoosh.storage import _length_reader
 
     class Plain:  # only Whoosh's slow accessor
         def doc_field_length(self, docnum, fieldname):
@@ -487,10 +488,15 @@ def test_documents_added_by_field_write_the_segment_whoosh_writes(tmp_path, conf
     from whoosh.writing import SegmentWriter
 
     from searchidx.analysis import name_key
-    from searchidx.index import build_schema, document_fields
+    from searchidx.backends.whoosh.schema import build_schema, document_fields
+    from searchidx.backends.whoosh.storage import (
+        DocumentAdder,
+        TermPool,
+        compact_pickles,
+        patch_whoosh,
+    )
     from searchidx.pipeline import extract_one
     from searchidx.read import discover, read_source
-    from searchidx.storage import DocumentAdder, TermPool, compact_pickles, patch_whoosh
 
     stop = frozenset(name_key(s) for s in config["italian"]["stopwords"])
     sources, _ = discover([SEEDS], config)

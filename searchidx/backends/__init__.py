@@ -1,0 +1,23 @@
+"""The engines an index can live in, behind one interface (:mod:`.base`).
+
+Reading and extraction are shared by every engine; a backend stores the
+extracted articles and answers queries that the query language has parsed into
+an engine-neutral tree (:mod:`searchidx.query`). Whoosh (:mod:`.whoosh`) is the
+embedded default: nothing to install, one folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config
+from .base import SORTS, Backend, Found, FoundHit, SearchPlan
+
+__all__ = ["SORTS", "Backend", "Found", "FoundHit", "SearchPlan", "open_backend"]
+
+
+def open_backend(config: Config, path: Path) -> Backend:
+    """The backend of the index at ``path``: Whoosh, the embedded default."""
+    from .whoosh.backend import WhooshBackend
+
+    return WhooshBackend(config, path)

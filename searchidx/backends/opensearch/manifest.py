@@ -1,6 +1,6 @@
 """The manifest of source files, kept in the cluster beside the articles.
 
-The embedded index keeps it in SQLite (:class:`searchidx.index.Manifest`); on a
+The embedded index keeps it in SQLite (:class:`searchidx.manifest.Manifest`); on a
 cluster it is an index of its own, ``INDEX-searchidx-manifest``, so that several
 machines can each index a part of one archive into the same index and all see
 which files are indexed, with which content hash and which articles.
@@ -13,7 +13,7 @@ same file at once cannot silently undo each other: the second gets a clear error
 and its next run reads that file again. Roots and metadata are documents of their
 own in the same index.
 
-The methods are those of :class:`searchidx.index.Manifest`, plus :meth:`prefetch`
+The methods are those of :class:`searchidx.manifest.Manifest`, plus :meth:`prefetch`
 and :meth:`owners`, which read many files or ids in one request.
 """
 
@@ -178,7 +178,7 @@ class ClusterManifest:
     def apply(self, files: dict[str, tuple[str, int] | None],
               docs: dict[str, tuple[str, str] | None]) -> None:
         """Record files (None = forget) and articles (None = forget), as
-        :meth:`searchidx.index.Manifest.apply`; each file's document is written only
+        :meth:`searchidx.manifest.Manifest.apply`; each file's document is written only
         if no other indexer changed it since it was read here."""
         changed: dict[str, _File] = {}
 

@@ -25,8 +25,9 @@ from typing import Any
 from ...analysis import fold, name_key
 from ...config import Config, default_config
 from ...errors import ConfigError
-from ...index import FACETS, document_fields, unpack_body, unpack_data
+from ...fields import FACETS, FILTERABLE
 from ...models import Article
+from ..whoosh.schema import FACET_COLUMNS, document_fields, unpack_body, unpack_data
 from .client import Client, OpenSearchError, error_reason, path_id
 
 # bumped whenever the mappings change shape: an index of another version is rebuilt
@@ -152,7 +153,7 @@ def mappings(config: Config | None = None) -> dict[str, Any]:
             "data": {"type": "object", "enabled": False},  # the extracted fields, as stored
             # filter keys (name_key of each name and of each of its words) per facet
             "keys": {**keyword_group, "properties": {
-                key: {"type": "keyword"} for key, _ in FACETS.values() if key}},
+                key: {"type": "keyword"} for key in FILTERABLE}},
             # facet values as extracted, for terms aggregations
             "facets": {**keyword_group, "properties": {
                 name: {"type": "keyword"} for name in FACETS}},
@@ -224,18 +225,19 @@ def stop_keys(config: Config | None = None) -> frozenset[str]:
 
 
 def facet_values(fields: dict[str, Any]) -> dict[str, list[str]]:
-    """Each facet's values from :func:`searchidx.index.document_fields`' columns."""
+    """Each facet's values from :func:`searchidx.backends.whoosh.schema.document_fields`'
+    columns."""
     out: dict[str, list[str]] = {}
-    for name, (_, column) in FACETS.items():
+    for name, column in FACET_COLUMNS.items():
         raw = fields.get(column) or b""
         out[name] = raw.decode("utf-8").split(_COLUMN_SEPARATOR) if raw else []
     return out
 
 
 def filter_keys(fields: dict[str, Any]) -> dict[str, list[str]]:
-    """Each facet's filter keys from :func:`searchidx.index.document_fields`' key fields."""
-    return {key: [k for k in fields.get(key, "").split(",") if k]
-            for key, _ in FACETS.values() if key}
+    """Each facet's filter keys from :func:`searchidx.backends.whoosh.schema.document_fields`'
+    key fields."""
+    return {key: [k for k in fields.get(key, "").split(",") if k] for key in FILTERABLE}
 
 
 def _basic_date(value: int | None) -> str | None:

@@ -22,14 +22,13 @@ import time
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from .config import Config
-from .errors import SearchidxError
-from .index import document_fields
-from .models import RawArticle
-from .pipeline import extract_one
+from ...config import Config
+from ...errors import SearchidxError
+from ...models import RawArticle
+from ...pipeline import extract_one
+from ..base import Failure
+from .schema import document_fields
 from .storage import DocumentAdder, TermPool, compact_pickles, patch_whoosh
-
-Failure = tuple[str, str, int | None, str]  # id, path, line, what went wrong
 
 
 class SegmentBuilder:

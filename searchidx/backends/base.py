@@ -1,0 +1,167 @@
+"""The interface every backend implements, and what searches hand to it and get back.
+
+A backend stores the extracted articles and answers queries that the query
+language has parsed into an engine-neutral tree (:mod:`searchidx.query`):
+:meth:`Backend.compile` turns a
+tree into the engine's own query, :meth:`Backend.search` runs it with the
+filters, date window, sort, page size and facets of a :class:`SearchPlan`.
+What is neutral — question detection, the fallback to any word, passage
+rescoring, snippets, notices — stays in :mod:`searchidx.search`, over this
+interface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..analysis import ItalianAnalyzer
+from ..config import Config
+from ..manifest import Changes, Manifest
+from ..models import RawArticle
+from ..query import DateWindow, Node
+
+SORTS = ("relevance", "date", "-date")
+# an article whose extraction failed during a run: id, path, line, what went wrong
+Failure = tuple[str, str, int | None, str]
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """One search, as a backend runs it.
+
+    ``query`` and ``filters`` are what :meth:`Backend.compile` made; ``query``
+    None means every article the filters keep. Filters narrow and never rank
+    (Elasticsearch's filter context). ``limit`` is how many ranked hits to return
+    (0: none, the matches are only counted; None: all of them).
+    """
+
+    query: Any
+    filters: Any = None
+    dates: DateWindow | None = None
+    sort: str = "relevance"  # one of SORTS: date is oldest first; undated articles last
+    limit: int | None = 10
+    # a question's text: its words also rank by their first ``index.prefix_chars`` letters
+    # (``index.prefix_boost``), which never decide what matches
+    rank_words: str | None = None
+    facets: tuple[str, ...] = ()  # canonical facet names (searchidx.fields.FACETS)
+    facet_limit: int | None = 10  # values per facet, most frequent first; None: all
+
+
+class FoundHit(Protocol):
+    """One ranked hit; its text and article are read from the index when asked."""
+
+    key: int  # unique within one search: passage rescoring orders hits by it
+    score: float | None  # the engine's relevance score (with sort=relevance)
+
+    def title(self) -> str:
+        """The article's title ("" without one)."""
+
+    def body(self) -> str:
+        """The article's text."""
+
+    def article(self) -> dict[str, Any]:
+        """Every stored field: what ``show`` prints (see :meth:`Backend.document`)."""
+
+
+@dataclass
+class Found:
+    """What one search found: the ranked hits asked for and figures over every match."""
+
+    hits: list[FoundHit]
+    total: int  # every match, not only the hits returned
+    dropped_undated: int = 0  # matches left out by a date window for having no date
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+class IndexRun(Protocol):
+    """The writes of one ``index`` run (:meth:`Backend.run`).
+
+    The indexer reads the sources and decides what changes (the manifest says what
+    is already there); the run extracts and writes articles, in worker processes
+    where it pays, and commits them with the manifest changes that describe them.
+    What is not committed when the run ends is dropped, and redone by the next run.
+    """
+
+    manifest: Manifest  # open for the run
+    notes: list[str]  # warnings for the user (a stale lock cleared …)
+
+    def put(self, articles: list[RawArticle], new_ids: frozenset[str]) -> None:
+        """Extract and write ``articles``, replacing any version the index holds;
+        ``new_ids`` are those the manifest has never recorded (the run may then skip
+        looking for an old version, if it knows the manifest is up to date)."""
+
+    def delete(self, doc_id: str) -> None:
+        """Remove an article."""
+
+    def gather(self) -> list[Failure]:
+        """Wait until everything put since the last commit is written; the articles
+        whose extraction failed (they will not be in the index)."""
+
+    def commit(self, changes: Changes, *, by_time: bool) -> None:
+        """Make the writes gathered and the deletions visible to readers, then record
+        ``changes`` in the manifest. ``by_time``: the commit came by
+        ``index.commit_seconds``, not by ``index.commit_every``."""
+
+    def finish(self, optimize: bool) -> int:
+        """End the run's writing (workers stopped), then tidy the index: merge its
+        small pieces, or everything when ``optimize``; how many pieces were merged."""
+
+
+class Backend(Protocol):
+    """An index in one engine."""
+
+    config: Config
+
+    def exists(self) -> bool:
+        """Whether the index has been created."""
+
+    def manifest(self) -> Manifest:
+        """The index's manifest, for reading (the caller closes it)."""
+
+    def run(self, *, wait: float, rebuild: bool) -> contextlib.AbstractContextManager[IndexRun]:
+        """One index run: the index created when missing (emptied first when
+        ``rebuild``), its analysis checked against the configuration; one writer at a
+        time where the engine needs it (another waits up to ``wait`` seconds)."""
+
+    def analyzer(self) -> ItalianAnalyzer:
+        """The analysis of the index's text fields, as it was built: queries, snippets
+        and passage rescoring analyse with it."""
+
+    def compile(self, node: Node) -> Any | None:
+        """``node`` as this engine's query; None when nothing is left to search (a
+        query of stopwords). Errors are :class:`~searchidx.errors.QueryError`."""
+
+    def search(self, plan: SearchPlan) -> Found:
+        """Run one search: the matches of ``plan.query`` the filters and date window
+        keep, ``plan.limit`` of them ranked, the facets counted over all of them."""
+
+    def highlight_terms(self, compiled: Any, fields: tuple[str, ...]) -> frozenset[str]:
+        """The index terms of ``fields`` that ``compiled`` looks for, wildcards and fuzzy
+        words expanded to the terms they met: what snippets mark."""
+
+    def doc_count(self) -> int:
+        """How many articles the index holds."""
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        """How many articles hold ``term`` (an index term) in ``field``."""
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """Every stored field of one article: ``id``, ``path``, ``title``, ``date``
+        (``{value, precision}``), the extracted fields, ``line``, ``body``."""
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        """Every article, as :meth:`document` gives it."""
+
+    def stats(self) -> dict[str, Any]:
+        """``documents``, ``undated``, ``date_from``/``date_to`` (earliest and latest
+        start, ISO) or None, ``size_bytes``, ``fields`` (searchable field names)."""
+
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """A context in which the engine's low-level failures of a damaged or unreachable
+        index become one clear :class:`~searchidx.errors.SearchidxError`."""
+
+    def close(self) -> None:
+        """Release what the backend holds open."""

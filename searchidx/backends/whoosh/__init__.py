@@ -1,0 +1,1 @@
+"""The Whoosh backend: an index in one folder, searched in this process."""

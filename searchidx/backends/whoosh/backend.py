@@ -1,0 +1,193 @@
+"""The Whoosh backend: an index folder of Whoosh segments and ``manifest.sqlite3``
+(:mod:`.folder`), searched in this process (:mod:`.searching`), written by
+:mod:`.writing`."""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...analysis import ItalianAnalyzer
+from ...config import Config
+from ...errors import IndexCorruptError
+from ...manifest import SqliteManifest
+from ...query import Node
+from ..base import Found, SearchPlan
+from .compile import Compiler
+from .folder import WhooshFolder
+from .schema import stored_article, unpack_body
+from .searching import Scope, facet_counts, filter_docs, walk
+
+if TYPE_CHECKING:
+    from .writing import WhooshRun
+
+
+class WhooshHit:
+    """A Whoosh hit; its stored fields are read on first use, its body unpacked once."""
+
+    __slots__ = ("_body", "_hit", "key", "score")
+
+    def __init__(self, hit: Any) -> None:
+        self._hit = hit
+        self._body: str | None = None
+        self.key: int = hit.docnum
+        self.score: float | None = hit.score
+
+    def title(self) -> str:
+        return self._hit.fields().get("title") or ""
+
+    def body(self) -> str:
+        if self._body is None:
+            self._body = unpack_body(self._hit.fields())
+        return self._body
+
+    def article(self) -> dict[str, Any]:
+        return stored_article(self._hit.fields(), self.body())
+
+
+class WhooshBackend:
+    """The index folder at ``path``, opened on first use and reopened when it changed."""
+
+    def __init__(self, config: Config, path: Path) -> None:
+        self.config = config
+        self.path = path
+        self.folder = WhooshFolder(config, path)
+        self._searcher: Any = None
+        self._compiler: Compiler | None = None
+
+    # -- opening and writing ------------------------------------------------------
+    def exists(self) -> bool:
+        return self.folder.exists()
+
+    def manifest(self) -> SqliteManifest:
+        return self.folder.manifest()
+
+    def run(self, *, wait: float, rebuild: bool) -> contextlib.AbstractContextManager[WhooshRun]:
+        from .writing import open_run
+
+        self.close()  # the run changes the folder: readers reopen after it
+        return open_run(self.folder, wait=wait, rebuild=rebuild)
+
+    def searcher(self) -> Any:
+        """A cached Whoosh searcher, refreshed if the index changed on disk."""
+        with self.reading():
+            if self._searcher is not None and not self._searcher.up_to_date():
+                # a fresh searcher, not refresh(): Whoosh's refresh fails on an empty index
+                self._searcher.close()
+                self._searcher = None
+            if self._searcher is None:
+                from .scoring import TabledBM25F
+
+                section = self.config["index"]
+                weighting = TabledBM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
+                self._searcher = self.folder.whoosh().searcher(weighting=weighting)
+                self._compiler = None
+            return self._searcher
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Turn the low-level errors of a damaged index into one clear error."""
+        try:
+            yield
+        except (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError) as exc:
+            raise IndexCorruptError(
+                f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
+                f"rebuild it with 'searchidx index --rebuild'") from None
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        self.folder.close()
+
+    # -- searching ---------------------------------------------------------------
+    def analyzer(self) -> ItalianAnalyzer:
+        analyzer: ItalianAnalyzer = self.searcher().schema["body"].analyzer
+        return analyzer
+
+    def compile(self, node: Node) -> Any | None:
+        searcher = self.searcher()
+        if self._compiler is None:
+            self._compiler = Compiler(searcher.schema, self.config)
+        return self._compiler.compile(node)
+
+    def search(self, plan: SearchPlan) -> Found:
+        searcher = self.searcher()
+        if plan.query is None:  # no words: the filters are the query
+            found = walk(searcher, plan.filters, Scope(None, plan.dates), plan.limit, plan.sort)
+        else:
+            q = plan.query
+            if plan.rank_words is not None:
+                q = self.ranked_by_prefixes(q, plan.rank_words)
+            allowed = filter_docs(searcher, plan.filters) if plan.filters is not None else None
+            found = walk(searcher, q, Scope(allowed, plan.dates), plan.limit, plan.sort)
+        facets = (facet_counts(searcher, found.docnums, list(plan.facets), plan.facet_limit)
+                  if plan.facets else {})
+        return Found([WhooshHit(hit) for hit in found.hits], len(found.docnums),
+                     found.dropped_undated, facets)
+
+    def ranked_by_prefixes(self, q: Any, text: str) -> Any:
+        """``q``, ranked also by the words of ``text`` compared by their first letters
+        (:class:`.scoring.RankedByPrefixes`), which never decide what matches."""
+        from .scoring import RankedByPrefixes
+
+        section = self.config["index"]
+        boost, chars = float(section["prefix_boost"]), int(section["prefix_chars"])
+        words = self.analyzer().words(text)
+        if not boost or not words:
+            return q
+        return RankedByPrefixes(q, "body", words, chars, boost)
+
+    def highlight_terms(self, compiled: Any, fields: tuple[str, ...]) -> frozenset[str]:
+        reader = self.searcher().reader()
+        terms: set[str] = set()
+        for leaf in [compiled, *compiled.leaves()] if compiled is not None else []:
+            if getattr(leaf, "fieldname", None) not in fields:
+                continue
+            if hasattr(leaf, "_btexts"):  # prefix, wildcard, fuzzy: the words they matched
+                terms.update(t.decode("utf-8") if isinstance(t, bytes) else t
+                             for t in leaf._btexts(reader))
+            elif hasattr(leaf, "words"):
+                terms.update(leaf.words)
+            elif isinstance(getattr(leaf, "text", None), str):
+                terms.add(leaf.text)
+        return frozenset(terms)
+
+    def doc_count(self) -> int:
+        return int(self.searcher().doc_count())
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return int(self.searcher().doc_frequency(field, term))
+
+    # -- stored articles -----------------------------------------------------------
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        stored = self.searcher().document(id=doc_id)
+        return stored_article(stored) if stored else None
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        for stored in self.searcher().all_stored_fields():
+            yield stored_article(stored)
+
+    def stats(self) -> dict[str, Any]:
+        searcher = self.searcher()
+        reader = searcher.reader()
+        missing = searcher.schema["date_start"].max_value  # Whoosh's "no value"
+        starts = [v for v in reader.column_reader("date_start") if v and v != missing] \
+            if reader.doc_count() else []
+        return {
+            "documents": reader.doc_count(),
+            "undated": searcher.doc_frequency("dated", "0"),
+            "date_from": _int_date(min(starts)) if starts else None,
+            "date_to": _int_date(max(starts)) if starts else None,
+            "size_bytes": sum(f.stat().st_size for f in self.path.iterdir() if f.is_file()),
+            "fields": sorted(n for n in searcher.schema.names() if not n.startswith("f_")),
+        }
+
+
+def _int_date(value: int) -> str:
+    return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
