@@ -7,12 +7,9 @@ prints. The app only reads: it has no route that accepts anything but GET.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import sys
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -21,11 +18,12 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import QueryError, SearchidxError
-from ..render import quote_author, quote_kind, to_json
+from ..render import quote_author, quote_kind
+from .responses import Archive, json_response, render, wants_json
 
 # Scripts only from our own files (no inline script, no handler attribute), styles
 # likewise, nothing from elsewhere, no framing, forms only to this server.
@@ -44,22 +42,6 @@ SECURITY_HEADERS = [
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".svg": "image/svg+xml"}
-
-
-class Archive:
-    """The index behind the pages, read by one request at a time: a Whoosh
-    searcher and the caches searchidx keeps beside it are not shared between
-    threads. Each read sees the latest commit (:meth:`searchidx.Index.searcher`
-    reopens when the index changed on disk)."""
-
-    def __init__(self, index: Any) -> None:
-        self.index = index
-        self._lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[Any]:
-        with self._lock:
-            yield self.index
 
 
 @dataclass(frozen=True)
@@ -137,27 +119,6 @@ def _host_name(header: str) -> str:
     if header.startswith("["):
         return header[1:header.find("]")] if "]" in header else header
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
-
-
-def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path.startswith("/export.")
-
-
-def json_response(data: Any, status_code: int = 200) -> Response:
-    """JSON exactly as the CLI's ``--format json`` prints it."""
-    return Response(to_json(data), status_code=status_code,
-                    media_type="application/json; charset=utf-8")
-
-
-def render(request: Request, template: str, status_code: int = 200,
-           **context: Any) -> HTMLResponse:
-    env: jinja2.Environment = request.app.state.templates
-    html = env.get_template(template).render(request=request, **context)
-    return HTMLResponse(html, status_code=status_code)
-
-
-def archive(request: Request) -> Archive:
-    return request.app.state.archive
 
 
 async def _error(request: Request, exc: Exception) -> Response:

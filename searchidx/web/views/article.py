@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..app import archive, json_response, render
 from ..markup import article_spans, article_url, marked_paragraphs, person_url, safe_link
+from ..responses import archive, json_response, render
 from ..state import SearchState
 
 # extracted lists shown as links to a search filtered by them: (field, heading, option)

@@ -16,9 +16,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...analysis import name_key
-from ..app import archive, render
 from ..histogram import HISTOGRAM_FACET_LIMIT, date_histogram
 from ..markup import article_url, person_url, snippet_html
+from ..responses import archive, render
 from ..state import SearchState
 
 BESIDE = (("people", "People named with them", "person"), ("places", "Places", "place"),

@@ -10,8 +10,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...errors import QueryError
-from ..app import archive, json_response, render
 from ..markup import article_url, person_url
+from ..responses import archive, json_response, render
 from ..state import Params
 
 QUOTE_PARAMS = ("q", "speaker", "from", "to", "limit")

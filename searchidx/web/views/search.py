@@ -14,9 +14,9 @@ from starlette.routing import Route
 
 from ...errors import QueryError
 from ...render import search_csv, search_jsonl
-from ..app import archive, json_response, render
 from ..histogram import HISTOGRAM_FACET_LIMIT, date_histogram
 from ..markup import article_url, person_url, snippet_html
+from ..responses import archive, json_response, render
 from ..state import FILTERS, Params, SearchState, facet_filter_option
 
 # the sidebar, in order: facet, heading
