@@ -32,7 +32,7 @@ with each feature in [0, 1], the share of the query's IDF found:
   openings in ``italian.numeric_questions``), in the best sentence holding a digit.
 
 The weights (``index.rescore_weights``) were chosen on half of SQuAD-it's
-questions and checked on the other half (see README, "Ranking quality").
+questions and checked on the other half (see docs/ranking.md).
 """
 
 from __future__ import annotations

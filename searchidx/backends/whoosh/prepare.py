@@ -86,7 +86,7 @@ class SegmentBuilder:
 # again at its default thresholds (700, 10, 10): 5.3% of the time of 6,000
 # articles in one process, 1.2% when the young generation is collected every
 # 50,000 allocations. At 100,000 articles indexing went from 911 to 1,005
-# articles/s (README, "Performance"). Extraction's garbage is freed by reference
+# articles/s (docs/performance.md). Extraction's garbage is freed by reference
 # counting anyway, so memory stays the same (peak RSS 898 and 899 MB).
 _GC_THRESHOLDS = (50_000, 10, 10)
 _TERMINATE_WAIT_S = 2.0
