@@ -8,7 +8,6 @@ generation it was last written with (``whoosh_generation``): see
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -115,6 +114,8 @@ class WhooshFolder:
 
     def remove_files(self) -> None:
         """Empty the folder for ``--rebuild``, but only of what searchidx made."""
+        import shutil
+
         self.close()
         for child in self.path.iterdir():
             if child.name == LOCK_NAME:

@@ -78,7 +78,7 @@ def walk(searcher: Any, q: Any, scope: Scope, limit: int | None, sort: str) -> W
     without ranking them. An OR of words is scored a term at a time instead
     (:func:`.scoring.disjunction_scores`).
     """
-    from whoosh import collectors, query, sorting
+    from whoosh import query
 
     if q is None:
         q = query.Every()
@@ -86,6 +86,8 @@ def walk(searcher: Any, q: Any, scope: Scope, limit: int | None, sort: str) -> W
         walked = _walk_disjunction(searcher, q, scope, limit)
         if walked is not None:
             return walked
+    from whoosh import collectors, sorting
+
     sortedby = None
     if sort != "relevance":
         sortedby = [sorting.FieldFacet("dated", reverse=True),
