@@ -44,7 +44,7 @@ class WhooshFolder:
     def whoosh(self) -> Any:
         """The open Whoosh index; a clear error if it is missing or damaged."""
         if self._ix is None:
-            patch_whoosh()
+            patch_whoosh(writing=False)  # writer() adds the rest
             if not self.exists():
                 raise IndexMissingError.at(self.path)
             self._check_version()
@@ -146,6 +146,7 @@ class WhooshFolder:
         """Whoosh's writer of the index (the folder's write lock is already held)."""
         from whoosh.index import LockError
 
+        patch_whoosh()
         try:
             return self.whoosh().writer(limitmb=int(self.config["index"]["writer_memory_mb"]))
         except LockError:

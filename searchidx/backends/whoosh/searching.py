@@ -15,11 +15,13 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...analysis import fold
-from ...query import DateWindow
 from .schema import FACET_COLUMNS, SEP, date_int
+
+if TYPE_CHECKING:
+    from ...query import DateWindow
 
 
 @dataclass
