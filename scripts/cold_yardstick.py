@@ -5,7 +5,7 @@ opens an SQLite FTS5 index of the same articles, runs the same search with snipp
 A cold ``searchidx query WORD`` should take at most twice this process, and ``--help``,
 ``--version`` and ``stats`` at most 1.5 times, measured side by side in one run:
 
-    python3 scripts/cold_yardstick.py build ../shared/seeds     # once: the FTS5 file
+    python3 scripts/cold_yardstick.py build seeds/              # once: the FTS5 file
     python3 scripts/cold_yardstick.py query munizioni           # the measured process
     python3 scripts/cold_yardstick.py compare --index IDX       # paired runs, ratios
 
@@ -128,10 +128,10 @@ def main(argv: list[str]) -> int:
         if words[:1] == ["query"] and len(words) == 2:
             return query(words[1], options["--db"])
         if words[:1] == ["build"] and len(words) <= 2:
-            return build(words[1] if len(words) == 2 else "../shared/seeds", options["--db"])
+            return build(words[1] if len(words) == 2 else "seeds", options["--db"])
         if words == ["compare"] and options["--index"] and options["--runs"].isdigit():
             searchidx = (options["--searchidx"] or default_searchidx()).split()
-            seeds = options["--seeds"] or "../shared/seeds"
+            seeds = options["--seeds"] or "seeds"
             return compare(options["--index"], options["--db"], int(options["--runs"]),
                            searchidx, seeds)
     print(USAGE, file=sys.stderr)
