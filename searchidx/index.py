@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .backends import Backend, open_backend
+from .backends import open_backend
 from .config import Config, load_config
 from .errors import Interrupted, ReadError, SearchidxError
 from .fields import FACETS, normalise_facet
 from .manifest import Changes, Manifest
 
 if TYPE_CHECKING:
-    from .backends.base import IndexRun
+    from .backends.base import Backend, IndexRun
     from .models import RawArticle
 
 ENV_INDEX = "SEARCHIDX_INDEX"

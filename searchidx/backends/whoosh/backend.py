@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import IndexCorruptError
-from ..base import Found, SearchPlan
 from .folder import WhooshFolder
 from .schema import stored_article, unpack_body
 
@@ -22,6 +21,7 @@ if TYPE_CHECKING:  # compile and searching import Whoosh's query package: only t
     from ...config import Config
     from ...manifest import SqliteManifest
     from ...query import Node
+    from ..base import Found, SearchPlan
     from .compile import Compiler
     from .writing import WhooshRun
 
@@ -118,6 +118,7 @@ class WhooshBackend:
         return self._compiler.compile(node)
 
     def search(self, plan: SearchPlan) -> Found:
+        from ..base import Found
         from .searching import Scope, facet_counts, filter_docs, walk
 
         searcher = self.searcher()
