@@ -7,12 +7,16 @@ A cold ``searchidx query WORD`` should take at most twice this process, and ``--
 
     python3 scripts/cold_yardstick.py build seeds/              # once: the FTS5 file
     python3 scripts/cold_yardstick.py query munizioni           # the measured process
-    python3 scripts/cold_yardstick.py compare --index IDX       # paired runs, ratios
+    .venv/bin/python scripts/cold_yardstick.py compare          # paired runs, ratios
+    .venv/bin/python scripts/cold_yardstick.py compare --searchidx OLD/bin/searchidx \\
+        --searchidx .venv/bin/searchidx --runs 9                # two versions, one run
 
-``compare`` runs each searchidx command and the yardstick in turn (A B A B …), takes
-the ratio pair by pair (pairing keeps it meaningful when the machine's speed drifts)
-and prints the medians. The measured process imports nothing but :mod:`sqlite3` and
-:mod:`sys`: the cost of what it does, not of this script's other commands.
+``compare`` indexes the seeds with each ``--searchidx`` command (default: the one
+beside this Python), runs each of its cold commands and the yardstick in turn
+(A B A B …), takes the ratio pair by pair (pairing keeps it meaningful when the
+machine's speed drifts) and prints the medians as a Markdown table. The measured
+process imports nothing but :mod:`sqlite3` and :mod:`sys`: the cost of what it does,
+not of this script's other commands.
 Exit status: 0 done, 1 no match (``query``), 2 bad arguments or a missing file.
 """
 
@@ -21,7 +25,7 @@ import sys
 
 DEFAULT_DB = "/tmp/searchidx-cold-yardstick.sqlite3"
 USAGE = ("usage: cold_yardstick.py build [FOLDER] [--db FILE] | query WORD [--db FILE] | "
-         "compare --index DIR [--runs N] [--db FILE] [--searchidx CMD] [--seeds FOLDER]")
+         "compare [--searchidx CMD]... [--runs N] [--seeds FOLDER]")
 
 
 def query(word: str, db: str) -> int:
@@ -64,11 +68,13 @@ def build(folder: str, db: str) -> int:
     return 0
 
 
-def compare(index: str, db: str, runs: int, searchidx: list[str], seeds: str) -> int:
-    """Paired cold runs of searchidx's commands against the yardstick; median ratios."""
+def compare(commands: list[list[str]], runs: int, seeds: str) -> int:
+    """Paired cold runs of each searchidx (``commands``, e.g. a release and a checkout)
+    and the yardstick, on indexes of ``seeds`` made for the purpose: median ratios."""
     import os
     import statistics
     import subprocess
+    import tempfile
     import time
 
     def wall(cmd: list[str]) -> float:
@@ -80,26 +86,36 @@ def compare(index: str, db: str, runs: int, searchidx: list[str], seeds: str) ->
                              f"({done.returncode}): {done.stderr.decode()[-500:]}")
         return took
 
-    yardstick = [sys.executable, os.path.abspath(__file__), "query", "munizioni", "--db", db]
-    wall(yardstick)
-    commands = {
-        "query munizioni": [*searchidx, "query", "munizioni", "--index", index],
-        "stats": [*searchidx, "stats", "--index", index],
-        "--help": [*searchidx, "--help"],
-        "--version": [*searchidx, "--version"],
-        "index (unchanged)": [*searchidx, "index", seeds, "--index", index, "--quiet"],
-    }
-    print(f"| command | ours, ms | yardstick, ms | ratio (median of {runs} pairs) |")
-    print("|---|---|---|---|")
-    for name, cmd in commands.items():
-        wall(cmd)  # warm the file cache, as a user's second command finds it
-        ours, theirs = [], []
-        for _ in range(runs):
-            ours.append(wall(cmd))
-            theirs.append(wall(yardstick))
-        ratio = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
-        print(f"| `searchidx {name}` | {statistics.median(ours) * 1000:.0f} | "
-              f"{statistics.median(theirs) * 1000:.0f} | {ratio:.2f} |")
+    with tempfile.TemporaryDirectory(prefix="cold-yardstick-") as work:
+        db = os.path.join(work, "fts5.sqlite3")
+        if build(seeds, db):
+            return 2
+        yardstick = [sys.executable, os.path.abspath(__file__), "query", "munizioni", "--db", db]
+        indexes = [os.path.join(work, f"index-{n}") for n in range(len(commands))]
+        for searchidx, index in zip(commands, indexes, strict=True):
+            wall([*searchidx, "index", seeds, "--index", index, "--quiet"])
+        print("\nWhole-process wall time, median of", runs, "paired runs; ratio: to the "
+              "yardstick run just after, pair by pair.\n")
+        print("| command | " + " | ".join(f"{' '.join(c)}: ms | ratio" for c in commands)
+              + " | yardstick, ms |")
+        print("|---|" + "---|---|" * len(commands) + "---|")
+        for name, args in (("query munizioni", ["query", "munizioni", "--index"]),
+                           ("stats", ["stats", "--index"]), ("--help", ["--help"]),
+                           ("--version", ["--version"]),
+                           ("index (unchanged)", ["index", seeds, "--quiet", "--index"])):
+            row, theirs = [], []
+            for searchidx, index in zip(commands, indexes, strict=True):
+                cmd = [*searchidx, *args, index] if args[-1] == "--index" else [*searchidx, *args]
+                wall(cmd)  # once unmeasured: the file cache and searchidx's caches warm
+                ours, paired = [], []
+                for _ in range(runs):
+                    ours.append(wall(cmd))
+                    paired.append(wall(yardstick))
+                theirs += paired
+                ratio = statistics.median(a / b for a, b in zip(ours, paired, strict=True))
+                row.append(f"{statistics.median(ours) * 1000:.0f} | {ratio:.2f}")
+            print(f"| `{name}` | " + " | ".join(row) +
+                  f" | {statistics.median(theirs) * 1000:.0f} |")
     return 0
 
 
@@ -113,27 +129,29 @@ def default_searchidx() -> str:
 
 def main(argv: list[str]) -> int:
     """Arguments read by hand: argparse would cost the measured process its import."""
-    options = {"--db": DEFAULT_DB, "--index": None, "--runs": "7", "--searchidx": None,
-               "--seeds": None}
+    options: dict[str, str | None] = {"--db": DEFAULT_DB, "--runs": "7", "--seeds": "seeds"}
+    commands: list[list[str]] = []
     words = []
     rest = iter(argv)
     for arg in rest:
-        if arg in options:
-            options[arg] = next(rest, None)
-            if options[arg] is None:
-                break
+        value = next(rest, None) if arg in options or arg == "--searchidx" else arg
+        if value is None:
+            break
+        if arg == "--searchidx":
+            commands.append(value.split())
+        elif arg in options:
+            options[arg] = value
         else:
             words.append(arg)
     else:
+        db, runs, seeds = options["--db"] or DEFAULT_DB, options["--runs"] or "", \
+            options["--seeds"] or "seeds"
         if words[:1] == ["query"] and len(words) == 2:
-            return query(words[1], options["--db"])
+            return query(words[1], db)
         if words[:1] == ["build"] and len(words) <= 2:
-            return build(words[1] if len(words) == 2 else "seeds", options["--db"])
-        if words == ["compare"] and options["--index"] and options["--runs"].isdigit():
-            searchidx = (options["--searchidx"] or default_searchidx()).split()
-            seeds = options["--seeds"] or "seeds"
-            return compare(options["--index"], options["--db"], int(options["--runs"]),
-                           searchidx, seeds)
+            return build(words[1] if len(words) == 2 else seeds, db)
+        if words == ["compare"] and runs.isdigit() and int(runs) > 0:
+            return compare(commands or [default_searchidx().split()], int(runs), seeds)
     print(USAGE, file=sys.stderr)
     return 2
 

@@ -240,3 +240,21 @@ def test_a_folder_that_cannot_hold_the_cache_only_costs_time(defaults):
     first, _ = fresh_process_load()
     assert fresh_process_load()[0] == first
     assert first["index"]["path"] == ".searchidx"
+
+
+# -- the yardstick --------------------------------------------------------------------
+
+def test_the_yardstick_finds_what_searchidx_finds(tmp_path, seeds_index):
+    script = [sys.executable, str(ROOT / "scripts" / "cold_yardstick.py")]
+    db = str(tmp_path / "fts5.sqlite3")
+    missing = subprocess.run([*script, "query", "munizioni", "--db", db],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "run 'build' first" in missing.stderr
+    assert subprocess.run([*script, "build", str(SEEDS), "--db", db],
+                          capture_output=True).returncode == 0
+    done = subprocess.run([*script, "query", "munizioni", "--db", db],
+                          capture_output=True, text=True)
+    assert done.returncode == 0
+    ids = {line.strip() for line in done.stdout.splitlines() if line.startswith("   0")}
+    assert ids == {hit.id for hit in seeds_index.search("munizioni").hits}
+    assert done.stdout.count("[munizioni]") == 3  # a snippet each
