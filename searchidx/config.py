@@ -11,22 +11,28 @@ Validation is generic, driven by the defaults: a top-level section or a key
 directly under it that the defaults do not have is warned about (with the
 nearest valid name); a value whose type differs from the default's is an error
 naming the file and line.
+
+Parsing YAML is most of what a short command would spend here, so what a file
+parses to is cached as JSON (:func:`_parsed`), keyed by the searchidx version and
+the SHA-1 of the file's bytes, and of the default sections it was checked against.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import difflib
 import functools
 import os
 import warnings
-from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from . import __version__
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    import yaml
 
 USER_CONFIG_NAMES = ("searchidx.yaml", ".searchidx.yaml")
 
@@ -66,14 +72,14 @@ class Config:
         return f"Config(files={self.files!r})"
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load_yaml(text: str, name: str, keep_nodes: bool = True) -> tuple[Any, yaml.Node | None]:
     """Parse YAML safely (C loader when available), keeping nodes for line numbers."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=_Loader) if keep_nodes else None
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader: same guarantees as safe_load
+        node = yaml.compose(text, Loader=loader) if keep_nodes else None
+        data = yaml.load(text, Loader=loader)  # a SafeLoader: same guarantees as safe_load
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -84,6 +90,10 @@ def _load_yaml(text: str, name: str, keep_nodes: bool = True) -> tuple[Any, yaml
 
 def _line_of(node: yaml.Node | None, path: list[str]) -> int | None:
     """The 1-based line of ``path`` (a list of mapping keys) in a composed YAML tree."""
+    if node is None:
+        return None
+    import yaml
+
     for key in path:
         if not isinstance(node, yaml.MappingNode):
             return None
@@ -134,31 +144,124 @@ def _merge(base: Any, override: Any) -> Any:
     return override
 
 
-def _unknown(key: str, known: list[str], where: str) -> None:
+def _unknown(key: str, known: list[str], where: str) -> str:
+    """The warning about an unknown key, naming the nearest valid one."""
+    import difflib
+
     near = difflib.get_close_matches(key, known, n=1)
     hint = f"; did you mean '{near[0]}'?" if near else ""
-    warnings.warn(f"{where}: unknown key '{key}' ignored{hint}", ConfigWarning, stacklevel=3)
+    return f"{where}: unknown key '{key}' ignored{hint}"
+
+
+@functools.cache
+def _defaults_folder() -> Path:
+    """The folder of the shipped YAML files (the ``searchidx.defaults`` package)."""
+    from . import defaults  # type: ignore[attr-defined]
+
+    return Path(defaults.__file__).parent
 
 
 def section_names() -> list[str]:
     """Names of the shipped sections: one per YAML file of ``searchidx.defaults``."""
-    return sorted(e.name[:-5] for e in resources.files("searchidx.defaults").iterdir()
-                  if e.name.endswith(".yaml"))
+    return sorted(n[:-5] for n in os.listdir(_defaults_folder()) if n.endswith(".yaml"))
+
+
+@functools.cache
+def _default_bytes(section: str) -> bytes:
+    if section not in section_names():
+        raise KeyError(section)
+    return (_defaults_folder() / f"{section}.yaml").read_bytes()
+
+
+def _digest(raw: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha1(raw).hexdigest()
 
 
 @functools.cache
 def _default_section(section: str) -> dict[str, Any]:
-    """One shipped section, parsed once per process."""
-    if section not in section_names():
-        raise KeyError(section)
+    """One shipped section, parsed once per process (and cached across processes)."""
+    raw = _default_bytes(section)
     name = f"config/{section}.yaml"
-    text = (resources.files("searchidx.defaults") / f"{section}.yaml").read_text("utf-8")
-    data, _ = _load_yaml(text, name, keep_nodes=False)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{name}: the top level should be a mapping")
+
+    def parse() -> tuple[dict[str, Any], dict[str, str]]:
+        data, _ = _load_yaml(raw.decode("utf-8"), name, keep_nodes=False)
+        if data is None:
+            return {}, {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{name}: the top level should be a mapping")
+        return data, {}
+
+    data: dict[str, Any] = _parsed(f"config.{section}", _digest(raw), parse)
     return data
+
+
+# -- the cache of parsed files -------------------------------------------------------
+# One JSON file per parsed YAML file, in the __pycache__ folder beside the shipped
+# YAML (where Python keeps the package's bytecode; deleting it is always safe). An
+# entry holds its key (the searchidx version, this module's modification time and
+# the SHA-1 of the file's bytes), the SHA-1 of each default section the value was
+# checked against, and the value. It is used only when all of them still match,
+# written aside and moved into place whole, and only for plain JSON data (a value
+# JSON would change, such as a YAML date, is parsed again each time). A folder that
+# cannot be written leaves every run parsing.
+
+_MISS = object()
+
+
+def _parsed(name: str, digest: str, parse: Callable[[], tuple[Any, dict[str, str]]]) -> Any:
+    """What ``parse`` gives (a value and the default sections' digests it depends on),
+    from the cache entry ``name`` when its key is ``digest`` and nothing it depends
+    on changed; parsed and cached otherwise."""
+    path = _defaults_folder() / "__pycache__" / f"searchidx-{name}.json"
+    # this module's own version too, so that a change to how files are checked counts
+    key = f"{__version__} {os.stat(__file__).st_mtime_ns} {digest}"
+    value = _read_cache(path, key)
+    if value is _MISS:
+        value, depends = parse()
+        _write_cache(path, key, depends, value)
+    return value
+
+
+def _read_cache(path: Path, key: str) -> Any:
+    import json
+
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        depends = entry["depends"]
+        fresh = entry["key"] == key and all(_digest(_default_bytes(section)) == digest
+                                            for section, digest in depends.items())
+        return entry["value"] if fresh else _MISS
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):  # absent, damaged
+        return _MISS
+
+
+def _write_cache(path: Path, key: str, depends: dict[str, str], value: Any) -> None:
+    import json
+
+    if not _plain(value):
+        return
+    text = json.dumps({"key": key, "depends": depends, "value": value}, ensure_ascii=False)
+    draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        draft.write_text(text, encoding="utf-8")
+        os.replace(draft, path)
+    except OSError:  # a read-only install: parse again next time
+        with contextlib.suppress(OSError):
+            draft.unlink()
+
+
+def _plain(value: Any) -> bool:
+    """Whether JSON gives ``value`` back as it is: str keys, no dates, sets or tuples."""
+    if value is None or isinstance(value, (str, int, float)):  # bool is an int
+        return True
+    if type(value) is list:
+        return all(map(_plain, value))
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
 
 
 def find_user_config(cwd: Path | None = None) -> Path | None:
@@ -175,31 +278,60 @@ def load_config(path: str | os.PathLike[str] | None = None, *, cwd: Path | None 
                 search_cwd: bool = True) -> Config:
     """Defaults overridden by the user's file (``path``, else one found in ``cwd``).
 
-    The user's file is read and checked here (bad YAML, unknown keys); the
-    types of its values are checked when their section is first used.
+    The user's file is read and checked here: bad YAML and values of the wrong type
+    are errors, unknown keys warnings (:class:`ConfigWarning`).
     """
     user = Path(path) if path is not None else (find_user_config(cwd) if search_cwd else None)
     if user is None:
         return Config()
     name = str(user)
     try:
-        text = user.read_text(encoding="utf-8")
+        raw = user.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{name}: config file not found; check the --config path") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError(f"{name}: cannot read config file ({reason})") from None
+    fresh = False
+
+    def parse() -> tuple[dict[str, Any], dict[str, str]]:
+        nonlocal fresh
+        fresh = True
+        return _checked_user_file(text, name)
+
+    # one of 16 entries, by the file's path: a few files each keep theirs, and a test
+    # suite's thousand temporary files do not leave a thousand entries
+    slot = _digest(os.path.abspath(name).encode("utf-8"))[0]
+    checked = _parsed(f"user.{slot}", f"{_digest(raw)} {','.join(section_names())} {name}",
+                      parse)
+    if not fresh:  # from the cache: warn as the first run did
+        for message in checked["warnings"]:
+            warnings.warn(message, ConfigWarning, stacklevel=2)
+    data = checked["data"]
+    return Config((name, data, None)) if data is not None else Config()
+
+
+def _checked_user_file(text: str, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The user's file parsed and checked against the defaults, with its warnings (also
+    given as they come), and the digests of the default sections it was checked against."""
     data, node = _load_yaml(text, name)
     if data is None:
-        return Config()
+        return {"data": None, "warnings": []}, {}
     known = section_names()
     if not isinstance(data, dict):
         raise ConfigError(f"{name}:1: the top level should be a mapping of sections "
                           f"({', '.join(known)})")
+    messages: list[str] = []
+
+    def warn(message: str) -> None:
+        messages.append(message)
+        warnings.warn(message, ConfigWarning, stacklevel=4)
+
     for section, value in data.items():
         where = f"{name}:{_line_of(node, [str(section)])}"
         if section not in known:
-            _unknown(str(section), known, where)
+            warn(_unknown(str(section), known, where))
             continue
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: section '{section}' should be a mapping of keys")
@@ -207,12 +339,13 @@ def load_config(path: str | os.PathLike[str] | None = None, *, cwd: Path | None 
         for key in value:
             if key not in defaults:
                 line = _line_of(node, [section, str(key)])
-                _unknown(str(key), sorted(defaults), f"{name}:{line}")
-    config = Config((name, data, node))
-    for section in data:
+                warn(_unknown(str(key), sorted(defaults), f"{name}:{line}"))
+    depends = {}
+    for section in data:  # value types now: a bad file fails at start, not mid-run
         if section in known:
-            config[section]  # check value types now: a bad file fails at start, not mid-run
-    return config
+            _check(_default_section(section), data[section], [section], name, node)
+            depends[section] = _digest(_default_bytes(section))
+    return {"data": data, "warnings": messages}, depends
 
 
 _DEFAULT_CONFIG: Config | None = None

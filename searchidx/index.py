@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .backends import Backend, open_backend
+from .backends import open_backend
 from .config import Config, load_config
 from .errors import Interrupted, ReadError, SearchidxError
 from .fields import FACETS, normalise_facet
 from .manifest import Changes, Manifest
-from .models import RawArticle, printable_path
 
 if TYPE_CHECKING:
-    from .backends.base import IndexRun
+    from .backends.base import Backend, IndexRun
+    from .models import RawArticle
 
 ENV_INDEX = "SEARCHIDX_INDEX"
 
@@ -158,6 +158,7 @@ class Index:
     def _update(self, run: IndexRun, paths: Iterable[str | os.PathLike[str]],
                 report: IndexReport, progress: Callable[[int, int], None] | None) -> None:
         """Read the sources, and hand the run what changed, committing as it goes."""
+        from .models import printable_path
         from .read import discover
 
         roots = [Path(p).resolve() for p in paths]
@@ -226,6 +227,7 @@ class Index:
         bundle changed, the members whose fingerprint did not are not read again,
         and the bundle's entry comes with its members', after the last of them.
         """
+        from .models import printable_path
         from .pipeline import extraction_cut
         from .read import fingerprint, read_parts
 

@@ -7,15 +7,14 @@ into bold; machine formats keep the marks so scripts can find them.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .search import SearchResult
+if TYPE_CHECKING:
+    from .search import SearchResult
 
 FORMATS = ("text", "json", "jsonl", "csv")
 _EM = re.compile(r"<em>(.*?)</em>", re.S)
@@ -80,6 +79,9 @@ def search_jsonl(result: SearchResult) -> str:
 
 
 def search_csv(result: SearchResult) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_CSV_FIELDS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import snippets
 from .analysis import analyze, name_key
@@ -23,9 +23,11 @@ from .backends import SORTS, Backend, Found, FoundHit, SearchPlan
 from .config import Config
 from .errors import QueryError
 from .fields import FILTER_OPTIONS, QUERY_FIELDS, normalise_facet
-from .models import DateValue
 from .query import And, DateWindow, Node, Parsed, Word, leaves, parse
-from .rescore import Candidate, QueryTerms, checked_weights, query_terms, rescore
+
+if TYPE_CHECKING:  # the rescoring, only for questions; dates, only for --from/--to
+    from .models import DateValue
+    from .rescore import QueryTerms
 
 _SIMPLE_WORDS = re.compile(r"^[\w\s’'\-,.?!;:]+$")
 _OPERATOR = re.compile(r"\b(?:AND|OR|NOT)\b|(?:^|\s)[-+]\w")
@@ -170,7 +172,11 @@ def _filter_tree(req: SearchRequest) -> Node | None:
 
 
 def _date_value(value: str | DateValue | None, option: str) -> DateValue | None:
-    if value is None or isinstance(value, DateValue):
+    if value is None:
+        return None
+    from .models import DateValue
+
+    if isinstance(value, DateValue):
         return value
     from .dates import parse_user_date
 
@@ -214,6 +220,8 @@ def rescore_terms(backend: Backend, config: Config, text: str) -> QueryTerms | N
 
 
 def _rescore_terms(backend: Backend, config: Config, text: str) -> QueryTerms:
+    from .rescore import query_terms
+
     section = config["index"]
     return query_terms(text, backend.analyzer(),
                        lambda stem: backend.doc_frequency("body", stem), backend.doc_count(),
@@ -229,6 +237,8 @@ def _rescored(backend: Backend, config: Config, hits: list[FoundHit], terms: Que
     agree with each other; deeper hits follow in BM25 order, with no score (it
     would not compare with the rescored ones).
     """
+    from .rescore import Candidate, checked_weights, rescore
+
     head = hits[:depth]
     candidates = [Candidate(hit.key, hit.score or 0.0, hit.title(), hit.body()) for hit in head]
     weights = checked_weights(config["index"]["rescore_weights"])

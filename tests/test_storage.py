@@ -292,7 +292,8 @@ def test_a_term_pool_gives_back_its_postings_in_whooshs_order(documents, limit, 
     from whoosh.codec.whoosh3 import W3Segment
     from whoosh.filedb.filestore import RamStorage
 
-    from searchidx.backends.whoosh.storage import TermPool, patch_whoosh
+    from searchidx.backends.whoosh.storage import patch_whoosh
+    from searchidx.backends.whoosh.termpool import TermPool
 
     patch_whoosh()
     pool = TermPool(RamStorage(), W3Segment(None, "pool"), limitmb=1)
@@ -489,12 +490,8 @@ def test_documents_added_by_field_write_the_segment_whoosh_writes(tmp_path, conf
 
     from searchidx.analysis import name_key
     from searchidx.backends.whoosh.schema import build_schema, document_fields
-    from searchidx.backends.whoosh.storage import (
-        DocumentAdder,
-        TermPool,
-        compact_pickles,
-        patch_whoosh,
-    )
+    from searchidx.backends.whoosh.storage import compact_pickles, patch_whoosh
+    from searchidx.backends.whoosh.termpool import DocumentAdder, TermPool
     from searchidx.pipeline import extract_one
     from searchidx.read import discover, read_source
 

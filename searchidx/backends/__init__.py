@@ -8,10 +8,13 @@ embedded default: nothing to install, one folder.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..config import Config
-from .base import SORTS, Backend, Found, FoundHit, SearchPlan
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..config import Config
+    from .base import SORTS, Backend, Found, FoundHit, SearchPlan
 
 __all__ = ["SORTS", "Backend", "Found", "FoundHit", "SearchPlan", "open_backend"]
 
@@ -21,3 +24,13 @@ def open_backend(config: Config, path: Path) -> Backend:
     from .whoosh.backend import WhooshBackend
 
     return WhooshBackend(config, path)
+
+
+def __getattr__(name: str) -> Any:
+    """The interface's names (:mod:`.base`), loaded when first asked for: opening an
+    index to count its articles needs none of them."""
+    if name in __all__:
+        from . import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

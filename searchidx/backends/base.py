@@ -15,13 +15,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..analysis import ItalianAnalyzer
-from ..config import Config
-from ..manifest import Changes, Manifest
-from ..models import RawArticle
-from ..query import DateWindow, Node
+if TYPE_CHECKING:
+    from ..analysis import ItalianAnalyzer
+    from ..config import Config
+    from ..manifest import Changes, Manifest
+    from ..models import RawArticle
+    from ..query import DateWindow, Node
 
 SORTS = ("relevance", "date", "-date")
 # an article whose extraction failed during a run: id, path, line, what went wrong

@@ -16,9 +16,12 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..analysis import fold
-from ..models import DateValue
+
+if TYPE_CHECKING:
+    from ..models import DateValue
 
 
 @dataclass(frozen=True)

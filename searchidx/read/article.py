@@ -13,8 +13,6 @@ import json
 import re
 from typing import Any
 
-import yaml
-
 from ..dates import parse_date
 from ..errors import ReadError
 from ..models import DateValue, RawArticle
@@ -174,6 +172,8 @@ def _header(text: str, meta: Meta, rules: Rules) -> str:
     stripped = text.lstrip()
     m = _FRONT_MATTER.match(stripped)
     if m:
+        import yaml  # only for front matter: a command that reads no article pays nothing
+
         try:
             data = yaml.safe_load(m.group(1))
         except Exception:  # YAML raises assorted errors (bad timestamps, recursion)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import stat
-import tarfile
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -64,6 +62,8 @@ def members(path: Path, display: str, kind: Kind, rules: Rules,
 
 def _zip_members(path: Path, display: str, rules: Rules, skipped: Skipped,
                  budget: Budget) -> Iterator[Member | ReadError]:
+    import zipfile  # here, as tarfile below: most runs read no bundle
+
     try:
         bundle = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
@@ -99,6 +99,8 @@ def _zip_members(path: Path, display: str, rules: Rules, skipped: Skipped,
 
 def _tar_members(path: Path, display: str, kind: Kind, rules: Rules,
                  skipped: Skipped) -> Iterator[Member | ReadError]:
+    import tarfile
+
     with path.open("rb") as raw:
         budget = Budget(rules, raw.tell if kind.compression else None)
         stream: IO[bytes] = open_stream(raw, kind.compression) if kind.compression else raw

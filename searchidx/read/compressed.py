@@ -10,8 +10,6 @@ checked as the bytes come, so a bomb is stopped after at most one chunk.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
 import lzma
 import zlib
@@ -64,8 +62,12 @@ class Budget:
 def open_stream(raw: IO[bytes], compression: str) -> IO[bytes]:
     """A reader of the decompressed bytes of ``raw`` (concatenated members and frames too)."""
     if compression == "gz":
+        import gzip  # here, as bz2: most runs read no compressed file
+
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if compression == "bz2":
+        import bz2
+
         return bz2.BZ2File(raw)
     if compression == "xz":
         return lzma.LZMAFile(raw)

@@ -12,18 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...analysis import ItalianAnalyzer
-from ...config import Config
 from ...errors import IndexCorruptError
-from ...manifest import SqliteManifest
-from ...query import Node
-from ..base import Found, SearchPlan
-from .compile import Compiler
 from .folder import WhooshFolder
 from .schema import stored_article, unpack_body
-from .searching import Scope, facet_counts, filter_docs, walk
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # compile and searching import Whoosh's query package: only to search
+    from ...analysis import ItalianAnalyzer
+    from ...config import Config
+    from ...manifest import SqliteManifest
+    from ...query import Node
+    from ..base import Found, SearchPlan
+    from .compile import Compiler
     from .writing import WhooshRun
 
 
@@ -111,12 +110,17 @@ class WhooshBackend:
         return analyzer
 
     def compile(self, node: Node) -> Any | None:
+        from .compile import Compiler
+
         searcher = self.searcher()
         if self._compiler is None:
             self._compiler = Compiler(searcher.schema, self.config)
         return self._compiler.compile(node)
 
     def search(self, plan: SearchPlan) -> Found:
+        from ..base import Found
+        from .searching import Scope, facet_counts, filter_docs, walk
+
         searcher = self.searcher()
         if plan.query is None:  # no words: the filters are the query
             found = walk(searcher, plan.filters, Scope(None, plan.dates), plan.limit, plan.sort)
@@ -174,19 +178,25 @@ class WhooshBackend:
             yield stored_article(stored)
 
     def stats(self) -> dict[str, Any]:
-        searcher = self.searcher()
-        reader = searcher.reader()
-        missing = searcher.schema["date_start"].max_value  # Whoosh's "no value"
-        starts = [v for v in reader.column_reader("date_start") if v and v != missing] \
-            if reader.doc_count() else []
-        return {
-            "documents": reader.doc_count(),
-            "undated": searcher.doc_frequency("dated", "0"),
-            "date_from": _int_date(min(starts)) if starts else None,
-            "date_to": _int_date(max(starts)) if starts else None,
-            "size_bytes": sum(f.stat().st_size for f in self.path.iterdir() if f.is_file()),
-            "fields": sorted(n for n in searcher.schema.names() if not n.startswith("f_")),
-        }
+        # the searcher's reader, or one of its own: counting needs no searcher, and
+        # Whoosh's searching module brings its whole query package
+        own = self._searcher is None
+        reader = self.folder.whoosh().reader() if own else self.searcher().reader()
+        try:
+            missing = reader.schema["date_start"].max_value  # Whoosh's "no value"
+            starts = [v for v in reader.column_reader("date_start") if v and v != missing] \
+                if reader.doc_count() else []
+            return {
+                "documents": reader.doc_count(),
+                "undated": reader.doc_frequency("dated", "0"),
+                "date_from": _int_date(min(starts)) if starts else None,
+                "date_to": _int_date(max(starts)) if starts else None,
+                "size_bytes": sum(f.stat().st_size for f in self.path.iterdir() if f.is_file()),
+                "fields": sorted(n for n in reader.schema.names() if not n.startswith("f_")),
+            }
+        finally:
+            if own:
+                reader.close()
 
 
 def _int_date(value: int) -> str:

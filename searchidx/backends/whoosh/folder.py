@@ -8,7 +8,6 @@ generation it was last written with (``whoosh_generation``): see
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ class WhooshFolder:
     def whoosh(self) -> Any:
         """The open Whoosh index; a clear error if it is missing or damaged."""
         if self._ix is None:
-            patch_whoosh()
+            patch_whoosh(writing=False)  # writer() adds the rest
             if not self.exists():
                 raise IndexMissingError.at(self.path)
             self._check_version()
@@ -115,6 +114,8 @@ class WhooshFolder:
 
     def remove_files(self) -> None:
         """Empty the folder for ``--rebuild``, but only of what searchidx made."""
+        import shutil
+
         self.close()
         for child in self.path.iterdir():
             if child.name == LOCK_NAME:
@@ -145,6 +146,7 @@ class WhooshFolder:
         """Whoosh's writer of the index (the folder's write lock is already held)."""
         from whoosh.index import LockError
 
+        patch_whoosh()
         try:
             return self.whoosh().writer(limitmb=int(self.config["index"]["writer_memory_mb"]))
         except LockError:

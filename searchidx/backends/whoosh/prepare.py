@@ -28,7 +28,8 @@ from ...models import RawArticle
 from ...pipeline import extract_one
 from ..base import Failure
 from .schema import document_fields
-from .storage import DocumentAdder, TermPool, compact_pickles, patch_whoosh
+from .storage import compact_pickles, patch_whoosh
+from .termpool import DocumentAdder, TermPool
 
 
 class SegmentBuilder:
@@ -40,6 +41,7 @@ class SegmentBuilder:
 
     def __init__(self, index_dir: str, config: Config, stop: frozenset[str],
                  memory_mb: int) -> None:
+        patch_whoosh()  # the writing changes too: this process writes a segment
         self.index_dir = index_dir
         self.config = config
         self.stop = stop
@@ -139,7 +141,6 @@ def _serve(conn: Connection, parent: int, index_dir: str, config: Config,
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     gc.set_threshold(*_GC_THRESHOLDS)
-    patch_whoosh()
     builder = SegmentBuilder(index_dir, config, stop, memory_mb)
     with compact_pickles():
         while True:

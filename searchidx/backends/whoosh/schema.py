@@ -15,7 +15,7 @@ import pickle
 import re
 import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import formats
 from whoosh.fields import KEYWORD, TEXT
@@ -24,7 +24,9 @@ from whoosh.system import pack_uint
 from ...analysis import ItalianAnalyzer, italian_analyzer, name_key
 from ...config import Config
 from ...fields import FACETS, FILTERABLE, WORD_KEYED
-from ...models import Article
+
+if TYPE_CHECKING:
+    from ...models import Article
 
 # Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
 SCHEMA_VERSION = 3

@@ -15,11 +15,13 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...analysis import fold
-from ...query import DateWindow
 from .schema import FACET_COLUMNS, SEP, date_int
+
+if TYPE_CHECKING:
+    from ...query import DateWindow
 
 
 @dataclass
@@ -78,7 +80,7 @@ def walk(searcher: Any, q: Any, scope: Scope, limit: int | None, sort: str) -> W
     without ranking them. An OR of words is scored a term at a time instead
     (:func:`.scoring.disjunction_scores`).
     """
-    from whoosh import collectors, query, sorting
+    from whoosh import query
 
     if q is None:
         q = query.Every()
@@ -86,6 +88,8 @@ def walk(searcher: Any, q: Any, scope: Scope, limit: int | None, sort: str) -> W
         walked = _walk_disjunction(searcher, q, scope, limit)
         if walked is not None:
             return walked
+    from whoosh import collectors, sorting
+
     sortedby = None
     if sort != "relevance":
         sortedby = [sorting.FieldFacet("dated", reverse=True),

@@ -20,16 +20,19 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...analysis import name_key
-from ...config import Config
 from ...locking import WriteLock
-from ...manifest import Changes, SqliteManifest
-from ...models import RawArticle
-from ..base import Failure
-from .folder import WhooshFolder
 from .storage import compact_pickles
+
+if TYPE_CHECKING:
+    from ...config import Config
+    from ...manifest import Changes, SqliteManifest
+    from ...models import RawArticle
+    from ..base import Failure
+    from .folder import WhooshFolder
+    from .prepare import Builders
 
 
 def worker_count(config: Config) -> int:
@@ -69,14 +72,12 @@ class WhooshRun:
     """The :class:`~searchidx.backends.base.IndexRun` of a Whoosh folder."""
 
     def __init__(self, folder: WhooshFolder, notes: list[str]) -> None:
-        from .prepare import Builders
-
         self.folder = folder
         self.notes = notes
         self.manifest: SqliteManifest = folder.manifest()
-        config = folder.config
-        stop = frozenset(name_key(s) for s in config["italian"]["stopwords"])
-        self.builders = Builders(str(folder.path), config, stop, worker_count(config))
+        # started by the first put: a run that finds nothing changed writes nothing,
+        # and needs neither extraction nor worker processes
+        self.builders: Builders | None = None
         self.writer: Any = None
         self.segments: list[Any] = []  # gathered, not committed yet
         self.settled: set[str] = set()  # segments of commits that came by time
@@ -88,8 +89,17 @@ class WhooshRun:
             self.writer = self.folder.writer()
         return self.writer
 
+    def _started_builders(self) -> Builders:
+        if self.builders is None:
+            from .prepare import Builders
+
+            config = self.folder.config
+            stop = frozenset(name_key(s) for s in config["italian"]["stopwords"])
+            self.builders = Builders(str(self.folder.path), config, stop, worker_count(config))
+        return self.builders
+
     def put(self, articles: list[RawArticle], new_ids: frozenset[str]) -> None:
-        self.builders.submit(articles)
+        self._started_builders().submit(articles)
         for raw in articles:
             if not (self.in_step and raw.id in new_ids):
                 self._writer().delete_by_term("id", raw.id)
@@ -98,6 +108,8 @@ class WhooshRun:
         self._writer().delete_by_term("id", doc_id)
 
     def gather(self) -> list[Failure]:
+        if self.builders is None:
+            return []
         segments, failed = self.builders.finish()
         self.segments.extend(segments)
         return failed
@@ -123,7 +135,8 @@ class WhooshRun:
                                str(self.folder.whoosh().latest_generation()))
 
     def finish(self, optimize: bool) -> int:
-        self.builders.close()
+        if self.builders is not None:
+            self.builders.close()
         if optimize:
             return self._optimize()
         return self._merge_small_segments(small_segment_size(self.folder.config),
@@ -136,7 +149,8 @@ class WhooshRun:
 
     def close(self) -> None:
         """Stop the workers (a segment not committed is dropped) and close the manifest."""
-        self.builders.close()
+        if self.builders is not None:
+            self.builders.close()
         self.manifest.close()
 
     def _optimize(self) -> int:

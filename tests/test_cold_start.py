@@ -1,0 +1,260 @@
+"""A cold command loads only what it uses (issue 26), and the caches that spare it
+parsing YAML or laying out its help are never trusted when stale."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+
+import pytest
+
+from searchidx import config as config_module
+from searchidx.config import ConfigWarning, load_config
+from searchidx.errors import ConfigError
+
+from .conftest import ROOT, SEEDS
+
+# what a command may import only when it needs it: (what it is, module prefixes)
+HEAVY = [
+    ("the web framework", ("starlette", "jinja2", "uvicorn", "searchidx.web")),
+    ("dateparser", ("dateparser",)),
+    ("trafilatura", ("trafilatura",)),
+    ("the tagger and extraction", ("searchidx.extraction",)),
+    ("the OpenSearch client", ("searchidx.backends.opensearch", "urllib3")),
+    ("warcio", ("warcio",)),
+    ("plotting and arrays", ("matplotlib", "numpy")),
+    ("yaml (the configuration is cached)", ("yaml",)),
+]
+# Whoosh's query package imports whoosh.lang.morph_en at its top (whoosh/query/terms.py),
+# and every Whoosh query class and whoosh.searching live under it: only a search needs them
+WHOOSH_SEARCHING = ("Whoosh's searching and English morphology",
+                    ("whoosh.query", "whoosh.searching", "whoosh.lang.morph_en"))
+NOTHING_BUT_TEXT = [("click", ("click",)), ("Whoosh", ("whoosh",)),
+                    ("the index", ("searchidx.index", "searchidx.backends", "sqlite3"))]
+
+# run an entry point as the console script `searchidx ARGS`, then list the loaded modules
+DRIVER = """
+import sys
+sys.argv = ["searchidx", *sys.argv[2:]]
+from {module} import {function}
+try:
+    {function}()
+except SystemExit:
+    pass
+sys.stdout.flush()
+names = sorted(sys.modules)
+with open({out!r}, "w") as out:
+    out.write("\\n".join(names))
+"""
+
+
+def warm_loaded_modules(tmp_path, *args):
+    """:func:`loaded_modules` of a second run: the caches are written by the first."""
+    loaded_modules(tmp_path, *args)
+    return loaded_modules(tmp_path, *args)
+
+
+def loaded_modules(tmp_path, *args, cwd=None, env=None, entry="searchidx.__main__:run"):
+    """The modules a fresh ``searchidx ARGS`` process loaded, and its stdout; ``entry``
+    is the function the console script calls (``searchidx.cli:main``: click alone)."""
+    out = tmp_path / "modules.txt"
+    module, function = entry.split(":")
+    code = DRIVER.format(out=str(out), module=module, function=function)
+    done = subprocess.run([sys.executable, "-c", code, "-", *args],
+                          capture_output=True, text=True, cwd=cwd or tmp_path,
+                          env={**os.environ, **(env or {})}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return set(out.read_text().split("\n")), done.stdout
+
+
+def assert_none_of(modules, forbidden):
+    """No module of ``modules`` is one of ``forbidden``'s packages or inside one."""
+    found = {}
+    for what, packages in forbidden:
+        names = sorted(m for m in modules if m in packages
+                       or m.startswith(tuple(f"{p}." for p in packages)))
+        if names:
+            found[what] = names
+    assert not found, f"imported without need: {found}"
+
+
+@pytest.fixture(scope="module")
+def index_copy(seeds_index, tmp_path_factory):
+    """A copy of the seeds' index, for commands that write (an unchanged update)."""
+    folder = tmp_path_factory.mktemp("cold") / "index"
+    shutil.copytree(seeds_index.path, folder)
+    return folder
+
+
+def test_query_loads_only_what_a_search_needs(tmp_path, index_copy):
+    modules, out = warm_loaded_modules(tmp_path, "query", "munizioni", "--index", str(index_copy))
+    assert "3 articles for 'munizioni'" in out
+    assert_none_of(modules, HEAVY)
+    assert "whoosh.searching" in modules  # the check sees what a search does import
+
+
+def test_stats_loads_no_searching(tmp_path, index_copy):
+    modules, out = warm_loaded_modules(tmp_path, "stats", "--index", str(index_copy))
+    assert "documents:   5" in out
+    assert_none_of(modules, [*HEAVY, WHOOSH_SEARCHING])
+
+
+def test_unchanged_update_reads_and_extracts_nothing(tmp_path, index_copy):
+    modules, out = warm_loaded_modules(tmp_path, "index", str(SEEDS), "--index", str(index_copy))
+    assert "0 added, 0 updated, 5 unchanged" in out
+    assert_none_of(modules, [*HEAVY, WHOOSH_SEARCHING])
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["-h"]])
+def test_version_and_help_load_neither_click_nor_the_index(tmp_path, args):
+    modules, out = warm_loaded_modules(tmp_path, *args)  # the first --help lays it out
+    assert out.startswith("searchidx, version" if args == ["--version"] else "Usage: searchidx")
+    assert_none_of(modules, [*HEAVY, WHOOSH_SEARCHING, *NOTHING_BUT_TEXT])
+
+
+@pytest.mark.parametrize("columns", ["60", "100", "130"])
+def test_help_from_the_cache_is_clicks_own(tmp_path, columns):
+    expected = loaded_modules(tmp_path, "--help", env={"COLUMNS": columns},
+                              entry="searchidx.cli:main")[1]
+    cache = ROOT / "searchidx" / "__pycache__" / "searchidx-help.txt"
+    cache.unlink(missing_ok=True)
+    first = loaded_modules(tmp_path, "--help", env={"COLUMNS": columns})[1]  # laid out
+    second = loaded_modules(tmp_path, "--help", env={"COLUMNS": columns})[1]  # cached
+    assert first == second == expected
+    head, text = cache.read_text().split("\n\n", 1)
+    cache.write_text(f"{head}\n\nfrom the cache\n")
+    assert loaded_modules(tmp_path, "--help", env={"COLUMNS": columns})[1] == "from the cache\n"
+    key, source, sources = head.split("\n", 2)  # a source's modification time "changed":
+    cache.write_text(f"{key}\n1{source}\n{sources}\n\nfrom the cache\n")
+    assert loaded_modules(tmp_path, "--help", env={"COLUMNS": columns})[1] == expected
+    cache.write_bytes(b"\xff damaged")
+    assert loaded_modules(tmp_path, "--help", env={"COLUMNS": columns})[1] == expected
+
+
+def test_version_matches_clicks(tmp_path):
+    expected = loaded_modules(tmp_path, "--version", entry="searchidx.cli:main")[1]
+    assert loaded_modules(tmp_path, "--version")[1] == expected
+
+
+# -- the configuration cache ------------------------------------------------------------
+
+@pytest.fixture
+def defaults(tmp_path, monkeypatch):
+    """A private copy of the shipped YAML, its cache beside it, caches of this process cleared."""
+    folder = tmp_path / "defaults"
+    folder.mkdir()
+    for path in config_module._defaults_folder().glob("*.yaml"):
+        shutil.copy(path, folder)
+    monkeypatch.setattr(config_module, "_defaults_folder", lambda: folder)
+
+    def forget():
+        config_module._default_bytes.cache_clear()
+        config_module._default_section.cache_clear()
+
+    forget()
+    yield folder
+    forget()
+
+
+def fresh_process_load(path=None):
+    """``load_config`` as a new process would run it (nothing cached in memory)."""
+    config_module._default_bytes.cache_clear()
+    config_module._default_section.cache_clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigWarning)
+        config = load_config(path, search_cwd=False)
+        sections = {name: config[name] for name in config_module.section_names()}
+    return sections, [str(w.message) for w in caught]
+
+
+def test_cached_defaults_are_the_yaml(defaults):
+    import yaml
+
+    parsed, _ = fresh_process_load()
+    cached, _ = fresh_process_load()  # from the JSON files this time
+    assert list((defaults / "__pycache__").glob("searchidx-config.*.json"))
+    for name, section in cached.items():
+        assert section == parsed[name] == (yaml.safe_load((defaults / f"{name}.yaml")
+                                                          .read_text("utf-8")) or {})
+
+
+def test_a_changed_default_file_is_parsed_again(defaults):
+    fresh_process_load()
+    index_yaml = defaults / "index.yaml"
+    index_yaml.write_text(index_yaml.read_text("utf-8").replace("path: .searchidx",
+                                                                "path: elsewhere"), "utf-8")
+    assert fresh_process_load()[0]["index"]["path"] == "elsewhere"
+
+
+def test_a_damaged_cache_is_ignored_and_replaced(defaults):
+    fresh_process_load()
+    entry = defaults / "__pycache__" / "searchidx-config.index.json"
+    entry.write_text('{"key": "truncat', "utf-8")
+    assert fresh_process_load()[0]["index"]["path"] == ".searchidx"
+    assert json.loads(entry.read_text("utf-8"))["value"]["path"] == ".searchidx"
+
+
+def test_a_user_file_warns_again_from_the_cache(defaults, tmp_path):
+    user = tmp_path / "custom.yaml"
+    user.write_text("index:\n  tittle_boost: 2\n  title_boost: 3.5\n", "utf-8")
+    first = fresh_process_load(user)
+    second = fresh_process_load(user)
+    assert first == second
+    assert first[0]["index"]["title_boost"] == 3.5
+    assert any("did you mean 'title_boost'" in m for m in first[1])
+
+
+def test_a_user_file_is_checked_again_when_the_defaults_change(defaults, tmp_path):
+    user = tmp_path / "custom.yaml"
+    user.write_text("index:\n  tittle_boost: 2\n", "utf-8")
+    assert fresh_process_load(user)[1]  # unknown key
+    with open(defaults / "index.yaml", "a", encoding="utf-8") as file:
+        file.write("\ntittle_boost: 1\n")
+    sections, messages = fresh_process_load(user)
+    assert not messages and sections["index"]["tittle_boost"] == 2
+
+
+def test_an_edited_user_file_is_read_again(defaults, tmp_path):
+    user = tmp_path / "custom.yaml"
+    user.write_text("index:\n  title_boost: 3.5\n", "utf-8")
+    fresh_process_load(user)
+    user.write_text("index:\n  title_boost: 4.5\n", "utf-8")
+    assert fresh_process_load(user)[0]["index"]["title_boost"] == 4.5
+    user.write_text("index:\n  title_boost: lots\n", "utf-8")
+    with pytest.raises(ConfigError, match="should be a number"):
+        fresh_process_load(user)
+
+
+def test_values_json_would_change_are_not_cached(defaults, tmp_path):
+    user = tmp_path / "custom.yaml"
+    user.write_text("unknown_section:\n  when: 2023-09-01\n", "utf-8")  # a YAML date
+    for _ in range(2):
+        assert fresh_process_load(user)[1]  # warned each time, parsed each time
+    assert not list((defaults / "__pycache__").glob("searchidx-user.*.json"))
+
+
+def test_a_folder_that_cannot_hold_the_cache_only_costs_time(defaults):
+    (defaults / "__pycache__").write_text("not a folder")
+    first, _ = fresh_process_load()
+    assert fresh_process_load()[0] == first
+    assert first["index"]["path"] == ".searchidx"
+
+
+# -- the yardstick --------------------------------------------------------------------
+
+def test_the_yardstick_finds_what_searchidx_finds(tmp_path, seeds_index):
+    script = [sys.executable, str(ROOT / "scripts" / "cold_yardstick.py")]
+    db = str(tmp_path / "fts5.sqlite3")
+    missing = subprocess.run([*script, "query", "munizioni", "--db", db],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "run 'build' first" in missing.stderr
+    assert subprocess.run([*script, "build", str(SEEDS), "--db", db],
+                          capture_output=True).returncode == 0
+    done = subprocess.run([*script, "query", "munizioni", "--db", db],
+                          capture_output=True, text=True)
+    assert done.returncode == 0
+    ids = {line.strip() for line in done.stdout.splitlines() if line.startswith("   0")}
+    assert ids == {hit.id for hit in seeds_index.search("munizioni").hits}
+    assert done.stdout.count("[munizioni]") == 3  # a snippet each
