@@ -13,7 +13,6 @@ Exit status: 0 every stop survived, 1 a check failed, 2 bad arguments.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import random
 import shutil
@@ -24,35 +23,15 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.processes import lock_is_free, processes_of  # noqa: E402
+
 SIGNALS = {"SIGKILL": signal.SIGKILL, "SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT}
 
 
 def index_command(corpus: Path, index_dir: Path) -> list[str]:
     return [sys.executable, "-m", "searchidx.cli", "index", str(corpus), "--index",
             str(index_dir), "--quiet"]
-
-
-def alive(index_dir: Path) -> list[int]:
-    """Live (not zombie) processes whose command line names ``index_dir``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if (entry.name.isdigit() and str(index_dir).encode() in
-                    (entry / "cmdline").read_bytes()
-                    and (entry / "stat").read_text().split(")")[-1].split()[0] != "Z"):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def lock_free(index_dir: Path) -> bool:
-    with open(index_dir / "searchidx.lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
 
 
 def last_commit(index_dir: Path, since: float) -> float:
@@ -84,15 +63,15 @@ def one_stop(name: str, corpus: Path, index_dir: Path, at: float, expected: int)
             proc.send_signal(SIGNALS[name])
     _, err = proc.communicate()
     deadline = time.monotonic() + 2.0
-    while alive(index_dir) and time.monotonic() < deadline:
+    while processes_of(index_dir) and time.monotonic() < deadline:
         time.sleep(0.02)
-    orphans = alive(index_dir)
+    orphans = processes_of(index_dir)
     lost = stopped - last_commit(index_dir, started)
     kept = documents(index_dir)
     resumed = subprocess.run(index_command(corpus, index_dir), capture_output=True, text=True)
     total = documents(index_dir)
     return {"signal": name, "at": at, "exit": proc.returncode, "orphans": orphans,
-            "lock_free": lock_free(index_dir), "lost_s": lost, "kept": kept,
+            "lock_free": lock_is_free(index_dir), "lost_s": lost, "kept": kept,
             "resumed_exit": resumed.returncode, "exact": total == expected,
             "one_line": err.strip().count("\n") == 0 and "Traceback" not in err}
 

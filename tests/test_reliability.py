@@ -25,8 +25,9 @@ KILLS = 6
 ARTICLES = 300
 
 
-def make_corpus(folder):
-    """300 JSONL articles (seed text with distinct ids) plus the five .txt seeds."""
+def make_corpus(folder, with_seeds=True):
+    """300 JSONL articles (seed text with distinct ids), and the five .txt seeds unless
+    ``with_seeds`` is false; the ids the index must end with."""
     folder.mkdir()
     texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     with open(folder / "bulk.jsonl", "w", encoding="utf-8") as out:
@@ -34,9 +35,12 @@ def make_corpus(folder):
             record = {"id": f"bulk-{n:04d}", "title": f"Articolo {n}",
                       "date": f"2023-{n % 12 + 1:02d}-01", "text": texts[n % len(texts)]}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    bulk = {f"bulk-{n:04d}" for n in range(ARTICLES)}
+    if not with_seeds:
+        return bulk
     for seed in SEEDS.glob("*.txt"):
         (folder / seed.name).write_text(seed.read_text("utf-8"), encoding="utf-8")
-    return {f"bulk-{n:04d}" for n in range(ARTICLES)} | {p.stem for p in SEEDS.glob("*.txt")}
+    return bulk | {p.stem for p in SEEDS.glob("*.txt")}
 
 
 def cli(*args, **kwargs):
