@@ -1,0 +1,336 @@
+"""Who is in a result set: the people directory, and one person's profile.
+
+A name is one person across the archive when its name key agrees (case,
+accents, hyphens: :func:`~searchidx.analysis.name_key`) or when
+``config/people.yaml`` makes it an alias of a canonical name: the keys the
+``--person`` filter matches too (:mod:`searchidx.fields`). The directory is
+summed from the index's columns (:meth:`Index.table`: people, speakers, the
+roles and spellings written with each name, dates), never from the stored
+articles, so that it stays fast on a whole archive; a profile reads the
+articles of its one person.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .analysis import fold, name_key
+from .config import Config
+from .errors import QueryError, SearchidxError
+from .timeline import Tally, Timeline
+
+SORTS = ("mentions", "speaker", "name", "recent")
+LISTED = 10  # people, places, organisations, quotes and articles a profile lists
+
+
+class UnknownPerson(SearchidxError):
+    """No one, or more than one person, answers to a name: ``candidates`` are the
+    people it could be (ambiguous) or the nearest names (unknown)."""
+
+    def __init__(self, name: str, candidates: list[str], *, ambiguous: bool) -> None:
+        self.name = name
+        self.candidates = candidates
+        self.ambiguous = ambiguous
+        if ambiguous:
+            message = f"'{name}' is {len(candidates)} people: {', '.join(candidates)}; name one"
+        else:
+            near = f"; nearest: {', '.join(candidates)}" if candidates else ""
+            message = f"no person '{name}' in the articles{near}"
+        super().__init__(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "error": str(self),
+                "ambiguous" if self.ambiguous else "nearest": self.candidates}
+
+
+class Names:
+    """One person per name: the canonical name of ``config/people.yaml`` an alias
+    belongs to, else the name itself, compared by name key."""
+
+    def __init__(self, config: Config) -> None:
+        self.canonical: dict[str, str] = {}
+        self.known_roles: dict[str, str] = {}
+        for name, entry in (config.get("people", "people") or {}).items():
+            entry = entry if isinstance(entry, dict) else {}
+            for alias in (name, *(entry.get("aliases") or [])):
+                self.canonical.setdefault(name_key(str(alias)), str(name))
+            if entry.get("role"):
+                self.known_roles[str(name)] = str(entry["role"])
+        self._keys: dict[str, str] = {}
+        self._shown: dict[str, str] = {}
+
+    def shown(self, name: str) -> str:
+        """The name the person is shown by: people.yaml's canonical name, else the
+        first spelling met of their key."""
+        key = self.key(name)
+        got = self._shown.get(key)
+        if got is None:
+            got = self._shown[key] = self.canonical.get(key) or name
+        return got
+
+    def key(self, name: str) -> str:
+        """The key every spelling of the person shares."""
+        got = self._keys.get(name)
+        if got is None:
+            own = name_key(name)
+            canonical = self.canonical.get(own)
+            got = self._keys[name] = name_key(canonical) if canonical else own
+        return got
+
+
+@dataclass
+class _Seen:
+    """Figures summed over the articles for one person."""
+
+    names: Counter[str] = field(default_factory=Counter)  # the canonical names stored
+    articles: int = 0
+    quoted: int = 0
+    roles: Counter[str] = field(default_factory=Counter)
+    role_spelling: dict[str, Counter[str]] = field(default_factory=dict)
+    spellings: Counter[str] = field(default_factory=Counter)
+    first: str | None = None
+    last: str | None = None
+
+    def dated(self, value: str) -> None:
+        if self.first is None or value < self.first:
+            self.first = value
+        if self.last is None or value > self.last:
+            self.last = value
+
+    def role(self, text: str) -> None:
+        key = fold(text)
+        self.roles[key] += 1
+        self.role_spelling.setdefault(key, Counter())[text] += 1
+
+    def ranked_roles(self) -> list[str]:
+        return [self.role_spelling[key].most_common(1)[0][0]
+                for key, _ in sorted(self.roles.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+@dataclass
+class PersonSummary:
+    """One line of the people directory."""
+
+    name: str
+    articles: int  # articles naming them
+    quoted: int  # articles quoting them
+    roles: list[str]  # as the articles write them, the most frequent first
+    aliases: list[str]  # other spellings merged into the name, the most frequent first
+    first: str | None  # the earliest and latest dates (2023, 2023-09 or 2023-09-13)
+    last: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+COLUMNS = ("people", "speakers", "roles", "spellings")  # what the directory reads
+
+
+def checked_options(role: str | None, sort: str) -> None:
+    """One-line errors for a ``--sort`` or ``--role`` the directory cannot use."""
+    if sort not in SORTS:
+        raise QueryError(f"--sort '{sort}': use one of {', '.join(SORTS)}")
+    if role is not None and not name_key(role):
+        raise QueryError("empty --role; give words of a role, e.g. --role portavoce")
+
+
+def people_directory(table: Any, config: Config, *, role: str | None = None,
+                     sort: str = "mentions") -> list[PersonSummary]:
+    """Every person of a result set's :class:`~searchidx.backends.Table` (its
+    :data:`COLUMNS`), aliases merged; ``role``: only those with a role containing these
+    words; ``sort``: one of :data:`SORTS`."""
+    checked_options(role, sort)
+    wanted = f" {name_key(role)} " if role is not None else None
+    names = Names(config)
+    seen: dict[str, _Seen] = {}
+    columns = table.columns
+    for people, speakers, roles, spellings, date in zip(
+            columns["people"], columns["speakers"], columns["roles"], columns["spellings"],
+            table.dates, strict=True):
+        mine: dict[str, _Seen] = {}
+        for name in people:
+            key = names.key(name)
+            entry = mine.get(key)
+            if entry is None:
+                entry = mine[key] = seen.setdefault(key, _Seen())
+                entry.articles += 1
+                if date is not None:
+                    entry.dated(date["value"])
+            entry.names[name] += 1
+        for key in {names.key(name) for name in speakers}:
+            if key in mine:
+                mine[key].quoted += 1
+        for name, text in roles:
+            if (entry := mine.get(names.key(name))) is not None:
+                entry.role(text)
+        for name, text in spellings:
+            if (entry := mine.get(names.key(name))) is not None:
+                entry.spellings[text] += 1
+    out = []
+    for entry in seen.values():
+        shown = names.shown(entry.names.most_common(1)[0][0])
+        ranked_roles = entry.ranked_roles()
+        if wanted is not None and not any(wanted in f" {name_key(r)} " for r in ranked_roles):
+            continue
+        aliases = [text for text, _ in sorted(entry.spellings.items(),
+                                              key=lambda kv: (-kv[1], fold(kv[0])))
+                   if text != shown]
+        out.append(PersonSummary(shown, entry.articles, entry.quoted, ranked_roles, aliases,
+                                 entry.first, entry.last))
+    order = {
+        "mentions": lambda p: (-p.articles, -p.quoted, fold(p.name)),
+        "speaker": lambda p: (-p.quoted, -p.articles, fold(p.name)),
+        "name": lambda p: (fold(p.name), -p.articles),
+        "recent": lambda p: (_descending(p.last), -p.articles, fold(p.name)),
+    }[sort]
+    return sorted(out, key=order)
+
+
+def _descending(value: str | None) -> tuple[int, tuple[int, ...]]:
+    """A date value's sort key for newest first, undated last."""
+    if value is None:
+        return (1, ())
+    return (0, tuple(-int(part) for part in value.split("-")))
+
+
+# -- one person ---------------------------------------------------------------------
+
+def resolve(name: str, people: Iterable[tuple[str, int]], config: Config) -> list[str]:
+    """The stored names of the one person ``name`` means, among ``people`` (the people
+    facet's values and counts): the person whose key it is or whose people.yaml alias it
+    is, else the one person with a name containing it (a surname). An
+    :class:`UnknownPerson` when it is no one, or several people."""
+    names = Names(config)
+    asked = name_key(name)
+    if not asked:
+        raise QueryError("empty name; give a person's name, e.g. searchidx person Kirby")
+    groups: dict[str, list[str]] = {}
+    counts: Counter[str] = Counter()
+    for stored, count in people:
+        key = names.key(stored)
+        groups.setdefault(key, []).append(stored)
+        counts[key] += count
+    target = names.key(name)
+    if target in groups:
+        return groups[target]
+    partial = [key for key in groups if f" {asked} " in f" {key} "]
+    if len(partial) == 1:
+        return groups[partial[0]]
+
+    def shown(key: str) -> str:
+        return names.shown(groups[key][0])
+
+    if partial:
+        ranked = sorted(partial, key=lambda k: (-counts[k], k))
+        raise UnknownPerson(name, [shown(k) for k in ranked], ambiguous=True)
+    words = {word: key for key in groups for word in (key, *key.split()) if len(word) > 2}
+    near = difflib.get_close_matches(asked, list(words), n=8, cutoff=0.7)
+    nearest = list(dict.fromkeys(shown(words[w]) for w in near))[:5]
+    raise UnknownPerson(name, nearest, ambiguous=False)
+
+
+@dataclass
+class Profile:
+    """What the articles say of one person."""
+
+    name: str
+    known_role: str | None  # people.yaml's
+    articles: int
+    quoted: int  # articles quoting them
+    quotes: int
+    first: str | None
+    last: str | None
+    spellings: dict[str, list[str]]  # each spelling -> the ids of the articles with it
+    roles: list[dict[str, Any]]  # role (as written), articles, first, last: oldest first
+    timeline: Timeline  # by month: series "mentions" (articles) and "quotes"
+    people: list[tuple[str, int]]  # the people most often in the same articles
+    organizations: list[tuple[str, int]]
+    places: list[tuple[str, int]]
+    latest_quotes: list[dict[str, Any]]
+    latest_articles: list[dict[str, Any]]  # id, date, title, spellings, role, quotes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "known_role": self.known_role, "articles": self.articles,
+            "quoted": self.quoted, "quotes": self.quotes, "first": self.first,
+            "last": self.last,
+            "spellings": [{"spelling": s, "articles": ids} for s, ids in self.spellings.items()],
+            "roles": self.roles, "timeline": self.timeline.to_dict(),
+            **{what: [{"name": n, "articles": c} for n, c in getattr(self, what)]
+               for what in ("people", "organizations", "places")},
+            "latest_quotes": self.latest_quotes, "latest_articles": self.latest_articles,
+        }
+
+
+def person_profile(articles: Iterable[dict[str, Any]], stored_names: list[str],
+                   config: Config, *, listed: int = LISTED) -> Profile:
+    """The profile of the person whose stored names are ``stored_names``
+    (:func:`resolve`), from the articles naming them, newest first."""
+    names = Names(config)
+    key = names.key(stored_names[0])
+    spellings: dict[str, list[str]] = {}
+    roles: dict[str, dict[str, Any]] = {}
+    beside: dict[str, Counter[str]] = {w: Counter() for w in ("people", "organizations",
+                                                                "places")}
+    tally = Tally("month")
+    quotes: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    seen = _Seen()
+    for article in articles:
+        mine = [p for p in article.get("people", []) if names.key(p["name"]) == key]
+        if not mine:
+            continue
+        date = article.get("date")
+        value = date["value"] if date else None
+        seen.articles += 1
+        if value is not None:
+            seen.dated(value)
+        written = list(dict.fromkeys(m["text"] for p in mine for m in p.get("mentions", [])))
+        for text in written:
+            spellings.setdefault(text, []).append(article["id"])
+        role = next((p["role"] for p in mine if p.get("role")), None)
+        if role:
+            entry = roles.setdefault(fold(role), {"role": role, "articles": 0, "first": None,
+                                                  "last": None})
+            entry["articles"] += 1
+            if value is not None:
+                entry["first"] = min(filter(None, (entry["first"], value)))
+                entry["last"] = max(filter(None, (entry["last"], value)))
+        theirs = [q for q in article.get("quotes", [])
+                  if q.get("speaker") and names.key(q["speaker"]) == key]
+        seen.quoted += bool(theirs)
+        tally.add(date, ("mentions",))
+        tally.add(date, ("quotes",), len(theirs))
+        others = {names.key(p["name"]): p["name"] for p in article.get("people", [])}
+        others.pop(key, None)
+        beside["people"].update(others.values())
+        beside["organizations"].update(set(article.get("organizations", [])))
+        beside["places"].update(set(article.get("places", [])))
+        for q in theirs:
+            quotes.append({"date": value, "id": article["id"], "title": article.get("title"),
+                           "kind": q["kind"], "verb": q.get("verb"),
+                           "field": q.get("field", "body"), "text": q["text"]})
+        rows.append({"id": article["id"], "date": value, "title": article.get("title"),
+                     "spellings": written, "role": role, "quotes": len(theirs)})
+    newest = sorted(range(len(rows)), key=lambda i: _descending(rows[i]["date"]))
+    shown = names.shown(stored_names[0])
+    # roles over time: by the first date written with them, undated last
+    ranked_roles = sorted(roles.values(), key=lambda r: (r["first"] is None, r["first"] or "",
+                                                         -r["articles"], fold(r["role"])))
+    return Profile(
+        name=shown, known_role=names.known_roles.get(shown), articles=seen.articles,
+        quoted=seen.quoted, quotes=len(quotes), first=seen.first, last=seen.last,
+        spellings=spellings, roles=ranked_roles,
+        timeline=tally.timeline(["mentions", "quotes"], None, seen.articles),
+        **{what: _top(counter, listed) for what, counter in beside.items()},
+        latest_quotes=sorted(quotes, key=lambda q: _descending(q["date"]))[:listed],
+        latest_articles=[rows[i] for i in newest[:listed]],
+    )
+
+
+def _top(counter: Counter[str], n: int) -> list[tuple[str, int]]:
+    return sorted(counter.items(), key=lambda kv: (-kv[1], fold(kv[0])))[:n]
