@@ -267,7 +267,7 @@ class Profile:
 
 
 def person_profile(articles: Iterable[dict[str, Any]], stored_names: list[str],
-                   config: Config, *, listed: int = LISTED) -> Profile:
+                   config: Config, *, listed: int | None = LISTED) -> Profile:
     """The profile of the person whose stored names are ``stored_names``
     (:func:`resolve`), from the articles naming them, newest first."""
     names = Names(config)
@@ -332,5 +332,5 @@ def person_profile(articles: Iterable[dict[str, Any]], stored_names: list[str],
     )
 
 
-def _top(counter: Counter[str], n: int) -> list[tuple[str, int]]:
+def _top(counter: Counter[str], n: int | None) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda kv: (-kv[1], fold(kv[0])))[:n]

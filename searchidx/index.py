@@ -416,24 +416,25 @@ class Index:
         table = self._filled(self.table(COLUMNS, query, **options))
         return people_directory(table, self.config, role=role, sort=sort)
 
-    def person(self, name: str, query: str = "", **options: Any) -> Any:
+    def person(self, name: str, query: str = "", *, listed: int | None = 10,
+               **options: Any) -> Any:
         """The profile of one person (:class:`searchidx.directory.Profile`) over the
-        articles matching ``query`` and the filters; an
-        :class:`~searchidx.directory.UnknownPerson` when ``name`` is no one or several."""
+        articles matching ``query`` and the filters, ``listed`` quotes, articles and
+        neighbours in it (None: all); an :class:`~searchidx.directory.UnknownPerson`
+        when ``name`` is no one or several people."""
         from .directory import person_profile, resolve
         from .timeline import checked_period
 
         checked_period(options.get("date_from"), options.get("date_to"))
+        self._filled(None)
         people = self.facet_counts("people", query, **options)
-        if not people:
-            self._filled(self.table((), query, **options))
         stored = resolve(name, people, self.config)
         seen: dict[str, dict[str, Any]] = {}
         for each in stored:  # one search per spelling: filters on names are ANDed
             narrowed = {**options, "person": [*(options.get("person") or []), each]}
             for article in self.articles(query, **narrowed):
                 seen.setdefault(article["id"], article)
-        return person_profile(seen.values(), stored, self.config)
+        return person_profile(seen.values(), stored, self.config, listed=listed)
 
     def timeline(self, query: str = "", *, by: str = "month", facet: str | None = None,
                  top: int = 5, **options: Any) -> Any:
@@ -457,8 +458,9 @@ class Index:
                         merge=merge)
 
     def _filled(self, table: Any) -> Any:
-        """``table``, unless it is empty because the index is: then a clear error."""
-        if not table.dates:
+        """``table``, unless it is empty (or None) because the index is: then a clear
+        error."""
+        if table is None or not table.dates:
             backend = self.backend()
             with backend.reading():
                 if not backend.doc_count():

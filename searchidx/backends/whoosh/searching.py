@@ -311,6 +311,8 @@ def table(searcher: Any, docnums: list[int], columns: tuple[str, ...]) -> Table:
     the coded columns: no stored article is unpacked."""
     from ..base import Table
 
+    if not docnums:  # an empty index has no columns to read
+        return Table([], {name: [] for name in columns})
     dates = date_columns(searcher)
     as_date: dict[tuple[int, int], dict[str, str]] = {}
 
