@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 from .analysis import fold, name_key
@@ -142,45 +144,58 @@ def people_directory(table: Any, config: Config, *, role: str | None = None,
                      sort: str = "mentions") -> list[PersonSummary]:
     """Every person of a result set's :class:`~searchidx.backends.Table` (its
     :data:`COLUMNS`), aliases merged; ``role``: only those with a role containing these
-    words; ``sort``: one of :data:`SORTS`."""
+    words; ``sort``: one of :data:`SORTS`.
+
+    Counted over whole columns (C-speed ``Counter`` updates), not article by article;
+    only the dates, and the rare article holding two stored names of one person, are
+    walked in Python."""
     checked_options(role, sort)
-    wanted = f" {name_key(role)} " if role is not None else None
     names = Names(config)
-    seen: dict[str, _Seen] = {}
     columns = table.columns
-    for people, speakers, roles, spellings, date in zip(
-            columns["people"], columns["speakers"], columns["roles"], columns["spellings"],
-            table.dates, strict=True):
-        mine: dict[str, _Seen] = {}
-        for name in people:
-            key = names.key(name)
-            entry = mine.get(key)
-            if entry is None:
-                entry = mine[key] = seen.setdefault(key, _Seen())
-                entry.articles += 1
-                if date is not None:
-                    entry.dated(date["value"])
-            entry.names[name] += 1
-        for key in {names.key(name) for name in speakers}:
-            if key in mine:
-                mine[key].quoted += 1
-        for name, text in roles:
-            if (entry := mine.get(names.key(name))) is not None:
-                entry.role(text)
-        for name, text in spellings:
-            if (entry := mine.get(names.key(name))) is not None:
-                entry.spellings[text] += 1
+    naming = Counter(chain.from_iterable(columns["people"]))  # stored name -> articles
+    quoting = Counter(chain.from_iterable(columns["speakers"]))
+    keys = {name: names.key(name) for name in naming.keys() | quoting.keys()}
+    articles, quoted = _per_key(naming, keys), _per_key(quoting, keys)
+    stored_per_key = Counter(keys[name] for name in naming)
+    shared = {name for name in naming if stored_per_key[keys[name]] > 1}
+    if shared:  # one article naming a person twice, by two stored names, counts once
+        for column, counts in ((columns["people"], articles), (columns["speakers"], quoted)):
+            for values in column:
+                twice = [keys[n] for n in shared.intersection(values)]
+                if len(twice) > 1:
+                    for key, n in Counter(twice).items():
+                        counts[key] -= n - 1
+    # each name's first and last date: the dated articles in date order, each one's date
+    # written over its names' (C-speed dict updates), the latest last, then the earliest
+    dated = sorted(((date["value"], values) for date, values in
+                    zip(table.dates, columns["people"], strict=True) if date and values),
+                   key=itemgetter(0))
+    last: dict[str, str] = {}
+    for value, values in dated:
+        last.update(zip(values, repeat(value)))
+    first: dict[str, str] = {}
+    for value, values in reversed(dated):
+        first.update(zip(values, repeat(value)))
+    roles = _grouped(Counter(chain.from_iterable(columns["roles"])), keys, names, fold)
+    spellings = _grouped(Counter(chain.from_iterable(columns["spellings"])), keys, names)
+    firsts: dict[str, str] = {}
+    lasts: dict[str, str] = {}
+    for name, key in keys.items():
+        if name in first and first[name] < firsts.get(key, "9"):
+            firsts[key] = first[name]
+        if name in last and last[name] > lasts.get(key, ""):
+            lasts[key] = last[name]
+    wanted = f" {name_key(role)} " if role is not None else None
+    shown_of = {key: names.shown(name) for name, key in keys.items() if key in articles}
     out = []
-    for entry in seen.values():
-        shown = names.shown(entry.names.most_common(1)[0][0])
-        ranked_roles = entry.ranked_roles()
+    for key, count in articles.items():
+        ranked_roles = _ranked(roles.get(key))
         if wanted is not None and not any(wanted in f" {name_key(r)} " for r in ranked_roles):
             continue
-        aliases = [text for text, _ in sorted(entry.spellings.items(),
-                                              key=lambda kv: (-kv[1], fold(kv[0])))
-                   if text != shown]
-        out.append(PersonSummary(shown, entry.articles, entry.quoted, ranked_roles, aliases,
-                                 entry.first, entry.last))
+        shown = shown_of[key]
+        aliases = [text for text in _ranked(spellings.get(key)) if text != shown]
+        out.append(PersonSummary(shown, count, quoted.get(key, 0), ranked_roles, aliases,
+                                 firsts.get(key), lasts.get(key)))
     order = {
         "mentions": lambda p: (-p.articles, -p.quoted, fold(p.name)),
         "speaker": lambda p: (-p.quoted, -p.articles, fold(p.name)),
@@ -188,6 +203,42 @@ def people_directory(table: Any, config: Config, *, role: str | None = None,
         "recent": lambda p: (_descending(p.last), -p.articles, fold(p.name)),
     }[sort]
     return sorted(out, key=order)
+
+
+def _grouped(pairs: Counter[tuple[str, str]], keys: dict[str, str], names: Names,
+             same: Callable[[str], str] | None = None) -> dict[str, dict[str, list[Any]]]:
+    """Counts of (stored name, detail) pairs by person, then by detail (compared by
+    ``same``'s form, shown as first met): ``{key: {form: [count, shown]}}``."""
+    out: dict[str, dict[str, list[Any]]] = {}
+    for (name, text), n in pairs.items():
+        key = keys.get(name) or names.key(name)
+        mine = out.get(key)
+        if mine is None:
+            mine = out[key] = {}
+        form = same(text) if same is not None else text
+        entry = mine.get(form)
+        if entry is None:
+            mine[form] = [n, text]
+        else:
+            entry[0] += n
+    return out
+
+
+def _ranked(details: dict[str, list[Any]] | None) -> list[str]:
+    """The details of :func:`_grouped` for one person, the most frequent first."""
+    if not details:
+        return []
+    if len(details) == 1:
+        return [entry[1] for entry in details.values()]
+    return [entry[1] for entry in sorted(details.values(), key=lambda e: (-e[0], e[1]))]
+
+
+def _per_key(counts: Counter[str], keys: dict[str, str]) -> Counter[str]:
+    """``counts`` of stored names, summed by the person each is."""
+    out: Counter[str] = Counter()
+    for name, n in counts.items():
+        out[keys[name]] += n
+    return out
 
 
 def _descending(value: str | None) -> tuple[int, tuple[int, ...]]:

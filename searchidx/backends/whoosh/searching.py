@@ -83,6 +83,11 @@ def walk(searcher: Any, q: Any, scope: Scope, limit: int | None, sort: str) -> W
     """
     from whoosh import query
 
+    if q is None and limit == 0 and scope.admits_all():  # every article, none ranked
+        reader = searcher.reader()
+        every = (reader.all_doc_ids() if reader.has_deletions()
+                 else range(reader.doc_count_all()))
+        return Walk([], list(every), 0)
     if q is None:
         q = query.Every()
     if limit == 0 or (sort == "relevance" and limit):
@@ -334,8 +339,8 @@ def table(searcher: Any, docnums: list[int], columns: tuple[str, ...]) -> Table:
             column, positions = _FacetColumn.read(map(reader.__getitem__, docnums)), None
         else:
             positions = docnums
-        values: list[tuple[Any, ...]] = [tuple(column.names[i] for i in ids)
-                                         for ids in column.names_of]
+        name_of = column.names.__getitem__
+        values: list[tuple[Any, ...]] = [tuple(map(name_of, ids)) for ids in column.names_of]
         if name in DETAIL_COLUMNS:
             values = [tuple(tuple(v.split(PAIR, 1)) for v in each) for each in values]
         ordinals = column.ordinals
