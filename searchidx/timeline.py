@@ -13,6 +13,7 @@ import datetime as _dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from .errors import QueryError
@@ -127,7 +128,10 @@ class Tally:
         period = period_of(date, self.by)
         for name in names:
             if period is not None:
-                self.counts.setdefault(name, Counter())[period] += n
+                counts = self.counts.get(name)
+                if counts is None:
+                    counts = self.counts[name] = Counter()
+                counts[period] += n
             elif date:
                 self.coarser[name] += n
             else:
@@ -176,17 +180,32 @@ def timeline(dates: list[dict[str, Any] | None], values: list[tuple[str, ...]] |
     """The timeline of a result set from its articles' ``dates``: one series of their
     count, or with ``values`` (each article's values of ``facet``) one of each of the
     ``top`` values by articles (``merge``: a value -> the name it counts as, for
-    people's aliases)."""
+    people's aliases).
+
+    Articles are counted by distinct date, and the top values chosen from counts over
+    the whole column, so that only the articles naming one of them are walked."""
     tally = Tally(by)
     if values is None:
-        for date in dates:
-            tally.add(date, (ARTICLES,))
+        for date, n in _by_date(dates).items():
+            tally.add({"value": date[0], "precision": date[1]} if date else None,
+                      (ARTICLES,), n)
         return tally.timeline([ARTICLES], None, len(dates))
+    merged = merge or str
+    stored = Counter(chain.from_iterable(values))
     totals: Counter[str] = Counter()
+    for value, n in stored.items():
+        totals[merged(value)] += n
+    ranked = [name for name, _ in
+              sorted(totals.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[:top]]
+    chosen = set(ranked)
+    wanted = {value for value in stored if merged(value) in chosen}
     for date, names in zip(dates, values, strict=True):
-        if merge is not None:
-            names = tuple({merge(name): None for name in names})
-        totals.update(names)
-        tally.add(date, names)
-    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[:top]
-    return tally.timeline([name for name, _ in ranked], facet, len(dates))
+        hit = wanted.intersection(names)
+        if hit:
+            tally.add(date, {merged(name) for name in hit})
+    return tally.timeline(ranked, facet, len(dates))
+
+
+def _by_date(dates: list[dict[str, Any] | None]) -> Counter[tuple[str, str] | None]:
+    """How many articles have each date (value, precision); None for the undated."""
+    return Counter((d["value"], d["precision"]) if d else None for d in dates)
