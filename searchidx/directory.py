@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any
@@ -86,14 +86,10 @@ class Names:
 
 @dataclass
 class _Seen:
-    """Figures summed over the articles for one person."""
+    """What a profile counts over one person's articles."""
 
-    names: Counter[str] = field(default_factory=Counter)  # the canonical names stored
     articles: int = 0
     quoted: int = 0
-    roles: Counter[str] = field(default_factory=Counter)
-    role_spelling: dict[str, Counter[str]] = field(default_factory=dict)
-    spellings: Counter[str] = field(default_factory=Counter)
     first: str | None = None
     last: str | None = None
 
@@ -102,15 +98,6 @@ class _Seen:
             self.first = value
         if self.last is None or value > self.last:
             self.last = value
-
-    def role(self, text: str) -> None:
-        key = fold(text)
-        self.roles[key] += 1
-        self.role_spelling.setdefault(key, Counter())[text] += 1
-
-    def ranked_roles(self) -> list[str]:
-        return [self.role_spelling[key].most_common(1)[0][0]
-                for key, _ in sorted(self.roles.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 @dataclass

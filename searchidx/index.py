@@ -388,8 +388,7 @@ class Index:
 
         backend = self.backend()
         with backend.reading():
-            yield from matching_articles(backend, self.config,
-                                         SearchRequest(query=query, **options))
+            yield from matching_articles(backend, SearchRequest(query=query, **options))
 
     def table(self, columns: tuple[str, ...], query: str = "", **options: Any) -> Any:
         """The dates and ``columns`` (facets, ``roles``, ``spellings``) of every article
@@ -399,8 +398,7 @@ class Index:
 
         backend = self.backend()
         with backend.reading():
-            return result_table(backend, self.config, SearchRequest(query=query, **options),
-                                columns)
+            return result_table(backend, SearchRequest(query=query, **options), columns)
 
     # -- people and time (see directory.py and timeline.py) -------------------------
     def people(self, query: str = "", *, role: str | None = None, sort: str = "mentions",

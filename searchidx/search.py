@@ -282,8 +282,7 @@ def _first_line(body: str, width: int = 90) -> str:
 
 # -- whole result sets ---------------------------------------------------------
 
-def matching_articles(backend: Backend, config: Config, req: SearchRequest
-                      ) -> Iterator[dict[str, Any]]:
+def matching_articles(backend: Backend, req: SearchRequest) -> Iterator[dict[str, Any]]:
     """Every article of ``req``'s result set (not a page), newest first, as
     :meth:`Backend.document` gives it: for what sums up a whole result set."""
     plan = _whole_set(backend, req)
@@ -292,13 +291,13 @@ def matching_articles(backend: Backend, config: Config, req: SearchRequest
             yield hit.article()
 
 
-def result_table(backend: Backend, config: Config, req: SearchRequest,
-                 columns: tuple[str, ...]) -> Table:
+def result_table(backend: Backend, req: SearchRequest, columns: tuple[str, ...]) -> Table:
     """The dates and ``columns`` (facets, person details) of every article of ``req``'s
     result set, without unpacking them (:meth:`Backend.table`)."""
     plan = _whole_set(backend, req)
-    return backend.table(plan, columns) if plan is not None else Table([], {c: [] for c in
-                                                                          columns})
+    if plan is None:
+        return Table([], {column: [] for column in columns})
+    return backend.table(plan, columns)
 
 
 def _whole_set(backend: Backend, req: SearchRequest) -> SearchPlan | None:
