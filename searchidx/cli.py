@@ -124,6 +124,9 @@ def main() -> None:
     searchidx show 002_3735a5c7a403e3e4         one article, every field
     searchidx facets speakers                   all values of a facet
     searchidx quotes --speaker Kirby            who said what
+    searchidx people --sort speaker             who is in the archive
+    searchidx person Kirby                      one person's profile
+    searchidx timeline droni --by week          articles over time
     searchidx extract seeds/                    extraction only, as JSON lines
     searchidx stats                             what is in the index
     """
@@ -435,6 +438,137 @@ def quotes_cmd(config: Any, index_path: str | None, query: str, speaker: tuple[s
     else:
         _out(quotes_text(quotes))
     sys.exit(EXIT_OK if quotes else EXIT_NONE)
+
+
+_PEOPLE_FORMAT = click.option("--format", "fmt", default="text", show_default=True,
+                              type=click.Choice(["text", "json", "jsonl", "csv"]),
+                              help="Output format.")
+
+
+def _width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+@main.command("people")
+@click.argument("query", required=False, default="")
+@_filter_options
+@click.option("--role", metavar="WORDS",
+              help="Only people with a role containing these words: portavoce, 'ministro "
+                   "della Difesa' (case- and accent-insensitive).")
+@click.option("--sort", type=click.Choice(["mentions", "speaker", "name", "recent"]),
+              default="mentions", show_default=True,
+              help="mentions: articles naming them; speaker: articles quoting them; name; "
+                   "recent: latest date first.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=None,
+              help="Show only the first N people.")
+@_PEOPLE_FORMAT
+@_command
+def people_cmd(config: Any, index_path: str | None, query: str, role: str | None, sort: str,
+               limit: int | None, fmt: str, **kwargs: Any) -> None:
+    """Every person in the matching articles, aliases merged: the articles naming
+    them, those quoting them, first and last date, roles, other spellings.
+
+    \b
+    Examples:
+      searchidx people
+      searchidx people munizioni --sort speaker --limit 20
+      searchidx people --role portavoce --from 2023-09 --format csv
+    """
+    from .render_people import render_people
+
+    people = _index(config, index_path).people(query, role=role, sort=sort, **_filters(kwargs))
+    _out(render_people(people, fmt, color=fmt == "text" and sys.stdout.isatty(), limit=limit))
+    sys.exit(EXIT_OK if people else EXIT_NONE)
+
+
+@main.command("person")
+@click.argument("name")
+@click.option("--query", "-q", "query", default="",
+              help="Only the articles matching this query.")
+@_filter_options
+@click.option("--limit", "-n", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Quotes, articles and neighbours listed (0: all).")
+@_PEOPLE_FORMAT
+@_command
+def person_cmd(config: Any, index_path: str | None, name: str, query: str, limit: int,
+               fmt: str, **kwargs: Any) -> None:
+    """One person's profile: the spellings merged into the name (and where each
+    appears), roles over time, a monthly timeline of mentions and quotes, the people,
+    organisations and places around them, their latest quotes and articles. CSV and
+    JSON lines give the articles naming them, one a row.
+
+    A surname (Kirby) is enough when it is one person's; an ambiguous one (Kim) lists
+    the candidates, an unknown one the nearest names (exit status 1 for both).
+
+    \b
+    Examples:
+      searchidx person Kirby
+      searchidx person Shoigu --from 2023-09 --format json
+      searchidx person "Kim Jong-un" --format csv --limit 0
+    """
+    from .directory import UnknownPerson
+    from .render import to_json
+    from .render_people import render_profile
+
+    ix = _index(config, index_path)
+    try:
+        profile = ix.person(name, query, listed=limit or None, **_filters(kwargs))
+    except UnknownPerson as missing:
+        if fmt in ("json", "jsonl"):
+            _out(to_json(missing.to_dict()))
+        else:
+            click.echo(f"searchidx: {missing}", err=True)
+        sys.exit(EXIT_NONE)
+    _out(render_profile(profile, fmt, _width(), color=fmt == "text" and sys.stdout.isatty()))
+
+
+@main.command("timeline")
+@click.argument("query", required=False, default="")
+@_filter_options
+@click.option("--by", default="month", show_default=True, metavar="UNIT",
+              help="Period: day, week (ISO weeks, 2023-W35), month or year.")
+@click.option("--facet", metavar="FACET",
+              help="One series for each of the top values of this facet: people, speakers, "
+                   "places, organizations, media, publisher, topics, keyphrases, tags.")
+@click.option("--top", type=int, default=5, show_default=True,
+              help="With --facet: how many of its values, the most frequent first.")
+@click.option("--plot", "plot_path", metavar="FILE",
+              help="Also draw it into FILE.png or FILE.svg (needs the plot extra: "
+                   "pip install 'searchidx[plot]').")
+@_PEOPLE_FORMAT
+@_command
+def timeline_cmd(config: Any, index_path: str | None, query: str, by: str, facet: str | None,
+                 top: int, plot_path: str | None, fmt: str, **kwargs: Any) -> None:
+    """How many matching articles each day, week, month or year, or how many name
+    each of the top values of a facet: bars on a terminal, a table in CSV and JSON.
+    Every period of the span is shown, empty ones as zero; undated articles (and, by
+    day or week, those dated only to a month) are counted apart.
+
+    \b
+    Examples:
+      searchidx timeline munizioni
+      searchidx timeline --facet people --top 3 --by week --from 2023-08
+      searchidx timeline "" --speaker Kirby --format csv
+      searchidx timeline droni --by year --plot droni.svg
+    """
+    from .render_people import render_timeline
+
+    if plot_path is not None:
+        from .plot import checked_plot_path
+
+        checked_plot_path(plot_path)
+    timeline = _index(config, index_path).timeline(query, by=by, facet=facet, top=top,
+                                                   **_filters(kwargs))
+    if plot_path is not None:
+        from .plot import plot_timeline
+
+        title = f"{query}: " if query else ""
+        plot_timeline(timeline, plot_path, title + (f"top {facet} by {by}" if facet
+                                                    else f"articles by {by}"))
+    _out(render_timeline(timeline, fmt, _width(), color=fmt == "text" and sys.stdout.isatty()))
+    sys.exit(EXIT_OK if timeline.articles else EXIT_NONE)
 
 
 @main.command("extract")

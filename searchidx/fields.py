@@ -26,6 +26,9 @@ WORD_KEYED = frozenset({"people", "speakers", "places", "organizations", "media"
 NAME_FIELDS = ("people", "speakers", "places", "organizations", "media", "publisher",
                "topics", "tags")
 DATE_KEYS = ("year", "month")
+# what the index keeps of each person of an article besides the people facet: the role
+# and the spellings written with the name, as (person, detail) pairs
+PERSON_DETAILS = ("roles", "spellings")
 TEXT_FIELDS = ("title", "body", "quotes")
 # what a user may write before a colon -> the field it names
 QUERY_FIELDS = {

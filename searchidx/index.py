@@ -381,6 +381,91 @@ class Index:
         with backend.reading():
             return run_search(backend, self.config, request).facets[normalise_facet(facet)]
 
+    def articles(self, query: str = "", **options: Any) -> Iterator[dict[str, Any]]:
+        """Every article matching ``query`` and the filters of :meth:`search`, newest
+        first, as :meth:`document` gives it (for sums over a whole result set)."""
+        from .search import SearchRequest, matching_articles
+
+        backend = self.backend()
+        with backend.reading():
+            yield from matching_articles(backend, SearchRequest(query=query, **options))
+
+    def table(self, columns: tuple[str, ...], query: str = "", **options: Any) -> Any:
+        """The dates and ``columns`` (facets, ``roles``, ``spellings``) of every article
+        matching ``query`` and the filters of :meth:`search`, read from the index's
+        columns (a :class:`searchidx.backends.Table`): fast sums over a whole set."""
+        from .search import SearchRequest, result_table
+
+        backend = self.backend()
+        with backend.reading():
+            return result_table(backend, SearchRequest(query=query, **options), columns)
+
+    # -- people and time (see directory.py and timeline.py) -------------------------
+    def people(self, query: str = "", *, role: str | None = None, sort: str = "mentions",
+               **options: Any) -> list[Any]:
+        """Every person named in the articles matching ``query`` and the filters of
+        :meth:`search`, aliases merged (:class:`searchidx.directory.PersonSummary`):
+        articles naming and quoting them, roles, spellings, first and last date."""
+        from .directory import COLUMNS, checked_options, people_directory
+        from .timeline import checked_period
+
+        checked_options(role, sort)
+        checked_period(options.get("date_from"), options.get("date_to"))
+        table = self._filled(self.table(COLUMNS, query, **options))
+        return people_directory(table, self.config, role=role, sort=sort)
+
+    def person(self, name: str, query: str = "", *, listed: int | None = 10,
+               **options: Any) -> Any:
+        """The profile of one person (:class:`searchidx.directory.Profile`) over the
+        articles matching ``query`` and the filters, ``listed`` quotes, articles and
+        neighbours in it (None: all); an :class:`~searchidx.directory.UnknownPerson`
+        when ``name`` is no one or several people."""
+        from .directory import person_profile, resolve
+        from .timeline import checked_period
+
+        checked_period(options.get("date_from"), options.get("date_to"))
+        self._filled(None)
+        people = self.facet_counts("people", query, **options)
+        stored = resolve(name, people, self.config)
+        seen: dict[str, dict[str, Any]] = {}
+        for each in stored:  # one search per spelling: filters on names are ANDed
+            narrowed = {**options, "person": [*(options.get("person") or []), each]}
+            for article in self.articles(query, **narrowed):
+                seen.setdefault(article["id"], article)
+        return person_profile(seen.values(), stored, self.config, listed=listed)
+
+    def timeline(self, query: str = "", *, by: str = "month", facet: str | None = None,
+                 top: int = 5, **options: Any) -> Any:
+        """Counts by ``by`` (day, week, month, year) of the articles matching ``query``
+        and the filters, or of each of the ``top`` values of ``facet`` in them
+        (:class:`searchidx.timeline.Timeline`); every period of the span, empty ones
+        zero; undated articles counted apart."""
+        from .timeline import checked_period, checked_request, timeline
+
+        facet = checked_request(by, facet, top)
+        checked_period(options.get("date_from"), options.get("date_to"))
+        table = self._filled(self.table((facet,) if facet else (), query, **options))
+        if facet is None:
+            return timeline(table.dates, by=by)
+        merge = None
+        if facet in ("people", "speakers"):
+            from .directory import Names
+
+            merge = Names(self.config).shown
+        return timeline(table.dates, table.columns[facet], by=by, facet=facet, top=top,
+                        merge=merge)
+
+    def _filled(self, table: Any) -> Any:
+        """``table``, unless it is empty (or None) because the index is: then a clear
+        error."""
+        if table is None or not table.dates:
+            backend = self.backend()
+            with backend.reading():
+                if not backend.doc_count():
+                    raise SearchidxError(f"the index at {self.path} has no articles; add "
+                                         "some with 'searchidx index PATH'")
+        return table
+
     def quotes(self, query: str = "", **options: Any) -> Any:
         """Quotes (who said what), searchable by the words of the quote."""
         from .search import find_quotes

@@ -13,13 +13,13 @@ falls back to any of them; snippets are cut from the hits' text
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from . import snippets
 from .analysis import analyze, name_key
-from .backends import SORTS, Backend, Found, FoundHit, SearchPlan
+from .backends import SORTS, Backend, Found, FoundHit, SearchPlan, Table
 from .config import Config
 from .errors import QueryError
 from .fields import FILTER_OPTIONS, QUERY_FIELDS, normalise_facet
@@ -278,6 +278,41 @@ def _hit(hit: FoundHit, score: float | None, marker: Callable[[str], str] | None
 def _first_line(body: str, width: int = 90) -> str:
     line = body.strip().split("\n", 1)[0]
     return line if len(line) <= width else line[:width].rsplit(" ", 1)[0] + "…"
+
+
+# -- whole result sets ---------------------------------------------------------
+
+def matching_articles(backend: Backend, req: SearchRequest) -> Iterator[dict[str, Any]]:
+    """Every article of ``req``'s result set (not a page), newest first, as
+    :meth:`Backend.document` gives it: for what sums up a whole result set."""
+    plan = _whole_set(backend, req)
+    if plan is not None:
+        for hit in backend.search(replace(plan, sort="-date", limit=None)).hits:
+            yield hit.article()
+
+
+def result_table(backend: Backend, req: SearchRequest, columns: tuple[str, ...]) -> Table:
+    """The dates and ``columns`` (facets, person details) of every article of ``req``'s
+    result set, without unpacking them (:meth:`Backend.table`)."""
+    plan = _whole_set(backend, req)
+    if plan is None:
+        return Table([], {column: [] for column in columns})
+    return backend.table(plan, columns)
+
+
+def _whole_set(backend: Backend, req: SearchRequest) -> SearchPlan | None:
+    """The plan of ``req``'s whole result set: its words matched as :func:`run_search`
+    matches them (without the fallback to any word), its filters and dates; None
+    when the query has only stopwords."""
+    parsed = parse(req.query, any_words=req.any)
+    compiled = backend.compile(parsed.root) if parsed.root is not None else None
+    if req.query.strip() and compiled is None:
+        return None
+    filters = _filter_tree(req)
+    return SearchPlan(
+        query=compiled, filters=backend.compile(filters) if filters is not None else None,
+        dates=DateWindow.of(_date_value(req.date_from, "--from"),
+                            _date_value(req.date_to, "--to")), limit=0)
 
 
 # -- quotes --------------------------------------------------------------------

@@ -111,6 +111,17 @@ def test_seed_roles_and_keyphrases_and_topics(seeds):
 
 # --- people in unseen text ---------------------------------------------------------------
 
+def test_a_known_persons_role_is_the_one_the_article_writes(seeds, cfg):
+    """people.yaml's role only when the article writes none: roles change over time."""
+    kirby = next(p for p in seeds["000_9d63219bb1120001"].people if p.name == "John Kirby")
+    assert kirby.role == "portavoce del consiglio per la sicurezza nazionale"
+    a = extract(cfg, "I leader dei due paesi, Vladimir Putin e Kim Jong-un, si sono visti. "
+                     "Putin ha poi parlato ai giornalisti.")
+    # a group's title is no one's role: the known role stands
+    assert next(p.role for p in a.people if p.name == "Vladimir Putin") \
+        == "presidente della Russia"
+
+
 def test_unknown_people_are_found_and_surnames_merge(cfg):
     a = extract(cfg, "Il sindaco di Modena Gian Carlo Muzzarelli ha incontrato Roberta Pinotti. "
                      "Muzzarelli ha poi lasciato la sala del Comune.")

@@ -111,6 +111,14 @@ def test_percentile_nearest_rank():
     assert bench.percentile([3.0], 0.95) == 3.0
 
 
+def test_whole_set_times_cover_people_and_timelines(seeds_index, config):
+    times = bench.time_whole_sets(seeds_index.path, config, repeat=2)
+    assert set(times) == set(bench.WHOLE_SETS)
+    assert all(first >= 0 and p50 >= 0 for first, p50 in times.values())
+    lines = bench.whole_set_lines(times, 5)
+    assert lines[0].startswith("- people directory: first call") and "within 1 s" in lines[-1]
+
+
 def test_queries_come_from_the_corpus():
     nouns = ["furto", "rapina", "incendio", "truffa", "arresto", "sequestro", "scippo",
              "omicidio", "lesioni", "minacce", "evasione", "spaccio"]

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ..config import Config
-    from .base import SORTS, Backend, Found, FoundHit, SearchPlan
+    from .base import SORTS, Backend, Found, FoundHit, SearchPlan, Table
 
-__all__ = ["SORTS", "Backend", "Found", "FoundHit", "SearchPlan", "open_backend"]
+__all__ = ["SORTS", "Backend", "Found", "FoundHit", "SearchPlan", "Table", "open_backend"]
 
 
 def open_backend(config: Config, path: Path) -> Backend:

@@ -77,6 +77,20 @@ class Found:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
+@dataclass
+class Table:
+    """Columns of every article of a result set, read without unpacking the articles:
+    what sums over a whole result set (a people directory, a timeline) are made of.
+
+    ``dates`` holds each article's date (``{value, precision}``) or None; ``columns``
+    each column asked, by name: a facet's values per article (a tuple of names), or a
+    person detail's (``searchidx.fields.PERSON_DETAILS``) as (person, detail) pairs.
+    """
+
+    dates: list[dict[str, str] | None]
+    columns: dict[str, list[tuple[Any, ...]]]
+
+
 class IndexRun(Protocol):
     """The writes of one ``index`` run (:meth:`Backend.run`).
 
@@ -138,6 +152,10 @@ class Backend(Protocol):
     def search(self, plan: SearchPlan) -> Found:
         """Run one search: the matches of ``plan.query`` the filters and date window
         keep, ``plan.limit`` of them ranked, the facets counted over all of them."""
+
+    def table(self, plan: SearchPlan, columns: tuple[str, ...]) -> Table:
+        """The dates and ``columns`` (facets and person details) of every match of
+        ``plan`` (its limit, sort and facets aside), in no particular order."""
 
     def highlight_terms(self, compiled: Any, fields: tuple[str, ...]) -> frozenset[str]:
         """The index terms of ``fields`` that ``compiled`` looks for, wildcards and fuzzy

@@ -18,6 +18,7 @@ from .resources import Resources, translit_key
 from .text import Token
 
 _STOPS = frozenset(",;:.()[]“”«»\"–—")
+_PLURAL_ARTICLES = frozenset({"i", "gli"})
 
 
 @dataclass
@@ -77,7 +78,9 @@ def role_near(tokens: list[Token], entity: Entity, res: Resources,
             break
         k -= 1
     if role_at is not None:
-        return _span_text(tokens, role_at, end)
+        # "i leader dei due paesi, Putin e Kim": a group's title, not one person's
+        plural = role_at > 0 and tokens[role_at - 1].lower in _PLURAL_ARTICLES
+        return None if plural else _span_text(tokens, role_at, end)
     if b + 1 < len(tokens) and tokens[b].text == "," and tokens[b + 1].lower in res.roles:
         e = b + 2
         while (e < len(tokens) and e - b < 12 and tokens[e].sent == sent
@@ -215,13 +218,12 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
     people: list[Person] = []
     by_token: dict[str, dict[int, str]] = {"body": {}, "title": {}}
     for c in clusters:
-        role = res.person_roles.get(c.name) if c.known else None
-        if role is None:
-            for m in c.mentions:
-                if m.field == "body":
-                    role = role_near(body_tokens, m.entity, res, in_names)
-                    if role:
-                        break
+        # the role the article writes with the name (what they were then: roles change),
+        # else the one people.yaml knows
+        role = next((found for m in c.mentions if m.field == "body"
+                     if (found := role_near(body_tokens, m.entity, res, in_names))), None)
+        if role is None and c.known:
+            role = res.person_roles.get(c.name)
         people.append(Person(
             name=c.name, role=role,
             mentions=[Mention(m.entity.text, m.entity.start, m.entity.end, m.field)

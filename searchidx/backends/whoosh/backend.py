@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # compile and searching import Whoosh's query package: only t
     from ...config import Config
     from ...manifest import SqliteManifest
     from ...query import Node
-    from ..base import Found, SearchPlan
+    from ..base import Found, SearchPlan, Table
     from .compile import Compiler
+    from .searching import Walk
     from .writing import WhooshRun
 
 
@@ -119,21 +120,32 @@ class WhooshBackend:
 
     def search(self, plan: SearchPlan) -> Found:
         from ..base import Found
-        from .searching import Scope, facet_counts, filter_docs, walk
+        from .searching import facet_counts
 
         searcher = self.searcher()
-        if plan.query is None:  # no words: the filters are the query
-            found = walk(searcher, plan.filters, Scope(None, plan.dates), plan.limit, plan.sort)
-        else:
-            q = plan.query
-            if plan.rank_words is not None:
-                q = self.ranked_by_prefixes(q, plan.rank_words)
-            allowed = filter_docs(searcher, plan.filters) if plan.filters is not None else None
-            found = walk(searcher, q, Scope(allowed, plan.dates), plan.limit, plan.sort)
+        found = self._walk(plan, plan.limit)
         facets = (facet_counts(searcher, found.docnums, list(plan.facets), plan.facet_limit)
                   if plan.facets else {})
         return Found([WhooshHit(hit) for hit in found.hits], len(found.docnums),
                      found.dropped_undated, facets)
+
+    def table(self, plan: SearchPlan, columns: tuple[str, ...]) -> Table:
+        from .searching import table
+
+        return table(self.searcher(), self._walk(plan, 0).docnums, columns)
+
+    def _walk(self, plan: SearchPlan, limit: int | None) -> Walk:
+        """One walk of ``plan``'s matches, ``limit`` of them ranked."""
+        from .searching import Scope, filter_docs, walk
+
+        searcher = self.searcher()
+        if plan.query is None:  # no words: the filters are the query
+            return walk(searcher, plan.filters, Scope(None, plan.dates), limit, plan.sort)
+        q = plan.query
+        if plan.rank_words is not None:
+            q = self.ranked_by_prefixes(q, plan.rank_words)
+        allowed = filter_docs(searcher, plan.filters) if plan.filters is not None else None
+        return walk(searcher, q, Scope(allowed, plan.dates), limit, plan.sort)
 
     def ranked_by_prefixes(self, q: Any, text: str) -> Any:
         """``q``, ranked also by the words of ``text`` compared by their first letters

@@ -3,8 +3,11 @@
 Text fields (``title``, ``body`` — the title and the text —, ``quotes``) are
 analysed by the Italian chain; every filterable facet has a field of filter
 keys (:class:`NameKeys`) named as the facet, and every facet a column
-``f_<facet>`` of its raw values, which facet counting reads. The article's
-body and its extracted fields are stored zlib-compressed (``body_z``, ``data``).
+``f_<facet>`` of its raw values, which facet counting reads; two more columns
+hold each person's role and spellings as the article writes them (``d_roles``,
+``d_spellings``), so that a people directory never unpacks an article. The
+article's body and its extracted fields are stored zlib-compressed (``body_z``,
+``data``).
 """
 
 from __future__ import annotations
@@ -23,17 +26,19 @@ from whoosh.system import pack_uint
 
 from ...analysis import ItalianAnalyzer, italian_analyzer, name_key
 from ...config import Config
-from ...fields import FACETS, FILTERABLE, WORD_KEYED
+from ...fields import FACETS, FILTERABLE, PERSON_DETAILS, WORD_KEYED
 
 if TYPE_CHECKING:
     from ...models import Article
 
 # Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # facet -> the column of its raw values
 FACET_COLUMNS = {name: f"f_{name}" for name in FACETS}
-# separates the values of a facet column
-SEP = "\x1f"
+# person detail -> the column of its (person, detail) pairs
+DETAIL_COLUMNS = {name: f"d_{name}" for name in PERSON_DETAILS}
+# separates the values of a column; and a person from their detail in a pair
+SEP, PAIR = "\x1f", "\x1e"
 
 
 class ItalianText(TEXT):
@@ -115,6 +120,8 @@ def build_schema(config: Config) -> Any:
         if name in FILTERABLE:
             fields[name] = NameKeys()
         fields[FACET_COLUMNS[name]] = COLUMN(columns.VarBytesColumn())
+    for column in DETAIL_COLUMNS.values():
+        fields[column] = COLUMN(columns.VarBytesColumn())
     return Schema(**fields)
 
 
@@ -190,6 +197,10 @@ def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
         if name in FILTERABLE:
             doc[name] = (_keys(key_sources[name], stop) if name in WORD_KEYED
                          else ",".join(dict.fromkeys(name_key(v) for v in values if v)))
+    doc[DETAIL_COLUMNS["roles"]] = _column(f"{p.name}{PAIR}{p.role}"
+                                           for p in article.people if p.role)
+    doc[DETAIL_COLUMNS["spellings"]] = _column(f"{p.name}{PAIR}{text}"
+                                               for p in article.people for text in p.aliases)
     return doc
 
 

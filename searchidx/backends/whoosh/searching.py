@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...analysis import fold
-from .schema import FACET_COLUMNS, SEP, date_int
+from .schema import DETAIL_COLUMNS, FACET_COLUMNS, PAIR, SEP, date_int
 
 if TYPE_CHECKING:
     from ...query import DateWindow
+    from ..base import Table
 
 
 @dataclass
@@ -82,6 +83,11 @@ def walk(searcher: Any, q: Any, scope: Scope, limit: int | None, sort: str) -> W
     """
     from whoosh import query
 
+    if q is None and limit == 0 and scope.admits_all():  # every article, none ranked
+        reader = searcher.reader()
+        every = (reader.all_doc_ids() if reader.has_deletions()
+                 else range(reader.doc_count_all()))
+        return Walk([], list(every), 0)
     if q is None:
         q = query.Every()
     if limit == 0 or (sort == "relevance" and limit):
@@ -303,3 +309,51 @@ def _facet_column(searcher: Any, fieldname: str, lookups: int) -> _FacetColumn |
         reader = searcher.reader().column_reader(fieldname)
         column = cache.facet_columns[fieldname] = _FacetColumn.read(reader)
     return column
+
+
+def table(searcher: Any, docnums: list[int], columns: tuple[str, ...]) -> Table:
+    """The dates and ``columns`` (facets by name, person details) of ``docnums``, from
+    the coded columns: no stored article is unpacked."""
+    from ..base import Table
+
+    if not docnums:  # an empty index has no columns to read
+        return Table([], {name: [] for name in columns})
+    dates = date_columns(searcher)
+    as_date: dict[tuple[int, int], dict[str, str]] = {}
+
+    def date_of(docnum: int) -> dict[str, str] | None:
+        if not dates.dated[docnum]:
+            return None
+        span = (dates.start[docnum], dates.end[docnum])
+        got = as_date.get(span)
+        if got is None:
+            got = as_date[span] = _date_dict(*span)
+        return got
+
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for name in columns:
+        fieldname = DETAIL_COLUMNS.get(name) or FACET_COLUMNS[name]
+        column = _facet_column(searcher, fieldname, len(docnums))
+        if column is None:
+            reader = searcher.reader().column_reader(fieldname)
+            column, positions = _FacetColumn.read(map(reader.__getitem__, docnums)), None
+        else:
+            positions = docnums
+        name_of = column.names.__getitem__
+        values: list[tuple[Any, ...]] = [tuple(map(name_of, ids)) for ids in column.names_of]
+        if name in DETAIL_COLUMNS:
+            values = [tuple(tuple(v.split(PAIR, 1)) for v in each) for each in values]
+        ordinals = column.ordinals
+        out[name] = ([values[ordinals[d]] for d in positions] if positions is not None
+                     else [values[o] for o in ordinals])
+    return Table([date_of(d) for d in docnums], out)
+
+
+def _date_dict(start: int, end: int) -> dict[str, str]:
+    """A date interval of the date columns as the stored ``{value, precision}``."""
+    first = f"{start // 10000:04d}-{start // 100 % 100:02d}-{start % 100:02d}"
+    if start == end:
+        return {"value": first, "precision": "day"}
+    if start % 10000 == 101 and end % 10000 == 1231:
+        return {"value": first[:4], "precision": "year"}
+    return {"value": first[:7], "precision": "month"}
