@@ -324,6 +324,8 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
                 record["facets"] = result.to_dict()["facets"]
             if result.notice:
                 record["notice"] = result.notice
+            if result.suggestion:
+                record["suggestion"] = result.suggestion
             _out(to_json(record))
             if result.total and status == EXIT_NONE:
                 status = EXIT_OK

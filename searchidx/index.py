@@ -381,6 +381,15 @@ class Index:
         with backend.reading():
             return run_search(backend, self.config, request).facets[normalise_facet(facet)]
 
+    def suggest(self, query: str) -> Any:
+        """Did-you-mean: ``query`` with the words the index does not hold replaced by the
+        nearest it does (a :class:`searchidx.suggest.Suggestion`), or None."""
+        from .suggest import suggest
+
+        backend = self.backend()
+        with backend.reading():
+            return suggest(backend, query)
+
     def quotes(self, query: str = "", **options: Any) -> Any:
         """Quotes (who said what), searchable by the words of the quote."""
         from .search import find_quotes

@@ -47,6 +47,8 @@ def search_text(result: SearchResult, color: bool = False) -> str:
     if shown:
         head += f" (showing {first}-{first + shown - 1})"
     lines.append(click.style(head, bold=True) if color else head)
+    if result.suggestion:
+        lines.append(f"did you mean: {result.suggestion}")
     if result.dropped_undated:
         lines.append(f"note: {result.dropped_undated} undated article"
                      f"{'s' if result.dropped_undated != 1 else ''} left out by the date filter")

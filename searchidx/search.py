@@ -86,6 +86,8 @@ class SearchResult:
     notice: str | None = None
     page: int = 1
     limit: int = 10
+    # a query that found nothing: the nearest words and names the index holds (not run)
+    suggestion: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"query": self.query, "total": self.total,
@@ -98,6 +100,8 @@ class SearchResult:
             out["dropped_undated"] = self.dropped_undated
         if self.notice:
             out["notice"] = self.notice
+        if self.suggestion:
+            out["suggestion"] = self.suggestion
         return out
 
 
@@ -155,7 +159,19 @@ def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchRe
     hits = [_hit(h, score, marker) for h, score in ranked[start:end]]
     return SearchResult(query=req.query, total=found.total, hits=hits, facets=found.facets,
                         dropped_undated=found.dropped_undated, notice="; ".join(notices) or None,
-                        page=req.page, limit=req.limit)
+                        page=req.page, limit=req.limit,
+                        suggestion=_suggestion(backend, req.query) if not found.total else None)
+
+
+def _suggestion(backend: Backend, text: str) -> str | None:
+    """The query with its unknown words corrected (:mod:`searchidx.suggest`), loaded
+    only when a query found nothing."""
+    if not text.strip():
+        return None
+    from .suggest import suggest
+
+    suggestion = suggest(backend, text)
+    return suggestion.query if suggestion is not None else None
 
 
 def _filter_tree(req: SearchRequest) -> Node | None:

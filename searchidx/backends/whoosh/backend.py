@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -167,6 +168,18 @@ class WhooshBackend:
 
     def doc_frequency(self, field: str, term: str) -> int:
         return int(self.searcher().doc_frequency(field, term))
+
+    def held_terms(self, field: str, terms: Iterable[str]) -> dict[str, int]:
+        reader = self.searcher().reader()
+        frequencies = {term: reader.doc_frequency(field, term) for term in set(terms)}
+        return {term: n for term, n in frequencies.items() if n}
+
+    def holding(self, field: str, term: str, limit: int) -> list[dict[str, Any]]:
+        searcher = self.searcher()
+        if not searcher.doc_frequency(field, term):
+            return []
+        docnums = itertools.islice(searcher.postings(field, term).all_ids(), limit)
+        return [stored_article(searcher.stored_fields(docnum)) for docnum in docnums]
 
     # -- stored articles -----------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:
