@@ -12,8 +12,9 @@ falls back to any of them; snippets are cut from the hits' text
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -107,10 +108,36 @@ class SearchResult:
 
 def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchResult:
     """Execute one :class:`SearchRequest` on ``backend``."""
-    if req.sort not in SORTS:
-        raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
     if req.limit < 0 or req.page < 1:
         raise QueryError("--limit must be >= 0 and --page >= 1")
+    start, end = (req.page - 1) * req.limit, req.page * req.limit
+    matches = _matches(backend, config, req, end if req.limit else 0)
+    found = matches.found
+    marker = _snippet_maker(backend, matches.compiled) if req.snippets else None
+    hits = [_hit(h, score, marker) for h, score in itertools.islice(matches.ranked, start, end)]
+    return SearchResult(query=req.query, total=found.total, hits=hits, facets=found.facets,
+                        dropped_undated=found.dropped_undated,
+                        notice="; ".join(matches.notices) or None, page=req.page,
+                        limit=req.limit,
+                        suggestion=_suggestion(backend, req.query) if not found.total else None)
+
+
+@dataclass
+class _Matches:
+    """What a request matched: the backend's answer, the hits in rank order with their
+    scores, the query compiled (after any fallback to any word) and the notices."""
+
+    found: Found
+    ranked: Iterator[tuple[FoundHit, float | None]]
+    compiled: Any
+    notices: list[str]
+
+
+def _matches(backend: Backend, config: Config, req: SearchRequest,
+             wanted: int | None) -> _Matches:
+    """Run ``req`` for its first ``wanted`` ranked hits (0: none, only counted; None: all)."""
+    if req.sort not in SORTS:
+        raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
     facets = tuple(normalise_facet(f) for f in req.facets)
     parsed = parse(req.query, any_words=req.any)
     compiled = backend.compile(parsed.root) if parsed.root is not None else None
@@ -128,16 +155,15 @@ def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchRe
                 and _enough_words(backend, config, req.query))
     depth = int(config["index"]["rescore_depth"])
     terms = _rescore_terms(backend, config, req.query) if depth > 0 and question else None
-    start, end = (req.page - 1) * req.limit, req.page * req.limit
     depth = depth if terms is not None else 0
+    limit = None if wanted is None else max(wanted, depth) if wanted else 0
 
     def search(compiled_words: Any) -> Found:
         if req.query.strip() and compiled_words is None:  # stopwords: nothing to search
             return Found([], 0, 0, {name: [] for name in facets})
         return backend.search(SearchPlan(
             query=compiled_words, filters=compiled_filters, dates=dates, sort=sort,
-            limit=max(end, depth) if req.limit else 0,
-            rank_words=req.query if question else None, facets=facets,
+            limit=limit, rank_words=req.query if question else None, facets=facets,
             facet_limit=req.facet_limit))
 
     found = search(compiled)
@@ -150,17 +176,12 @@ def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchRe
             found, compiled = relaxed_found, relaxed_compiled
             notices.append("no article has all the words; showing articles with any of "
                            "them (--any asks for this directly)")
-    ranked: list[tuple[FoundHit, float | None]]
+    ranked: Iterator[tuple[FoundHit, float | None]]
     if terms is not None:
         ranked = _rescored(backend, config, found.hits, terms, depth)
     else:
-        ranked = [(hit, hit.score if sort == "relevance" else None) for hit in found.hits]
-    marker = _snippet_maker(backend, compiled) if req.snippets else None
-    hits = [_hit(h, score, marker) for h, score in ranked[start:end]]
-    return SearchResult(query=req.query, total=found.total, hits=hits, facets=found.facets,
-                        dropped_undated=found.dropped_undated, notice="; ".join(notices) or None,
-                        page=req.page, limit=req.limit,
-                        suggestion=_suggestion(backend, req.query) if not found.total else None)
+        ranked = ((hit, hit.score if sort == "relevance" else None) for hit in found.hits)
+    return _Matches(found, ranked, compiled, notices)
 
 
 def _suggestion(backend: Backend, text: str) -> str | None:
@@ -245,8 +266,8 @@ def _rescore_terms(backend: Backend, config: Config, text: str) -> QueryTerms:
                        int(section["prefix_chars"]), int(section["rescore_pair_window"]))
 
 
-def _rescored(backend: Backend, config: Config, hits: list[FoundHit], terms: QueryTerms,
-              depth: int) -> list[tuple[FoundHit, float | None]]:
+def _rescored(backend: Backend, config: Config, hits: Sequence[FoundHit], terms: QueryTerms,
+              depth: int) -> Iterator[tuple[FoundHit, float | None]]:
     """(hit, score) after passage rescoring (see :mod:`searchidx.rescore`).
 
     Only the first ``depth`` hits are rescored, always the same ones, so pages
@@ -260,8 +281,8 @@ def _rescored(backend: Backend, config: Config, hits: list[FoundHit], terms: Que
     weights = checked_weights(config["index"]["rescore_weights"])
     order = rescore(candidates, terms, backend.analyzer(), weights)
     by_key = {hit.key: hit for hit in head}
-    ranked: list[tuple[FoundHit, float | None]] = [(by_key[k], v) for k, v in order]
-    return ranked + [(hit, None) for hit in hits[depth:]]
+    yield from ((by_key[k], v) for k, v in order)
+    yield from ((hit, None) for hit in itertools.islice(hits, depth, None))
 
 
 def _snippet_maker(backend: Backend, compiled: Any) -> Callable[[str], str]:

@@ -13,7 +13,7 @@ interface.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -71,7 +71,8 @@ class FoundHit(Protocol):
 class Found:
     """What one search found: the ranked hits asked for and figures over every match."""
 
-    hits: list[FoundHit]
+    hits: Sequence[FoundHit]  # made when read, in rank order: a search of every match
+    # (limit None) need not hold an object per hit
     total: int  # every match, not only the hits returned
     dropped_undated: int = 0  # matches left out by a date window for having no date
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)

@@ -9,9 +9,9 @@ import itertools
 import pickle
 import struct
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ...errors import IndexCorruptError
 from .folder import WhooshFolder
@@ -48,6 +48,28 @@ class WhooshHit:
 
     def article(self) -> dict[str, Any]:
         return stored_article(self._hit.fields(), self.body())
+
+
+class WhooshHits(Sequence[WhooshHit]):
+    """A walk's hits as :class:`WhooshHit`, each made when read (see
+    :class:`.searching.LazyHits`); a slice is a list."""
+
+    def __init__(self, hits: Sequence[Any]) -> None:
+        self._hits = hits
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    @overload
+    def __getitem__(self, at: int) -> WhooshHit: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[WhooshHit]: ...
+
+    def __getitem__(self, at: int | slice) -> WhooshHit | list[WhooshHit]:
+        if isinstance(at, slice):
+            return [WhooshHit(hit) for hit in self._hits[at]]
+        return WhooshHit(self._hits[at])
 
 
 class WhooshBackend:
@@ -133,7 +155,7 @@ class WhooshBackend:
             found = walk(searcher, q, Scope(allowed, plan.dates), plan.limit, plan.sort)
         facets = (facet_counts(searcher, found.docnums, list(plan.facets), plan.facet_limit)
                   if plan.facets else {})
-        return Found([WhooshHit(hit) for hit in found.hits], len(found.docnums),
+        return Found(WhooshHits(found.hits), len(found.docnums),
                      found.dropped_undated, facets)
 
     def ranked_by_prefixes(self, q: Any, text: str) -> Any:
