@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -182,6 +182,62 @@ def _matches(backend: Backend, config: Config, req: SearchRequest,
     else:
         ranked = ((hit, hit.score if sort == "relevance" else None) for hit in found.hits)
     return _Matches(found, ranked, compiled, notices)
+
+
+# what ``export`` can give of each hit, in this order; the article's key where it differs
+EXPORT_FIELDS = ("id", "score", "title", "date", "publisher", "url", "path", "line", "people",
+                 "speakers", "places", "organizations", "media", "topics", "keyphrases", "tags",
+                 "snippet", "first_line", "body")
+# a page's CSV columns: what an export gives when not told
+DEFAULT_EXPORT_FIELDS = ("id", "score", "title", "date", "publisher", "people", "speakers",
+                         "topics", "snippet", "path")
+_ARTICLE_KEYS = {"media": "cited_media"}
+
+
+def export_fields(names: Iterable[str] | None) -> tuple[str, ...]:
+    """The fields asked for, checked (an unknown one is an error naming every field)."""
+    fields = tuple(dict.fromkeys(n.strip().lower() for n in names or () if n.strip()))
+    unknown = [name for name in fields if name not in EXPORT_FIELDS]
+    if unknown:
+        raise QueryError(f"--fields: unknown field{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(repr(n) for n in unknown)}; use some of "
+                         f"{','.join(EXPORT_FIELDS)}")
+    return fields or DEFAULT_EXPORT_FIELDS
+
+
+def export_hits(backend: Backend, config: Config, req: SearchRequest,
+                fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """Every hit of ``req``'s result set (not a page), in the order its pages give them,
+    as ``fields`` of each: one article read at a time, so memory stays flat whatever
+    the number of hits (docs/suggestions.md, Exports)."""
+    matches = _matches(backend, config, req, None)
+    marker = (_snippet_maker(backend, matches.compiled)
+              if "snippet" in fields and req.snippets else None)
+    for hit, score in matches.ranked:
+        yield _exported(hit.article(), score, fields, marker)
+
+
+def _exported(article: dict[str, Any], score: float | None, fields: tuple[str, ...],
+              marker: Callable[[str], str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in fields:
+        if name == "score":
+            value: Any = round(score, 4) if score is not None else None
+        elif name == "date":
+            value = (article.get("date") or {}).get("value")
+        elif name == "people":
+            value = [p["name"] for p in article.get("people", [])]
+        elif name == "snippet":
+            value = marker(article["body"]) if marker else ""
+        elif name == "first_line":
+            value = _first_line(article["body"])
+        else:
+            value = article.get(_ARTICLE_KEYS.get(name, name))
+            if name in ("speakers", "places", "organizations", "media", "topics",
+                        "keyphrases", "tags"):
+                value = list(value or [])
+        out[name] = value
+    return out
 
 
 def _suggestion(backend: Backend, text: str) -> str | None:
