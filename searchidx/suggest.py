@@ -7,7 +7,8 @@ analysed as the index analyses text (folded, stemmed), and the backend is asked
 which of those terms it holds, in one call: a few hundred lookups of the term
 dictionary, where walking the whole lexicon with an edit-distance automaton
 takes seconds (docs/suggestions.md). Of the terms held, the one in most
-articles wins, shown as the articles write it (the index holds ``munizion``;
+articles wins (one with the typed word's first letter, if any: slips are rarely
+there), shown as the articles write it (the index holds ``munizion``;
 they write ``munizioni``), and a word that is mostly somebody's name is shown
 as that person's full name (``Shoygu`` -> ``Sergei Shoigu``). A word on a field
 of names (``speaker:Shoygu``) is corrected among that field's names.
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 _LETTERS = string.ascii_lowercase  # the index's terms and name keys are folded
 # articles read for how they write a term, or whose name a key is
 _EXAMPLES = 5
+# terms whose written form is looked up before settling for one two slips away
+_TRIED = 3
 # a plain word is corrected to a person's name when at least this share of the
 # articles holding the word name that person (a surname, not a common word)
 _NAME_SHARE = 0.5
@@ -159,24 +162,42 @@ def _word_correction(backend: Backend, analyzer: ItalianAnalyzer, word: str,
         if len(analysed) == 1:
             term_of.setdefault(analysed[0], candidate)
     held = backend.held_terms(index_field, term_of)
+    fixed = _written_correction(backend, analyzer, index_field, held, term_of, word)
     if field is None:  # a surname typed as a word: the person's name, if it is mostly one
         person = _name_correction(backend, word, "people")
-        if person is not None and person.articles >= _NAME_SHARE * max(held.values(), default=0):
+        if person is not None and (fixed is None
+                                   or person.articles >= _NAME_SHARE * fixed.articles):
             parts = person.replacement.split()
             if len(parts) > 1 and typed & {name_key(p) for p in parts}:
                 folded = fold(word)
                 part = min(parts, key=lambda p: (slips(fold(p), folded), p))
                 return Correction(word, part, person.field, person.articles)
             return person
-    if not held:
-        return None
-    term = _most_held(held)
-    written = _as_written(backend, analyzer, index_field, term, word)
-    return Correction(word, written or term_of[term], index_field, held[term])
+    return fixed
 
 
-def _most_held(held: dict[str, int]) -> str:
-    return min(held, key=lambda term: (-held[term], term))
+def _written_correction(backend: Backend, analyzer: ItalianAnalyzer, field: str,
+                        held: dict[str, int], term_of: dict[str, str],
+                        typed: str) -> Correction | None:
+    """Of the likeliest terms held, the first whose written form is itself one slip from
+    what was typed: ``russ`` (one slip from ``rusa``) is how the index holds ``Russia``,
+    two slips away, while ``russa`` is one."""
+    folded = fold(typed)
+    fallback = None
+    for term in _ranked(held, folded)[:_TRIED]:
+        written = _as_written(backend, analyzer, field, term, typed) or term_of[term]
+        correction = Correction(typed, written, field, held[term])
+        if slips(fold(written), folded) <= 1:
+            return correction
+        fallback = fallback or correction
+    return fallback
+
+
+def _ranked(held: dict[str, int], typed: str) -> list[str]:
+    """The terms held by the most articles first, those that begin as ``typed`` does
+    before the others: a slip is rarely in a word's first letter."""
+    first = typed[:1]
+    return sorted(held, key=lambda term: (not term.startswith(first), -held[term], term))
 
 
 def _as_written(backend: Backend, analyzer: ItalianAnalyzer, field: str, term: str,
@@ -212,7 +233,7 @@ def _name_correction(backend: Backend, typed: str, field: str) -> Correction | N
     held = backend.held_terms(field, one_slip(key, _LETTERS + " "))
     if not held:
         return None
-    best = _most_held(held)
+    best = _ranked(held, key)[0]
     names: Counter[str] = Counter()
     for article in backend.holding(field, best, _EXAMPLES):
         for name, spellings in _names(article, field):
