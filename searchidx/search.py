@@ -209,7 +209,7 @@ def export_hits(backend: Backend, config: Config, req: SearchRequest,
                 fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
     """Every hit of ``req``'s result set (not a page), in the order its pages give them,
     as ``fields`` of each: one article read at a time, so memory stays flat whatever
-    the number of hits (docs/suggestions.md, Exports)."""
+    the number of hits (docs/exports.md)."""
     matches = _matches(backend, config, req, None)
     marker = (_snippet_maker(backend, matches.compiled)
               if "snippet" in fields and req.snippets else None)

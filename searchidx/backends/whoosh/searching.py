@@ -62,7 +62,7 @@ class Scope:
 class LazyHits(Sequence[Any]):
     """The first ``limit`` (None: all) hits of Whoosh ``results``, each made when read:
     a walk of every match (an export) then holds a (score, document) pair per match, not
-    a Whoosh Hit with its dictionary (420 bytes a hit at 10,000, docs/suggestions.md).
+    a Whoosh Hit with its dictionary (420 bytes a hit at 10,000, docs/exports.md).
     A slice is a list of hits."""
 
     def __init__(self, results: Any, limit: int | None) -> None:
