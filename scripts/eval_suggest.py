@@ -156,16 +156,55 @@ def evaluate(ix: Index, count: int, seed: int) -> None:
     print("\n".join(wrong) or "  (none)")
 
 
+def compare_automaton(ix: Index, count: int, seed: int, words: int = 20) -> None:
+    """Time the two ways of finding the terms near a misspelt word, side by side, on the
+    first ``words`` word misspellings: Whoosh's edit-distance automaton walked over each
+    segment's terms (Levenshtein: a swap is two edits) and the spellings one slip away
+    looked up (:func:`searchidx.suggest.one_slip`, then ``held_terms``)."""
+    from searchidx.suggest import one_slip
+
+    backend = ix.backend()
+    analyzer = backend.analyzer()
+    leaves = [leaf.reader() for leaf, _ in backend.searcher().leaf_searchers()]
+    made = [c for c in cases(ix, count, seed)[0] if not c.is_name][:words]
+    timings: dict[str, list[float]] = {"automaton, 1 edit": [], "automaton, 2 edits": [],
+                                       "one slip, looked up": []}
+    found: Counter[str] = Counter()
+    for case in made:
+        typed = analyzer.words(case.typed)[0]
+        meant = analyzer.words(case.original)[0]
+        for label, maxdist in (("automaton, 1 edit", 1), ("automaton, 2 edits", 2)):
+            started = time.perf_counter()
+            near = {t for reader in leaves for t in reader.terms_within("body", typed, maxdist)}
+            timings[label].append((time.perf_counter() - started) * 1000)
+            found[label] += meant in near
+        started = time.perf_counter()
+        spellings = {t for c in one_slip(fold(case.typed)) for t in analyzer.words(c)[:1]}
+        near = set(backend.held_terms("body", spellings))
+        timings["one slip, looked up"].append((time.perf_counter() - started) * 1000)
+        found["one slip, looked up"] += meant in near
+    print(f"finding the terms near {len(made)} misspelt words, {len(leaves)} segments "
+          "(ms per word, p50 and max; how often the word meant is among them):")
+    for label, values in timings.items():
+        print(f"  {label:20} p50 {statistics.median(values):6.0f}  max {max(values):6.0f}  "
+              f"{found[label]}/{len(made)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", required=True, help="an index folder (facta, DICE …)")
     parser.add_argument("--count", type=int, default=100, help="misspellings (default 100)")
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--compare-automaton", action="store_true",
+                        help="also time Whoosh's edit-distance automaton against the "
+                             "spellings one slip away, on 20 of the words")
     args = parser.parse_args(argv)
     ix = Index(args.index)
     if not ix.exists():
         parser.error(f"no index at {args.index}: build it with searchidx index")
     evaluate(ix, args.count, args.seed)
+    if args.compare_automaton:
+        compare_automaton(ix, args.count, args.seed)
     return 0
 
 

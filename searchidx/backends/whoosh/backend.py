@@ -193,7 +193,9 @@ class WhooshBackend:
 
     def held_terms(self, field: str, terms: Iterable[str]) -> dict[str, int]:
         reader = self.searcher().reader()
-        frequencies = {term: reader.doc_frequency(field, term) for term in set(terms)}
+        # most candidates are not terms: a membership test is cheaper than a count
+        present = [term for term in set(terms) if (field, term) in reader]
+        frequencies = {term: reader.doc_frequency(field, term) for term in present}
         return {term: n for term, n in frequencies.items() if n}
 
     def holding(self, field: str, term: str, limit: int) -> list[dict[str, Any]]:
