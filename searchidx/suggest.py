@@ -156,15 +156,18 @@ def _word_correction(backend: Backend, analyzer: ItalianAnalyzer, word: str,
     terms = analyzer.words(word)
     if not terms or backend.held_terms(index_field, terms):
         return None
-    term_of: dict[str, str] = {}  # a candidate's index term -> the candidate
-    for candidate in one_slip(fold(word)):
+    spellings: dict[str, list[str]] = {}  # an index term -> the candidates analysed to it
+    for candidate in sorted(one_slip(fold(word))):
         analysed = analyzer.words(candidate)
         if len(analysed) == 1:
-            term_of.setdefault(analysed[0], candidate)
-    held = backend.held_terms(index_field, term_of)
-    fixed = _written_correction(backend, analyzer, index_field, held, term_of, word)
+            spellings.setdefault(analysed[0], []).append(candidate)
+    held = backend.held_terms(index_field, spellings)
+    fixed = _written_correction(backend, analyzer, index_field, held,
+                                {term: spelt[0] for term, spelt in spellings.items()}, word)
     if field is None:  # a surname typed as a word: the person's name, if it is mostly one
-        person = _name_correction(backend, word, "people")
+        # a name is in the text too: the surnames to try are the spellings of terms held
+        surnames = {spelt for term in held for spelt in spellings[term]}
+        person = _name_correction(backend, word, "people", surnames)
         if person is not None and (fixed is None
                                    or person.articles >= _NAME_SHARE * fixed.articles):
             parts = person.replacement.split()
@@ -224,13 +227,15 @@ def _texts(article: dict[str, Any], field: str) -> Iterable[str]:
 
 # -- names ----------------------------------------------------------------------------
 
-def _name_correction(backend: Backend, typed: str, field: str) -> Correction | None:
+def _name_correction(backend: Backend, typed: str, field: str,
+                     keys: set[str] | None = None) -> Correction | None:
     """The name of ``field`` (``speakers`` …) nearest to ``typed``, as the articles
-    write it; None when the field holds ``typed`` or nothing one slip from it."""
+    write it; None when the field holds ``typed`` or nothing one slip from it (or
+    none of ``keys``, the name keys to try when the caller knows them)."""
     key = name_key(typed)
     if not key or backend.held_terms(field, [key]):
         return None
-    held = backend.held_terms(field, one_slip(key, _LETTERS + " "))
+    held = backend.held_terms(field, one_slip(key, _LETTERS + " ") if keys is None else keys)
     if not held:
         return None
     best = _ranked(held, key)[0]
