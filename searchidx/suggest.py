@@ -68,10 +68,6 @@ class Suggestion:
     query: str
     corrections: tuple[Correction, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query,
-                "corrections": [c.__dict__ for c in self.corrections]}
-
 
 def suggest(backend: Backend, text: str) -> Suggestion | None:
     """The query ``text`` with its words the index does not hold replaced by the

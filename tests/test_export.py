@@ -91,3 +91,9 @@ def test_bad_export_options_are_one_line_and_exit_two(seeds_index, args, message
     result = run(seeds_index, "query", "munizioni", *args)
     assert result.exit_code == 2
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_the_help_names_every_field():
+    text = " ".join(CliRunner().invoke(main, ["query", "--help"]).output.split())
+    listed = text.split("--fields LIST")[1].split("(default")[0].replace(" ", "")
+    assert listed.rstrip(".").endswith(",".join(EXPORT_FIELDS))
