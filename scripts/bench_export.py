@@ -6,8 +6,11 @@ index's articles, then runs, side by side in rounds, ``searchidx query "" --to D
 (``--limit N --format csv``), each in a fresh process writing to /dev/null, and
 reports the peak RSS and the wall time of each (ranges over the rounds).
 
-    .venv/bin/python scripts/bench.py --scale 100000 --workdir /tmp/bench   # builds one
-    .venv/bin/python scripts/bench_export.py --index /tmp/bench/index --sizes 1000,100000
+    .venv/bin/python scripts/bench_export.py --index /tmp/dice-index --sizes 1000,25000
+
+An index of dated articles: DICE repeated with new ids and synthetic dates, as
+``scripts/bench.py --scale N`` indexes it; or ``--copy-from INDEX --articles 100000
+--index DIR`` writes one from an index already built, without extracting again.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ try:
 except SystemExit:
     pass
 sys.stdout.flush()
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+print(status["RssAnon"].split()[0], status["RssFile"].split()[0], file=sys.stderr)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 """
 
@@ -58,8 +63,11 @@ def window_for(ix: Index, size: int) -> tuple[str, int]:
     return low.isoformat(), ix.search("", limit=0, date_to=low.isoformat()).total
 
 
-def measure(args: list[str]) -> tuple[float, float]:
-    """(peak RSS in MB, wall seconds) of one ``searchidx ARGS`` process."""
+def measure(args: list[str]) -> tuple[float, float, float, float]:
+    """(peak RSS, and at the end its anonymous part and its mapped files, in MB; wall
+    seconds) of one ``searchidx ARGS`` process. The index's files are read through
+    memory maps: the pages an export touched count in its RSS, though they are the
+    kernel's cache, not the process's memory."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", CHILD, *args], stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, check=False)
@@ -67,7 +75,8 @@ def measure(args: list[str]) -> tuple[float, float]:
     lines = done.stderr.strip().splitlines()
     if not lines or not lines[-1].isdigit():
         raise SystemExit(f"searchidx {' '.join(args)} failed: {done.stderr.strip()}")
-    return int(lines[-1]) / 1024, wall
+    anonymous, mapped = (int(kb) / 1024 for kb in lines[-2].split())
+    return int(lines[-1]) / 1024, anonymous, mapped, wall
 
 
 def span(values: list[float], digits: int = 0) -> str:
@@ -139,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         args.index = str(Path(args.index) / "index")
     ix = Index(args.index)
     print(f"index {args.index}: {ix.stats()['documents']:,} articles")
-    runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    runs: dict[tuple[str, int], list[tuple[float, float, float, float]]] = {}
     plans = []
     for size in (int(s) for s in args.sizes.split(",")):
         day, hits = window_for(ix, size)
@@ -150,10 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.rounds):
         for hits, how, command in plans:
             runs.setdefault((how, hits), []).append(measure(command))
-    print(f"{'hits':>8}  {'how':9} {'peak RSS, MB':>13} {'wall, s':>11}   ({args.rounds} rounds)")
+    print(f"{'hits':>8}  {'how':9} {'peak RSS':>9} {'anonymous':>10} {'files':>8} "
+          f"{'wall, s':>11}   (MB; the last two at the end; {args.rounds} rounds)")
     for (how, hits), measured in runs.items():
-        print(f"{hits:>8,}  {how:9} {span([m[0] for m in measured]):>13} "
-              f"{span([m[1] for m in measured], 1):>11}")
+        print(f"{hits:>8,}  {how:9} {span([m[0] for m in measured]):>9} "
+              f"{span([m[1] for m in measured]):>10} {span([m[2] for m in measured]):>8} "
+              f"{span([m[3] for m in measured], 1):>11}")
     return 0
 
 
