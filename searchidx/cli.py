@@ -270,10 +270,19 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
 @click.option("--no-snippets", is_flag=True, help="Skip highlighted snippets (faster).")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), metavar="FILE",
               help="Run one query per line of FILE ('-' = stdin); one JSON line per query.")
+@click.option("--all", "export_all", is_flag=True,
+              help="Every hit of the result set, not a page, streamed (with --format csv "
+                   "or jsonl).")
+@click.option("--fields", metavar="LIST",
+              help="With --all: the fields of each hit, in order: id,score,title,date,"
+                   "publisher,url,path,line,people,speakers,places,organizations,media,"
+                   "topics,keyphrases,tags,snippet,first_line,body (default: a page's "
+                   "CSV columns).")
 @_command
 def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
               facets: str | None, facet_limit: int, sort: str, limit: int, page: int, fmt: str,
-              no_snippets: bool, batch: Any, **kwargs: Any) -> None:
+              no_snippets: bool, batch: Any, export_all: bool, fields: str | None,
+              **kwargs: Any) -> None:
     """Search the index.
 
     \b
@@ -302,10 +311,16 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
       searchidx query "" --speaker Kirby --from 2023-09-01
       searchidx query "era sovietica" --facets people,speakers --format json
       printf 'munizioni\\ndroni\\n' | searchidx query --batch - --any --limit 3
+      searchidx query munizioni --all --format csv --fields id,date,title,speakers
     """
     from .render import render_search, to_json
 
     ix = _index(config, index_path)
+    if export_all or fields is not None:
+        _check_export(export_all, fmt, facets, batch)
+        _export(ix.export(query, fields=_csv_list(fields), any=any_words, sort=sort,
+                          snippets=not no_snippets, **_filters(kwargs)),
+                _csv_list(fields), fmt)
     options = dict(any=any_words, facets=_csv_list(facets), facet_limit=facet_limit,
                    sort=sort, limit=limit, page=page, snippets=not no_snippets,
                    **_filters(kwargs))
@@ -327,6 +342,8 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
                 record["facets"] = result.to_dict()["facets"]
             if result.notice:
                 record["notice"] = result.notice
+            if result.suggestion:
+                record["suggestion"] = result.suggestion
             _out(to_json(record))
             if result.total and status == EXIT_NONE:
                 status = EXIT_OK
@@ -336,6 +353,39 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
         click.echo(f"searchidx: note: {result.notice}", err=True)
     _out(render_search(result, fmt, color=fmt == "text" and sys.stdout.isatty()))
     sys.exit(EXIT_OK if result.total else EXIT_NONE)
+
+
+def _check_export(export_all: bool, fmt: str, facets: str | None, batch: Any) -> None:
+    """--all and --fields against the options they cannot go with: one line, exit 2."""
+    if not export_all:
+        _fail("--fields goes with --all (a page has its columns); add --all")
+    if fmt not in ("csv", "jsonl"):
+        _fail(f"--all streams every hit: use --format csv or --format jsonl, not {fmt} "
+              "(JSON as a stream is jsonl, one object per line)")
+    context = click.get_current_context()
+    for name in ("limit", "page"):
+        if context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+            _fail(f"--all gives every hit: drop --{name}")
+    if facets is not None or batch is not None:
+        _fail(f"--all does not go with --{'facets' if facets is not None else 'batch'}")
+
+
+def _export(rows: Iterator[dict[str, Any]], fields: list[str], fmt: str) -> None:
+    """Print an export as it comes; exit 1 when it has no hit (as a query finds none)."""
+    from .render import export_lines
+    from .search import export_fields
+
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    for line in export_lines(counted(), export_fields(fields), fmt):
+        click.echo(line)
+    sys.exit(EXIT_OK if count else EXIT_NONE)
 
 
 @main.command("show")

@@ -465,6 +465,39 @@ class Index:
                     raise SearchidxError(f"the index at {self.path} has no articles; add "
                                          "some with 'searchidx index PATH'")
         return table
+    def export(self, query: str = "", *, fields: Iterable[str] | None = None,
+               **options: Any) -> Iterator[dict[str, Any]]:
+        """Every hit of a query's result set, not a page, as a dict of ``fields`` (see
+        :data:`searchidx.search.EXPORT_FIELDS`; default, a page's CSV columns), streamed
+        in rank order: ``for row in ix.export("munizioni", fields=["id", "date"])``.
+        Options are :class:`searchidx.search.SearchRequest`'s; paging ones do not apply.
+        Unknown fields and bad options are errors now, not at the first row."""
+        from .search import SearchRequest, export_fields, export_hits
+
+        chosen = export_fields(fields)
+        request = SearchRequest(query=query, **options)
+        backend = self.backend()
+        with backend.reading():
+            rows = export_hits(backend, self.config, request, chosen)
+            first = next(rows, None)  # the request is checked and run before any row
+
+        def stream() -> Iterator[dict[str, Any]]:
+            if first is None:
+                return
+            with backend.reading():
+                yield first
+                yield from rows
+
+        return stream()
+
+    def suggest(self, query: str) -> Any:
+        """Did-you-mean: ``query`` with the words the index does not hold replaced by the
+        nearest it does (a :class:`searchidx.suggest.Suggestion`), or None."""
+        from .suggest import suggest
+
+        backend = self.backend()
+        with backend.reading():
+            return suggest(backend, query)
 
     def quotes(self, query: str = "", **options: Any) -> Any:
         """Quotes (who said what), searchable by the words of the quote."""

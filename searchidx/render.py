@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -47,6 +48,8 @@ def search_text(result: SearchResult, color: bool = False) -> str:
     if shown:
         head += f" (showing {first}-{first + shown - 1})"
     lines.append(click.style(head, bold=True) if color else head)
+    if result.suggestion:
+        lines.append(f"did you mean: {result.suggestion}")
     if result.dropped_undated:
         lines.append(f"note: {result.dropped_undated} undated article"
                      f"{'s' if result.dropped_undated != 1 else ''} left out by the date filter")
@@ -87,13 +90,41 @@ def search_csv(result: SearchResult) -> str:
     writer.writerow(_CSV_FIELDS)
     for hit in result.hits:
         row = hit.to_dict()
-        writer.writerow([
-            "; ".join(row[f]) if isinstance(row[f], list)
-            else _strip_marks(row[f]) if f == "snippet"
-            else "" if row[f] is None else row[f]
-            for f in _CSV_FIELDS
-        ])
+        writer.writerow([_csv_value(row[f], f) for f in _CSV_FIELDS])
     return buffer.getvalue().rstrip("\n")
+
+
+def export_lines(rows: Iterable[dict[str, Any]], fields: tuple[str, ...],
+                 fmt: str) -> Iterator[str]:
+    """An export as lines, one per hit as it comes: JSON lines, or CSV under a header
+    row (lists joined by "; ", snippets without their marks, as a page's CSV)."""
+    if fmt == "jsonl":
+        yield from map(to_json, rows)
+        return
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="")
+
+    def line(values: Iterable[Any]) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield line(fields)
+    for row in rows:
+        yield line(_csv_value(row[f], f) for f in fields)
+
+
+def _csv_value(value: Any, field: str) -> Any:
+    """A cell: lists joined by "; ", snippets without their marks, None empty."""
+    if isinstance(value, list):
+        return "; ".join(value)
+    if field == "snippet" and value:
+        return _strip_marks(value)
+    return "" if value is None else value
 
 
 def render_search(result: SearchResult, fmt: str, color: bool = False) -> str:

@@ -12,8 +12,9 @@ falls back to any of them; snippets are cut from the hits' text
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +87,8 @@ class SearchResult:
     notice: str | None = None
     page: int = 1
     limit: int = 10
+    # a query that found nothing: the nearest words and names the index holds (not run)
+    suggestion: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"query": self.query, "total": self.total,
@@ -98,15 +101,43 @@ class SearchResult:
             out["dropped_undated"] = self.dropped_undated
         if self.notice:
             out["notice"] = self.notice
+        if self.suggestion:
+            out["suggestion"] = self.suggestion
         return out
 
 
 def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchResult:
     """Execute one :class:`SearchRequest` on ``backend``."""
-    if req.sort not in SORTS:
-        raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
     if req.limit < 0 or req.page < 1:
         raise QueryError("--limit must be >= 0 and --page >= 1")
+    start, end = (req.page - 1) * req.limit, req.page * req.limit
+    matches = _matches(backend, config, req, end if req.limit else 0)
+    found = matches.found
+    marker = _snippet_maker(backend, matches.compiled) if req.snippets else None
+    hits = [_hit(h, score, marker) for h, score in itertools.islice(matches.ranked, start, end)]
+    return SearchResult(query=req.query, total=found.total, hits=hits, facets=found.facets,
+                        dropped_undated=found.dropped_undated,
+                        notice="; ".join(matches.notices) or None, page=req.page,
+                        limit=req.limit,
+                        suggestion=_suggestion(backend, req.query) if not found.total else None)
+
+
+@dataclass
+class _Matches:
+    """What a request matched: the backend's answer, the hits in rank order with their
+    scores, the query compiled (after any fallback to any word) and the notices."""
+
+    found: Found
+    ranked: Iterator[tuple[FoundHit, float | None]]
+    compiled: Any
+    notices: list[str]
+
+
+def _matches(backend: Backend, config: Config, req: SearchRequest,
+             wanted: int | None) -> _Matches:
+    """Run ``req`` for its first ``wanted`` ranked hits (0: none, only counted; None: all)."""
+    if req.sort not in SORTS:
+        raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
     facets = tuple(normalise_facet(f) for f in req.facets)
     parsed = parse(req.query, any_words=req.any)
     compiled = backend.compile(parsed.root) if parsed.root is not None else None
@@ -124,16 +155,15 @@ def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchRe
                 and _enough_words(backend, config, req.query))
     depth = int(config["index"]["rescore_depth"])
     terms = _rescore_terms(backend, config, req.query) if depth > 0 and question else None
-    start, end = (req.page - 1) * req.limit, req.page * req.limit
     depth = depth if terms is not None else 0
+    limit = None if wanted is None else max(wanted, depth) if wanted else 0
 
     def search(compiled_words: Any) -> Found:
         if req.query.strip() and compiled_words is None:  # stopwords: nothing to search
             return Found([], 0, 0, {name: [] for name in facets})
         return backend.search(SearchPlan(
             query=compiled_words, filters=compiled_filters, dates=dates, sort=sort,
-            limit=max(end, depth) if req.limit else 0,
-            rank_words=req.query if question else None, facets=facets,
+            limit=limit, rank_words=req.query if question else None, facets=facets,
             facet_limit=req.facet_limit))
 
     found = search(compiled)
@@ -146,16 +176,79 @@ def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchRe
             found, compiled = relaxed_found, relaxed_compiled
             notices.append("no article has all the words; showing articles with any of "
                            "them (--any asks for this directly)")
-    ranked: list[tuple[FoundHit, float | None]]
+    ranked: Iterator[tuple[FoundHit, float | None]]
     if terms is not None:
         ranked = _rescored(backend, config, found.hits, terms, depth)
     else:
-        ranked = [(hit, hit.score if sort == "relevance" else None) for hit in found.hits]
-    marker = _snippet_maker(backend, compiled) if req.snippets else None
-    hits = [_hit(h, score, marker) for h, score in ranked[start:end]]
-    return SearchResult(query=req.query, total=found.total, hits=hits, facets=found.facets,
-                        dropped_undated=found.dropped_undated, notice="; ".join(notices) or None,
-                        page=req.page, limit=req.limit)
+        ranked = ((hit, hit.score if sort == "relevance" else None) for hit in found.hits)
+    return _Matches(found, ranked, compiled, notices)
+
+
+# what ``export`` can give of each hit, in this order; the article's key where it differs
+EXPORT_FIELDS = ("id", "score", "title", "date", "publisher", "url", "path", "line", "people",
+                 "speakers", "places", "organizations", "media", "topics", "keyphrases", "tags",
+                 "snippet", "first_line", "body")
+# a page's CSV columns: what an export gives when not told
+DEFAULT_EXPORT_FIELDS = ("id", "score", "title", "date", "publisher", "people", "speakers",
+                         "topics", "snippet", "path")
+_ARTICLE_KEYS = {"media": "cited_media"}
+
+
+def export_fields(names: Iterable[str] | None) -> tuple[str, ...]:
+    """The fields asked for, checked (an unknown one is an error naming every field)."""
+    fields = tuple(dict.fromkeys(n.strip().lower() for n in names or () if n.strip()))
+    unknown = [name for name in fields if name not in EXPORT_FIELDS]
+    if unknown:
+        raise QueryError(f"--fields: unknown field{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(repr(n) for n in unknown)}; use some of "
+                         f"{','.join(EXPORT_FIELDS)}")
+    return fields or DEFAULT_EXPORT_FIELDS
+
+
+def export_hits(backend: Backend, config: Config, req: SearchRequest,
+                fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """Every hit of ``req``'s result set (not a page), in the order its pages give them,
+    as ``fields`` of each: one article read at a time, so memory stays flat whatever
+    the number of hits (docs/exports.md)."""
+    matches = _matches(backend, config, req, None)
+    marker = (_snippet_maker(backend, matches.compiled)
+              if "snippet" in fields and req.snippets else None)
+    for hit, score in matches.ranked:
+        yield _exported(hit.article(), score, fields, marker)
+
+
+def _exported(article: dict[str, Any], score: float | None, fields: tuple[str, ...],
+              marker: Callable[[str], str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in fields:
+        if name == "score":
+            value: Any = round(score, 4) if score is not None else None
+        elif name == "date":
+            value = (article.get("date") or {}).get("value")
+        elif name == "people":
+            value = [p["name"] for p in article.get("people", [])]
+        elif name == "snippet":
+            value = marker(article["body"]) if marker else ""
+        elif name == "first_line":
+            value = _first_line(article["body"])
+        else:
+            value = article.get(_ARTICLE_KEYS.get(name, name))
+            if name in ("speakers", "places", "organizations", "media", "topics",
+                        "keyphrases", "tags"):
+                value = list(value or [])
+        out[name] = value
+    return out
+
+
+def _suggestion(backend: Backend, text: str) -> str | None:
+    """The query with its unknown words corrected (:mod:`searchidx.suggest`), loaded
+    only when a query found nothing."""
+    if not text.strip():
+        return None
+    from .suggest import suggest
+
+    suggestion = suggest(backend, text)
+    return suggestion.query if suggestion is not None else None
 
 
 def _filter_tree(req: SearchRequest) -> Node | None:
@@ -229,8 +322,8 @@ def _rescore_terms(backend: Backend, config: Config, text: str) -> QueryTerms:
                        int(section["prefix_chars"]), int(section["rescore_pair_window"]))
 
 
-def _rescored(backend: Backend, config: Config, hits: list[FoundHit], terms: QueryTerms,
-              depth: int) -> list[tuple[FoundHit, float | None]]:
+def _rescored(backend: Backend, config: Config, hits: Sequence[FoundHit], terms: QueryTerms,
+              depth: int) -> Iterator[tuple[FoundHit, float | None]]:
     """(hit, score) after passage rescoring (see :mod:`searchidx.rescore`).
 
     Only the first ``depth`` hits are rescored, always the same ones, so pages
@@ -244,8 +337,8 @@ def _rescored(backend: Backend, config: Config, hits: list[FoundHit], terms: Que
     weights = checked_weights(config["index"]["rescore_weights"])
     order = rescore(candidates, terms, backend.analyzer(), weights)
     by_key = {hit.key: hit for hit in head}
-    ranked: list[tuple[FoundHit, float | None]] = [(by_key[k], v) for k, v in order]
-    return ranked + [(hit, None) for hit in hits[depth:]]
+    yield from ((by_key[k], v) for k, v in order)
+    yield from ((hit, None) for hit in itertools.islice(hits, depth, None))
 
 
 def _snippet_maker(backend: Backend, compiled: Any) -> Callable[[str], str]:

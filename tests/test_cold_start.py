@@ -93,6 +93,7 @@ def test_query_loads_only_what_a_search_needs(tmp_path, index_copy):
     assert "3 articles for 'munizioni'" in out
     assert_none_of(modules, HEAVY)
     assert "whoosh.searching" in modules  # the check sees what a search does import
+    assert "searchidx.suggest" not in modules  # did-you-mean: only when nothing is found
 
 
 def test_stats_loads_no_searching(tmp_path, index_copy):

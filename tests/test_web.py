@@ -464,3 +464,11 @@ def test_serve_errors_are_one_line(tmp_path):
                 and expected in lines[0], run.stderr
     finally:
         taken.close()
+
+
+def test_a_search_that_finds_nothing_links_the_suggestion(client):
+    page = Tags(client.get("/?q=munizzioni&sort=-date").text)
+    [link] = page.links("suggestion")
+    assert query_of(link) == {"q": ["munizioni"], "sort": ["-date"]}
+    assert client.get(link).status_code == 200
+    assert not Tags(client.get("/?q=munizioni").text).links("suggestion")

@@ -13,7 +13,7 @@ interface.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -71,7 +71,8 @@ class FoundHit(Protocol):
 class Found:
     """What one search found: the ranked hits asked for and figures over every match."""
 
-    hits: list[FoundHit]
+    hits: Sequence[FoundHit]  # made when read, in rank order: a search of every match
+    # (limit None) need not hold an object per hit
     total: int  # every match, not only the hits returned
     dropped_undated: int = 0  # matches left out by a date window for having no date
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
@@ -166,6 +167,14 @@ class Backend(Protocol):
 
     def doc_frequency(self, field: str, term: str) -> int:
         """How many articles hold ``term`` (an index term) in ``field``."""
+
+    def held_terms(self, field: str, terms: Iterable[str]) -> dict[str, int]:
+        """Those of ``terms`` (index terms) that ``field`` holds, with how many articles
+        hold each: a did-you-mean checks its few hundred candidate spellings in one call."""
+
+    def holding(self, field: str, term: str, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` articles holding the index term ``term`` in ``field``, as
+        :meth:`document` gives them: how the articles write a term the index stemmed."""
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Every stored field of one article: ``id``, ``path``, ``title``, ``date``

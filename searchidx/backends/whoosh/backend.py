@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ...errors import IndexCorruptError
 from .folder import WhooshFolder
@@ -48,6 +49,28 @@ class WhooshHit:
 
     def article(self) -> dict[str, Any]:
         return stored_article(self._hit.fields(), self.body())
+
+
+class WhooshHits(Sequence[WhooshHit]):
+    """A walk's hits as :class:`WhooshHit`, each made when read (see
+    :class:`.searching.LazyHits`); a slice is a list."""
+
+    def __init__(self, hits: Sequence[Any]) -> None:
+        self._hits = hits
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    @overload
+    def __getitem__(self, at: int) -> WhooshHit: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[WhooshHit]: ...
+
+    def __getitem__(self, at: int | slice) -> WhooshHit | list[WhooshHit]:
+        if isinstance(at, slice):
+            return [WhooshHit(hit) for hit in self._hits[at]]
+        return WhooshHit(self._hits[at])
 
 
 class WhooshBackend:
@@ -126,7 +149,7 @@ class WhooshBackend:
         found = self._walk(plan, plan.limit)
         facets = (facet_counts(searcher, found.docnums, list(plan.facets), plan.facet_limit)
                   if plan.facets else {})
-        return Found([WhooshHit(hit) for hit in found.hits], len(found.docnums),
+        return Found(WhooshHits(found.hits), len(found.docnums),
                      found.dropped_undated, facets)
 
     def table(self, plan: SearchPlan, columns: tuple[str, ...]) -> Table:
@@ -179,6 +202,20 @@ class WhooshBackend:
 
     def doc_frequency(self, field: str, term: str) -> int:
         return int(self.searcher().doc_frequency(field, term))
+
+    def held_terms(self, field: str, terms: Iterable[str]) -> dict[str, int]:
+        reader = self.searcher().reader()
+        # most candidates are not terms: a membership test is cheaper than a count
+        present = [term for term in set(terms) if (field, term) in reader]
+        frequencies = {term: reader.doc_frequency(field, term) for term in present}
+        return {term: n for term, n in frequencies.items() if n}
+
+    def holding(self, field: str, term: str, limit: int) -> list[dict[str, Any]]:
+        searcher = self.searcher()
+        if not searcher.doc_frequency(field, term):
+            return []
+        docnums = itertools.islice(searcher.postings(field, term).all_ids(), limit)
+        return [stored_article(searcher.stored_fields(docnum)) for docnum in docnums]
 
     # -- stored articles -----------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:

@@ -13,9 +13,9 @@ import heapq
 import weakref
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ...analysis import fold
 from .schema import DETAIL_COLUMNS, FACET_COLUMNS, PAIR, SEP, date_int
@@ -60,11 +60,39 @@ class Scope:
         return admit
 
 
+class LazyHits(Sequence[Any]):
+    """The first ``limit`` (None: all) hits of Whoosh ``results``, each made when read:
+    a walk of every match (an export) then holds a (score, document) pair per match, not
+    a Whoosh Hit with its dictionary (420 bytes a hit at 10,000, docs/exports.md).
+    A slice is a list of hits."""
+
+    def __init__(self, results: Any, limit: int | None) -> None:
+        self._results = results
+        ranked = len(results.top_n)
+        self._length = ranked if limit is None else min(limit, ranked)
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, at: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[Any]: ...
+
+    def __getitem__(self, at: int | slice) -> Any:
+        if isinstance(at, slice):
+            return [self._results[i] for i in range(*at.indices(self._length))]
+        if not -self._length <= at < self._length:
+            raise IndexError(at)
+        return self._results[at % self._length]
+
+
 @dataclass
 class Walk:
     """One walk of a query's matches."""
 
-    hits: list[Any]  # Whoosh hits in the order asked, up to the walk's limit
+    hits: Sequence[Any]  # Whoosh hits in the order asked, up to the walk's limit
     docnums: list[int]  # every match the scope admits, in docnum order
     dropped_undated: int
 
@@ -106,7 +134,7 @@ def walk(searcher: Any, q: Any, scope: Scope, limit: int | None, sort: str) -> W
     elif sortedby is not None:
         child = collectors.SortingCollector(sortedby, limit=limit)
     elif limit is None:
-        child = collectors.UnlimitedCollector(replace=0)
+        child = collectors.UnlimitedCollector()
     else:
         child = collectors.TopCollector(limit, usequality=False, replace=0)
     admit = None if scope.admits_all() else scope.admits(searcher)
@@ -122,7 +150,7 @@ def walk(searcher: Any, q: Any, scope: Scope, limit: int | None, sort: str) -> W
                     child.collect(sub_docnum)
     finally:
         child.finish()
-    hits = child.results()[0:limit] if limit != 0 else []
+    hits = LazyHits(child.results(), limit) if limit != 0 else []
     return Walk(hits, kept, scope.dropped_undated)
 
 
