@@ -13,7 +13,7 @@ falls back to any of them; snippets are cut from the hits' text
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,8 @@ class SearchRequest:
     limit: int = 10
     page: int = 1
     snippets: bool = True
+    collapse: bool = False  # one hit per story (the best-ranked), its other versions named
+    facet_by: str = "article"  # or "story": a facet value counts once per story
 
 
 @dataclass
@@ -71,9 +73,14 @@ class Hit:
     snippet: str
     path: str | None
     first_line: str = ""  # the opening words, to show when there is no title
+    story: str | None = None  # with collapse: the hit's story
+    versions: list[str] | None = None  # with collapse: the story's other matching articles
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        if self.story is None:
+            del out["story"], out["versions"]
+        return out
 
 
 @dataclass
@@ -86,11 +93,14 @@ class SearchResult:
     notice: str | None = None
     page: int = 1
     limit: int = 10
+    stories: int | None = None  # with collapse: the stories of the matches (total: articles)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"query": self.query, "total": self.total,
                                "page": self.page, "limit": self.limit,
                                "hits": [h.to_dict() for h in self.hits]}
+        if self.stories is not None:
+            out["stories"] = self.stories
         if self.facets:
             out["facets"] = {name: [{"value": v, "count": c} for v, c in values]
                              for name, values in self.facets.items()}
@@ -101,12 +111,20 @@ class SearchResult:
         return out
 
 
-def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchResult:
-    """Execute one :class:`SearchRequest` on ``backend``."""
+FACET_BY = ("article", "story")
+
+
+def run_search(backend: Backend, config: Config, req: SearchRequest,
+               stories: Mapping[str, str] | None = None) -> SearchResult:
+    """Execute one :class:`SearchRequest` on ``backend``; ``stories`` (article id ->
+    story, for the articles that share one) serves ``collapse`` and ``facet_by``."""
     if req.sort not in SORTS:
         raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
     if req.limit < 0 or req.page < 1:
         raise QueryError("--limit must be >= 0 and --page >= 1")
+    if req.facet_by not in FACET_BY:
+        raise QueryError(f"--facet-by '{req.facet_by}': use one of {', '.join(FACET_BY)}")
+    stories = stories or {}
     facets = tuple(normalise_facet(f) for f in req.facets)
     parsed = parse(req.query, any_words=req.any)
     compiled = backend.compile(parsed.root) if parsed.root is not None else None
@@ -115,9 +133,7 @@ def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchRe
         notices.append(_fields_as_words_notice(parsed.unknown_fields))
     if req.query.strip() and compiled is None:
         notices.append("the query has only stopwords (common words that are not indexed)")
-    filters = _filter_tree(req)
-    compiled_filters = backend.compile(filters) if filters is not None else None
-    dates = DateWindow.of(_date_value(req.date_from, "--from"), _date_value(req.date_to, "--to"))
+    compiled_filters, dates = compile_filters(backend, req)
     sort = req.sort if (compiled is not None or req.sort != "relevance") else "-date"
     plain = _plain_words(req.query, parsed)
     question = (sort == "relevance" and compiled is not None and plain
@@ -127,14 +143,18 @@ def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchRe
     start, end = (req.page - 1) * req.limit, req.page * req.limit
     depth = depth if terms is not None else 0
 
-    def search(compiled_words: Any) -> Found:
+    # collapsed, a page of stories needs more hits than its size: first three times
+    # as many, then four times more until the page is full or the matches run out
+    wanted = max(end * (3 if req.collapse else 1), depth) if req.limit else 0
+
+    def search(compiled_words: Any, limit: int = wanted) -> Found:
         if req.query.strip() and compiled_words is None:  # stopwords: nothing to search
-            return Found([], 0, 0, {name: [] for name in facets})
+            return Found([], 0, 0, {name: [] for name in facets}, [] if req.collapse else None)
         return backend.search(SearchPlan(
             query=compiled_words, filters=compiled_filters, dates=dates, sort=sort,
-            limit=max(end, depth) if req.limit else 0,
-            rank_words=req.query if question else None, facets=facets,
-            facet_limit=req.facet_limit))
+            limit=limit, rank_words=req.query if question else None, facets=facets,
+            facet_limit=req.facet_limit, ids=req.collapse,
+            facet_groups=stories if req.facet_by == "story" else None))
 
     found = search(compiled)
     if (not found.total and plain and not req.any and compiled is not None
@@ -146,16 +166,57 @@ def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchRe
             found, compiled = relaxed_found, relaxed_compiled
             notices.append("no article has all the words; showing articles with any of "
                            "them (--any asks for this directly)")
-    ranked: list[tuple[FoundHit, float | None]]
-    if terms is not None:
-        ranked = _rescored(backend, config, found.hits, terms, depth)
-    else:
-        ranked = [(hit, hit.score if sort == "relevance" else None) for hit in found.hits]
+
+    def ranked_hits(found: Found) -> list[tuple[FoundHit, float | None]]:
+        if terms is not None:
+            return _rescored(backend, config, found.hits, terms, depth)
+        return [(hit, hit.score if sort == "relevance" else None) for hit in found.hits]
+
+    ranked = ranked_hits(found)
     marker = _snippet_maker(backend, compiled) if req.snippets else None
-    hits = [_hit(h, score, marker) for h, score in ranked[start:end]]
-    return SearchResult(query=req.query, total=found.total, hits=hits, facets=found.facets,
-                        dropped_undated=found.dropped_undated, notice="; ".join(notices) or None,
-                        page=req.page, limit=req.limit)
+    result = SearchResult(query=req.query, total=found.total, hits=[], facets=found.facets,
+                          dropped_undated=found.dropped_undated,
+                          notice="; ".join(notices) or None, page=req.page, limit=req.limit)
+    if not req.collapse:
+        result.hits = [_hit(h, score, marker) for h, score in ranked[start:end]]
+        return result
+    limit = wanted
+    heads = _story_heads(ranked, stories)
+    while len(heads) < end and limit < found.total:
+        limit *= 4
+        heads = _story_heads(ranked_hits(search(compiled, limit)), stories)
+    versions: dict[str, list[str]] = {}
+    for doc_id in found.ids or []:
+        versions.setdefault(stories.get(doc_id, doc_id), []).append(doc_id)
+    result.stories = len(versions)
+    for hit, score in heads[start:end]:
+        shown = _hit(hit, score, marker)
+        shown.story = stories.get(shown.id, shown.id)
+        shown.versions = [v for v in versions.get(shown.story, []) if v != shown.id]
+        result.hits.append(shown)
+    return result
+
+
+def _story_heads(ranked: list[tuple[FoundHit, float | None]], stories: Mapping[str, str]
+                 ) -> list[tuple[FoundHit, float | None]]:
+    """The best-ranked hit of each story, in rank order."""
+    seen: set[str] = set()
+    heads = []
+    for hit, score in ranked:
+        doc_id = hit.doc_id()
+        story = stories.get(doc_id, doc_id)
+        if story not in seen:
+            seen.add(story)
+            heads.append((hit, score))
+    return heads
+
+
+def compile_filters(backend: Backend, req: SearchRequest) -> tuple[Any, DateWindow | None]:
+    """The request's name filters compiled (None: none) and its date window."""
+    filters = _filter_tree(req)
+    compiled = backend.compile(filters) if filters is not None else None
+    return compiled, DateWindow.of(_date_value(req.date_from, "--from"),
+                                   _date_value(req.date_to, "--to"))
 
 
 def _filter_tree(req: SearchRequest) -> Node | None:
