@@ -92,6 +92,7 @@ class Index:
         self.config = config or load_config()
         self.path = resolve_index_path(path, self.config)
         self._backend: Backend | None = None
+        self._groups: tuple[str, dict[str, str]] | None = None  # stories_version, groups
 
     # -- opening ----------------------------------------------------------
     def exists(self) -> bool:
@@ -448,11 +449,14 @@ class Index:
             return run_search(backend, self.config, request, stories)
 
     def _story_groups(self) -> dict[str, str]:
-        """Article id -> story, for the articles that share theirs (read per search: a
-        running ``index`` may have changed them)."""
+        """Article id -> story, for the articles that share theirs: kept between
+        searches until the manifest's stories change (a running ``index`` commits)."""
         manifest = self.backend().manifest()
         try:
-            return manifest.story_groups()
+            version = manifest.stories_version()
+            if self._groups is None or self._groups[0] != version:
+                self._groups = (version, manifest.story_groups())
+            return self._groups[1]
         finally:
             manifest.close()
 

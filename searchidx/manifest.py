@@ -69,6 +69,9 @@ class Manifest(Protocol):
     def story_groups(self) -> dict[str, str]:
         """Article id -> story, for the articles whose story has others."""
 
+    def stories_version(self) -> str:
+        """A value that changes whenever the stories do (to keep :meth:`story_groups`)."""
+
     def story_counts(self) -> tuple[int, int]:
         """(stories of two or more articles, the articles in them)."""
 
@@ -232,6 +235,10 @@ class SqliteManifest:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)",
                             (_dt.datetime.now().isoformat(timespec="seconds"),))
 
+    def use_story_threshold(self, threshold: float) -> bool:
+        """Regroup the stories if they were grouped at another threshold; whether they were."""
+        return self.stories.use_threshold(threshold)
+
     def story_of(self, doc_id: str) -> str:
         return self.stories.story_of(doc_id)
 
@@ -240,6 +247,9 @@ class SqliteManifest:
 
     def story_groups(self) -> dict[str, str]:
         return self.stories.groups()
+
+    def stories_version(self) -> str:
+        return self.stories.version()
 
     def story_counts(self) -> tuple[int, int]:
         return self.stories.counts()

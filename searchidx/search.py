@@ -185,14 +185,16 @@ def run_search(backend: Backend, config: Config, req: SearchRequest,
     while len(heads) < end and limit < found.total:
         limit *= 4
         heads = _story_heads(ranked_hits(search(compiled, limit)), stories)
-    versions: dict[str, list[str]] = {}
-    for doc_id in found.ids or []:
-        versions.setdefault(stories.get(doc_id, doc_id), []).append(doc_id)
-    result.stories = len(versions)
+    ids = found.ids or []
+    shared: dict[str, list[str]] = {}  # story -> its matching articles, for shared stories
+    for doc_id in ids:
+        if doc_id in stories:  # the few that share theirs: the others are stories alone
+            shared.setdefault(stories[doc_id], []).append(doc_id)
+    result.stories = len(ids) - sum(len(m) for m in shared.values()) + len(shared)
     for hit, score in heads[start:end]:
         shown = _hit(hit, score, marker)
         shown.story = stories.get(shown.id, shown.id)
-        shown.versions = [v for v in versions.get(shown.story, []) if v != shown.id]
+        shown.versions = [v for v in shared.get(shown.story, []) if v != shown.id]
         result.hits.append(shown)
     return result
 

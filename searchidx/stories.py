@@ -130,6 +130,18 @@ class StoryTable:
             seeds.add(seq)
         if touched or seeds:
             self._regroup(touched, seeds, threshold)
+            self._changed()
+
+    def _changed(self) -> None:
+        """Count a change of the stories: readers that keep :meth:`groups` know theirs
+        is stale when :meth:`version` moved."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('stories_version', ?)",
+                        (str(int(self.version()) + 1),))
+
+    def version(self) -> str:
+        """A value that changes whenever the stories do."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='stories_version'").fetchone()
+        return row[0] if row else "0"
 
     def _regroup(self, stories: set[str], seeds: set[int], threshold: float) -> None:
         """Recompute the components reachable from ``seeds`` and ``stories``' members."""
@@ -186,6 +198,23 @@ class StoryTable:
             wanted = nodes[first][0]
             if story != wanted:
                 self.db.execute("UPDATE story_docs SET story=? WHERE seq=?", (wanted, seq))
+
+    def use_threshold(self, threshold: float) -> bool:
+        """Regroup every story when ``threshold`` is not the one they were grouped at
+        (``index.stories.threshold`` changed); whether it was."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='stories_threshold'").fetchone()
+        if row is not None and float(row[0]) == threshold:
+            return False
+        with self.db:
+            if row is not None:
+                stories = {s for (s,) in self.db.execute("SELECT DISTINCT story FROM story_docs")}
+                seqs = {q for (q,) in self.db.execute("SELECT seq FROM story_docs")}
+                if seqs:
+                    self._regroup(stories, seqs, threshold)
+                    self._changed()
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('stories_threshold', ?)",
+                            (repr(threshold),))
+        return row is not None
 
     # -- reading ---------------------------------------------------------------
     def story_of(self, doc_id: str) -> str:

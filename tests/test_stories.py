@@ -128,6 +128,20 @@ def test_removal_splits_a_story_held_together_by_one_article(tmp_path):
     assert story(ix, "right") == ("right", ["right"])
 
 
+def test_a_new_threshold_regroups_every_story(corpus):
+    ix, data, _ = corpus
+    strict = load_config(search_cwd=False)
+    strict["index"]["stories"]["threshold"] = 1.0
+    again = Index(ix.path, strict)
+    report = again.update([data])
+    assert report.unchanged == 8
+    assert any("regrouped" in w for w in report.warnings)
+    assert story(again, "a2") == ("a2", ["a2"])
+    report = ix.update([data])  # back to the default: together again
+    assert story(ix, "a2") == ("a1", ["a1", "a2", "a3"])
+    assert not any("regrouped" in w for w in ix.update([data]).warnings)
+
+
 def test_collapse_gives_one_hit_per_story_with_its_versions(corpus):
     ix, _, _ = corpus
     plain = ix.search("Putin Kim")

@@ -43,7 +43,10 @@ class WhooshHit:
         self.score: float | None = hit.score
 
     def doc_id(self) -> str:
-        return str(self._hit.fields()["id"])
+        from .searching import searcher_cache
+
+        ids = searcher_cache(self._hit.searcher).ids  # read whole when a search listed ids
+        return ids[self.key] if ids is not None else str(self._hit.fields()["id"])
 
     def title(self) -> str:
         return self._hit.fields().get("title") or ""

@@ -77,6 +77,9 @@ class WhooshRun:
         self.notes = notes
         self.manifest: SqliteManifest = folder.manifest()
         self.story_threshold = story_settings(folder.config).threshold
+        if self.manifest.use_story_threshold(self.story_threshold):
+            notes.append(f"stories regrouped at the new index.stories.threshold "
+                         f"{self.story_threshold}")
         # started by the first put: a run that finds nothing changed writes nothing,
         # and needs neither extraction nor worker processes
         self.builders: Builders | None = None
