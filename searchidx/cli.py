@@ -122,6 +122,8 @@ def main() -> None:
     searchidx index seeds/                      build or update the index
     searchidx query munizioni --speaker Kirby   search it
     searchidx show 002_3735a5c7a403e3e4         one article, every field
+    searchidx story 002_3735a5c7a403e3e4        its versions (near-duplicates)
+    searchidx similar 002_3735a5c7a403e3e4      articles like it
     searchidx facets speakers                   all values of a facet
     searchidx quotes --speaker Kirby            who said what
     searchidx people --sort speaker             who is in the archive
@@ -261,6 +263,13 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
               help="Count values over the whole result set: people,speakers,places,"
                    "organizations,media,publisher,topics,keyphrases,tags,year,month.")
 @click.option("--facet-limit", default=10, show_default=True, help="Values shown per facet.")
+@click.option("--facet-by", type=click.Choice(["article", "story"]), default="article",
+              show_default=True,
+              help="Count facet values once per article, or once per story (near-duplicates "
+                   "grouped: see 'searchidx story').")
+@click.option("--collapse", is_flag=True,
+              help="One hit per story (its best-ranked article), with the ids of its other "
+                   "matching versions; the header counts articles and stories.")
 @click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance",
               show_default=True, help="Order (an empty query lists newest first).")
 @click.option("--limit", "-n", default=10, show_default=True, help="Results per page.")
@@ -280,8 +289,9 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
                    "CSV columns).")
 @_command
 def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
-              facets: str | None, facet_limit: int, sort: str, limit: int, page: int, fmt: str,
-              no_snippets: bool, batch: Any, export_all: bool, fields: str | None,
+              facets: str | None, facet_limit: int, facet_by: str, collapse: bool, sort: str,
+              limit: int, page: int, fmt: str, no_snippets: bool, batch: Any,
+              export_all: bool, fields: str | None,
               **kwargs: Any) -> None:
     """Search the index.
 
@@ -312,6 +322,7 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
       searchidx query "era sovietica" --facets people,speakers --format json
       printf 'munizioni\\ndroni\\n' | searchidx query --batch - --any --limit 3
       searchidx query munizioni --all --format csv --fields id,date,title,speakers
+      searchidx query vaccini --collapse --facets publisher --facet-by story
     """
     from .render import render_search, to_json
 
@@ -322,8 +333,8 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
                           snippets=not no_snippets, **_filters(kwargs)),
                 _csv_list(fields), fmt)
     options = dict(any=any_words, facets=_csv_list(facets), facet_limit=facet_limit,
-                   sort=sort, limit=limit, page=page, snippets=not no_snippets,
-                   **_filters(kwargs))
+                   facet_by=facet_by, collapse=collapse, sort=sort, limit=limit, page=page,
+                   snippets=not no_snippets, **_filters(kwargs))
     if batch is not None:
         status = EXIT_NONE
         for line in batch:
@@ -338,6 +349,8 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
                 continue
             record = {"query": text, "total": result.total,
                       "hits": [h.to_dict() for h in result.hits]}
+            if result.stories is not None:
+                record["stories"] = result.stories
             if result.facets:
                 record["facets"] = result.to_dict()["facets"]
             if result.notice:
@@ -388,6 +401,9 @@ def _export(rows: Iterator[dict[str, Any]], fields: list[str], fmt: str) -> None
     sys.exit(EXIT_OK if count else EXIT_NONE)
 
 
+_NO_SUCH_ID = "no article with id '{}'; find ids with 'searchidx query'"
+
+
 @main.command("show")
 @click.argument("doc_id")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -404,8 +420,78 @@ def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None
 
     doc = _index(config, index_path).document(doc_id)
     if doc is None:
-        raise SearchidxError(f"no article with id '{doc_id}'; find ids with 'searchidx query'")
+        raise SearchidxError(_NO_SUCH_ID.format(doc_id))
     _out(to_json(doc) if fmt == "json" else document_text(doc))
+
+
+@main.command("story")
+@click.argument("doc_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv"]),
+              default="text", show_default=True, help="Output format.")
+@_command
+def story_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None:
+    """Every version of an article's story, oldest first, with what changed.
+
+    A story groups the articles whose text is nearly the same (the update of a
+    report, a wire reprinted, an article re-published with a new title): they
+    share most of their word 5-shingles (index.stories.threshold). Each version
+    after the first says which sentences it added and removed.
+
+    \b
+    Examples:
+      searchidx story 002_3735a5c7a403e3e4
+      searchidx story dice-57 --format json
+    """
+    from .render import story_csv, story_text, to_json
+
+    story = _index(config, index_path).story(doc_id)
+    if story is None:
+        raise SearchidxError(_NO_SUCH_ID.format(doc_id))
+    if fmt == "json":
+        _out(to_json(story))
+    elif fmt == "jsonl":
+        _out("\n".join(to_json({"story": story["story"], **v}) for v in story["versions"]))
+    elif fmt == "csv":
+        _out(story_csv(story))
+    else:
+        _out(story_text(story))
+
+
+@main.command("similar")
+@click.argument("doc_id")
+@_filter_options
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1),
+              help="Articles to show.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv"]),
+              default="text", show_default=True, help="Output format.")
+@_command
+def similar_cmd(config: Any, index_path: str | None, doc_id: str, limit: int, fmt: str,
+                **kwargs: Any) -> None:
+    """Articles most like this one that are not versions of its story.
+
+    More like this: the article's key terms (frequent in it, rare in the index,
+    after the Italian analysis) rank the others; each comes with the key terms
+    and the people it shares. The filters narrow the articles considered.
+
+    \b
+    Examples:
+      searchidx similar 002_3735a5c7a403e3e4
+      searchidx similar dice-57 --limit 5 --publisher "Gazzetta di Modena" --format json
+    """
+    from .render import similar_csv, similar_text, to_json
+
+    similar = _index(config, index_path).similar(doc_id, limit, **_filters(kwargs))
+    if similar is None:
+        raise SearchidxError(_NO_SUCH_ID.format(doc_id))
+    if fmt == "json":
+        _out(to_json({"id": doc_id, "similar": similar}))
+    elif fmt == "jsonl":
+        _out("\n".join(to_json(s) for s in similar))
+    elif fmt == "csv":
+        _out(similar_csv(doc_id, similar))
+    else:
+        _out(similar_text(doc_id, similar))
+    sys.exit(EXIT_OK if similar else EXIT_NONE)
 
 
 @main.command("stats")

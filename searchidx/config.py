@@ -25,6 +25,7 @@ import functools
 import os
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -357,3 +358,28 @@ def default_config() -> Config:
     if _DEFAULT_CONFIG is None:
         _DEFAULT_CONFIG = load_config(search_cwd=False)
     return _DEFAULT_CONFIG
+
+
+# words of one shingle (searchidx.stories.SHINGLE_WORDS): the fewest min_words can be
+STORY_SHINGLE_WORDS = 5
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    """``config/index.yaml`` ``stories``: checked once, used by every commit."""
+
+    threshold: float  # estimated Jaccard of 5-shingles that links two articles
+    min_words: int  # fewer words: no signature, never in a story
+
+
+def story_settings(config: Config) -> StorySettings:
+    """The ``stories`` settings of ``config/index.yaml``, or a ConfigError naming the key."""
+    section = config["index"]["stories"]
+    threshold, min_words = section["threshold"], section["min_words"]
+    if not 0 < float(threshold) <= 1:
+        raise ConfigError(f"index.stories.threshold is {threshold}: use a share of shingles "
+                          "in common, above 0 and at most 1 (e.g. 0.5)")
+    if int(min_words) < STORY_SHINGLE_WORDS:
+        raise ConfigError(f"index.stories.min_words is {min_words}: use at least "
+                          f"{STORY_SHINGLE_WORDS}, the words of one shingle")
+    return StorySettings(float(threshold), int(min_words))

@@ -92,6 +92,7 @@ class Index:
         self.config = config or load_config()
         self.path = resolve_index_path(path, self.config)
         self._backend: Backend | None = None
+        self._groups: tuple[str, dict[str, str]] | None = None  # stories_version, groups
 
     # -- opening ----------------------------------------------------------
     def exists(self) -> bool:
@@ -158,9 +159,12 @@ class Index:
     def _update(self, run: IndexRun, paths: Iterable[str | os.PathLike[str]],
                 report: IndexReport, progress: Callable[[int, int], None] | None) -> None:
         """Read the sources, and hand the run what changed, committing as it goes."""
+        from .config import story_settings
         from .models import printable_path
         from .read import discover
+        from .stories import signature
 
+        min_words = story_settings(self.config).min_words
         roots = [Path(p).resolve() for p in paths]
         sources, errors = discover(roots, self.config)
         report.errors.extend(errors)
@@ -192,7 +196,8 @@ class Index:
                 run.put(part, frozenset(raw.id for raw in part if raw.id not in changes.docs
                                         and manifest.owner(raw.id) is None))
                 for raw in part:
-                    changes.put(raw.id, raw.path, raw.content_hash)
+                    changes.put(raw.id, raw.path, raw.content_hash,
+                                signature(raw.body, min_words))
             for key, sha1, size, stale in finished:
                 for doc_id in stale:
                     run.delete(doc_id)
@@ -363,14 +368,97 @@ class Index:
         with backend.reading():
             yield from backend.documents()
 
+    # -- stories (see stories.py) ---------------------------------------------
+    def story(self, doc_id: str) -> dict[str, Any] | None:
+        """Every version of ``doc_id``'s story (near-duplicates grouped at index time),
+        oldest first (undated ones last, in the order they were indexed), each with
+        the sentences added and removed since the version before; None for an id the
+        index does not hold."""
+        from .stories import changes_between
+
+        backend = self.backend()
+        with backend.reading():
+            if backend.document(doc_id) is None:
+                return None
+            manifest = backend.manifest()
+            try:
+                story = manifest.story_of(doc_id)
+                members = manifest.story_members(story)
+            finally:
+                manifest.close()
+            docs = [d for d in (backend.document(m) for m in members) if d is not None]
+        docs.sort(key=lambda d: (d.get("date") is None, (d.get("date") or {}).get("value", "")))
+        versions = []
+        previous: dict[str, Any] | None = None
+        for doc in docs:
+            added, removed = (changes_between(previous["body"], doc["body"])
+                              if previous is not None else ([], []))
+            versions.append({"id": doc["id"], "title": doc.get("title"),
+                             "date": (doc.get("date") or {}).get("value"),
+                             "publisher": doc.get("publisher"),
+                             "title_changed": previous is not None
+                             and previous.get("title") != doc.get("title"),
+                             "added": added, "removed": removed})
+            previous = doc
+        return {"story": story, "id": doc_id, "versions": versions}
+
+    def similar(self, doc_id: str, limit: int = 10, **filters: Any) -> list[dict[str, Any]] | None:
+        """The articles most like ``doc_id`` that are not versions of its story (more
+        like this over its key terms, Italian analysis), kept by ``filters`` (those of
+        :meth:`search`: ``speaker``, ``publisher``, ``date_from`` …), each with why:
+        the key terms and the people it shares. None for an id the index does not hold."""
+        from .search import SearchRequest, compile_filters
+
+        request = SearchRequest(**filters)
+        backend = self.backend()
+        with backend.reading():
+            article = backend.document(doc_id)
+            if article is None:
+                return None
+            manifest = backend.manifest()
+            try:
+                copies = frozenset(manifest.story_members(manifest.story_of(doc_id)))
+            finally:
+                manifest.close()
+            compiled, dates = compile_filters(backend, request)
+            found = backend.similar(doc_id, limit, compiled, dates, copies | {doc_id})
+            words = _surface_words(backend, article)
+            people = {p["name"] for p in article.get("people", [])}
+            out = []
+            for like in found:
+                other = backend.document(like.doc_id) or {}
+                shared_people = sorted(people & {p["name"] for p in other.get("people", [])})
+                out.append({"id": like.doc_id, "score": round(like.score, 4),
+                            "title": other.get("title"),
+                            "date": (other.get("date") or {}).get("value"),
+                            "publisher": other.get("publisher"),
+                            "terms": [words.get(t, t) for t in like.terms],
+                            "people": shared_people})
+            return out
+
     # -- searching (see search.py) -------------------------------------------
     def search(self, query: str = "", **options: Any) -> Any:
         """Run a query; options are those of :class:`searchidx.search.SearchRequest`."""
         from .search import SearchRequest, run_search
 
+        request = SearchRequest(query=query, **options)
         backend = self.backend()
         with backend.reading():
-            return run_search(backend, self.config, SearchRequest(query=query, **options))
+            stories = (self._story_groups() if request.collapse or request.facet_by == "story"
+                       else None)
+            return run_search(backend, self.config, request, stories)
+
+    def _story_groups(self) -> dict[str, str]:
+        """Article id -> story, for the articles that share theirs: kept between
+        searches until the manifest's stories change (a running ``index`` commits)."""
+        manifest = self.backend().manifest()
+        try:
+            version = manifest.stories_version()
+            if self._groups is None or self._groups[0] != version:
+                self._groups = (version, manifest.story_groups())
+            return self._groups[1]
+        finally:
+            manifest.close()
 
     def facet_counts(self, facet: str, query: str = "", **options: Any) -> list[tuple[str, int]]:
         """All values of one facet with their counts, over the articles matching ``query``."""
@@ -379,7 +467,9 @@ class Index:
         request = SearchRequest(query=query, facets=[facet], facet_limit=None, limit=0, **options)
         backend = self.backend()
         with backend.reading():
-            return run_search(backend, self.config, request).facets[normalise_facet(facet)]
+            stories = self._story_groups() if request.facet_by == "story" else None
+            found = run_search(backend, self.config, request, stories)
+            return found.facets[normalise_facet(facet)]
 
     def articles(self, query: str = "", **options: Any) -> Iterator[dict[str, Any]]:
         """Every article matching ``query`` and the filters of :meth:`search`, newest
@@ -506,6 +596,15 @@ class Index:
         backend = self.backend()
         with backend.reading():
             return find_quotes(backend, self.config, query, **options)
+
+
+def _surface_words(backend: Backend, article: dict[str, Any]) -> dict[str, str]:
+    """Index term -> the word the article writes it as, first seen (for reasons)."""
+    text = f"{article.get('title') or ''}\n{article['body']}"
+    out: dict[str, str] = {}
+    for term, start, end in backend.analyzer().spans(text):
+        out.setdefault(term, text[start:end].lower())
+    return out
 
 
 def __getattr__(name: str) -> Any:

@@ -22,6 +22,8 @@ from typing import Protocol
 FileChanges = dict[str, tuple[str, int] | None]
 # article id -> (path of its file, record hash), or None to forget the article
 DocChanges = dict[str, tuple[str, str] | None]
+# article id -> its story signature (searchidx.stories), or None: none, or the article left
+SignatureChanges = dict[str, bytes | None]
 
 
 class Manifest(Protocol):
@@ -58,6 +60,21 @@ class Manifest(Protocol):
         """Record file and article changes at once (all or none), and the time. A member
         forgotten (its article failed) leaves its bundle to be read again."""
 
+    def story_of(self, doc_id: str) -> str:
+        """The story of an article (its own id when no other article shares it)."""
+
+    def story_members(self, story: str) -> list[str]:
+        """A story's article ids, in the order they were indexed."""
+
+    def story_groups(self) -> dict[str, str]:
+        """Article id -> story, for the articles whose story has others."""
+
+    def stories_version(self) -> str:
+        """A value that changes whenever the stories do (to keep :meth:`story_groups`)."""
+
+    def story_counts(self) -> tuple[int, int]:
+        """(stories of two or more articles, the articles in them)."""
+
     def roots(self) -> list[str]:
         """The files and folders given to ``index`` runs, sorted."""
 
@@ -86,22 +103,26 @@ class Changes:
 
     files: FileChanges = field(default_factory=dict)
     docs: DocChanges = field(default_factory=dict)
+    signatures: SignatureChanges = field(default_factory=dict)
     size: int = 0
     started: float = field(default_factory=time.monotonic)
     failed_files: set[str] = field(default_factory=set)  # the run's, never recorded
 
-    def put(self, doc_id: str, path: str, content_hash: str) -> None:
+    def put(self, doc_id: str, path: str, content_hash: str, signature: bytes | None) -> None:
         self.docs[doc_id] = (path, content_hash)
+        self.signatures[doc_id] = signature
         self.size += 1
 
     def delete(self, doc_id: str) -> None:
         self.docs[doc_id] = None
+        self.signatures[doc_id] = None
         self.size += 1
 
     def drop(self, failed: Iterable[tuple[str, str]]) -> None:
         """Forget the articles (id, path) that could not be indexed, and their files."""
         for doc_id, path in failed:
             self.docs[doc_id] = None
+            self.signatures[doc_id] = None
             self.failed_files.add(path)
         for path in self.failed_files & self.files.keys():
             self.files[path] = None
@@ -112,7 +133,8 @@ class Changes:
 
     def clear(self) -> None:
         """Start the changes of the next commit."""
-        self.files, self.docs, self.size, self.started = {}, {}, 0, time.monotonic()
+        self.files, self.docs, self.signatures = {}, {}, {}
+        self.size, self.started = 0, time.monotonic()
 
 
 class SqliteManifest:
@@ -120,10 +142,13 @@ class SqliteManifest:
 
     A bundle's members are rows of their own (``members``), with the fingerprint
     that tells a changed member from an unchanged one; their articles are recorded
-    under the member's path (``bundle!member``).
+    under the member's path (``bundle!member``). The stories of the articles live
+    here too (:class:`~searchidx.stories.StoryTable`), changed in the same transaction.
     """
 
     def __init__(self, path: Path) -> None:
+        from .stories import SCHEMA, StoryTable
+
         self.db = sqlite3.connect(path)
         self.db.executescript(
             "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, sha1 TEXT, size INTEGER);"
@@ -134,7 +159,9 @@ class SqliteManifest:
             "CREATE TABLE IF NOT EXISTS members (path TEXT PRIMARY KEY, bundle TEXT, sha1 TEXT,"
             " size INTEGER);"
             "CREATE INDEX IF NOT EXISTS members_bundle ON members(bundle);"
+            + SCHEMA
         )
+        self.stories = StoryTable(self.db)
         self._member_of: dict[str, str] = {}  # member path -> bundle, until applied
         self._members: dict[str, set[str]] = {}  # bundle -> its members now, until applied
 
@@ -171,8 +198,13 @@ class SqliteManifest:
     def file_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM files").fetchone()[0])
 
-    def apply(self, files: FileChanges, docs: DocChanges) -> None:
+    def apply(self, files: FileChanges, docs: DocChanges,
+              signatures: SignatureChanges | None = None, threshold: float = 1.0) -> None:
+        """:meth:`Manifest.apply`, and the articles' ``signatures`` regrouped into
+        stories at ``threshold`` (:meth:`~searchidx.stories.StoryTable.apply`)."""
         with self.db:
+            if signatures:
+                self.stories.apply(signatures, threshold)
             members = []
             for path, info in files.items():
                 if path in self._member_of:
@@ -202,6 +234,25 @@ class SqliteManifest:
                     self.db.execute("INSERT OR REPLACE INTO docs VALUES (?,?,?)", (doc_id, *entry))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)",
                             (_dt.datetime.now().isoformat(timespec="seconds"),))
+
+    def use_story_threshold(self, threshold: float) -> bool:
+        """Regroup the stories if they were grouped at another threshold; whether they were."""
+        return self.stories.use_threshold(threshold)
+
+    def story_of(self, doc_id: str) -> str:
+        return self.stories.story_of(doc_id)
+
+    def story_members(self, story: str) -> list[str]:
+        return self.stories.members(story)
+
+    def story_groups(self) -> dict[str, str]:
+        return self.stories.groups()
+
+    def stories_version(self) -> str:
+        return self.stories.version()
+
+    def story_counts(self) -> tuple[int, int]:
+        return self.stories.counts()
 
     def roots(self) -> list[str]:
         return [p for (p,) in self.db.execute("SELECT path FROM roots ORDER BY path")]

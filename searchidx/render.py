@@ -43,6 +43,8 @@ def search_text(result: SearchResult, color: bool = False) -> str:
     shown = len(result.hits)
     first = (result.page - 1) * result.limit + 1
     head = f"{result.total} article{'s' if result.total != 1 else ''}"
+    if result.stories is not None:
+        head += f" in {result.stories} stor{'ies' if result.stories != 1 else 'y'}"
     if result.query:
         head += f" for {result.query!r}"
     if shown:
@@ -63,6 +65,9 @@ def search_text(result: SearchResult, color: bool = False) -> str:
         lines.append("   " + " · ".join(m for m in meta if m))
         if hit.snippet:
             lines.append("   " + _bold_marks(hit.snippet, color))
+        if hit.versions:
+            lines.append(f"   +{len(hit.versions)} more version"
+                         f"{'s' if len(hit.versions) != 1 else ''}: {', '.join(hit.versions)}")
     if result.facets:
         lines.append("")
         lines.extend(facets_text(result.facets))
@@ -87,10 +92,11 @@ def search_csv(result: SearchResult) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_CSV_FIELDS)
+    fields = _CSV_FIELDS + (("story", "versions") if result.stories is not None else ())
+    writer.writerow(fields)
     for hit in result.hits:
         row = hit.to_dict()
-        writer.writerow([_csv_value(row[f], f) for f in _CSV_FIELDS])
+        writer.writerow([_csv_value(row[f], f) for f in fields])
     return buffer.getvalue().rstrip("\n")
 
 
@@ -210,3 +216,77 @@ def quotes_text(quotes: list[dict[str, Any]]) -> str:
                    f"({quote_kind(q)})")
         out.append(f"   {q['text']}")
     return "\n".join(out)
+
+
+def _short(sentence: str, width: int = 100) -> str:
+    return sentence if len(sentence) <= width else sentence[:width].rsplit(" ", 1)[0] + "…"
+
+
+def story_text(story: dict[str, Any]) -> str:
+    """A story's versions, oldest first, each with what changed since the one before."""
+    versions = story["versions"]
+    lines = [f"story {story['story']}: {len(versions)} version{'s' if len(versions) != 1 else ''}"]
+    for number, version in enumerate(versions, 1):
+        meta = [version["date"] or "undated", version["publisher"] or "", version["id"]]
+        lines.append("")
+        lines.append(f"{number}. {version['title'] or '(untitled)'}")
+        lines.append("   " + " · ".join(m for m in meta if m))
+        if number == 1:
+            continue
+        added, removed = version["added"], version["removed"]
+        change = [f"+{len(added)} sentence{'s' if len(added) != 1 else ''}",
+                  f"-{len(removed)} sentence{'s' if len(removed) != 1 else ''}"]
+        if version["title_changed"]:
+            change.append("new title")
+        lines.append("   changed: " + ", ".join(change))
+        lines.extend(f"   + {_short(s)}" for s in added)
+        lines.extend(f"   - {_short(s)}" for s in removed)
+    return "\n".join(lines)
+
+
+def story_csv(story: dict[str, Any]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("story", "id", "date", "publisher", "title", "title_changed", "added",
+                     "removed"))
+    for v in story["versions"]:
+        writer.writerow((story["story"], v["id"], v["date"] or "", v["publisher"] or "",
+                         v["title"] or "", v["title_changed"], len(v["added"]),
+                         len(v["removed"])))
+    return buffer.getvalue().rstrip("\n")
+
+
+def similar_text(doc_id: str, similar: list[dict[str, Any]]) -> str:
+    """Articles like ``doc_id``, each with the key terms and people they share."""
+    if not similar:
+        return f"no article like {doc_id} (other than its own versions)"
+    lines = [f"articles like {doc_id}:"]
+    for rank, like in enumerate(similar, 1):
+        meta = [like["date"] or "undated", like["publisher"] or "", like["id"]]
+        lines.append("")
+        lines.append(f"{rank}. {like['title'] or '(untitled)'}")
+        lines.append("   " + " · ".join(m for m in meta if m))
+        why = []
+        if like["terms"]:
+            why.append("terms: " + ", ".join(like["terms"]))
+        if like["people"]:
+            why.append("people: " + ", ".join(like["people"]))
+        if why:
+            lines.append("   shares " + "; ".join(why))
+    return "\n".join(lines)
+
+
+def similar_csv(doc_id: str, similar: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("like", "id", "score", "date", "publisher", "title", "terms", "people"))
+    for s in similar:
+        writer.writerow((doc_id, s["id"], s["score"], s["date"] or "", s["publisher"] or "",
+                         s["title"] or "", "; ".join(s["terms"]), "; ".join(s["people"])))
+    return buffer.getvalue().rstrip("\n")

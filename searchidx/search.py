@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +57,8 @@ class SearchRequest:
     limit: int = 10
     page: int = 1
     snippets: bool = True
+    collapse: bool = False  # one hit per story (the best-ranked), its other versions named
+    facet_by: str = "article"  # or "story": a facet value counts once per story
 
 
 @dataclass
@@ -72,9 +74,14 @@ class Hit:
     snippet: str
     path: str | None
     first_line: str = ""  # the opening words, to show when there is no title
+    story: str | None = None  # with collapse: the hit's story
+    versions: list[str] | None = None  # with collapse: the story's other matching articles
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        if self.story is None:
+            del out["story"], out["versions"]
+        return out
 
 
 @dataclass
@@ -89,11 +96,14 @@ class SearchResult:
     limit: int = 10
     # a query that found nothing: the nearest words and names the index holds (not run)
     suggestion: str | None = None
+    stories: int | None = None  # with collapse: the stories of the matches (total: articles)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"query": self.query, "total": self.total,
                                "page": self.page, "limit": self.limit,
                                "hits": [h.to_dict() for h in self.hits]}
+        if self.stories is not None:
+            out["stories"] = self.stories
         if self.facets:
             out["facets"] = {name: [{"value": v, "count": c} for v, c in values]
                              for name, values in self.facets.items()}
@@ -106,20 +116,50 @@ class SearchResult:
         return out
 
 
-def run_search(backend: Backend, config: Config, req: SearchRequest) -> SearchResult:
-    """Execute one :class:`SearchRequest` on ``backend``."""
+FACET_BY = ("article", "story")
+
+
+def run_search(backend: Backend, config: Config, req: SearchRequest,
+               stories: Mapping[str, str] | None = None) -> SearchResult:
+    """Execute one :class:`SearchRequest` on ``backend``; ``stories`` (article id ->
+    story, for the articles that share one) serves ``collapse`` and ``facet_by``."""
     if req.limit < 0 or req.page < 1:
         raise QueryError("--limit must be >= 0 and --page >= 1")
+    if req.facet_by not in FACET_BY:
+        raise QueryError(f"--facet-by '{req.facet_by}': use one of {', '.join(FACET_BY)}")
+    stories = stories or {}
     start, end = (req.page - 1) * req.limit, req.page * req.limit
-    matches = _matches(backend, config, req, end if req.limit else 0)
+    # collapsed, a page of stories needs more hits than its size: first three times
+    # as many, then four times more until the page is full or the matches run out
+    wanted = end * (3 if req.collapse else 1) if req.limit else 0
+    matches = _matches(backend, config, req, wanted, stories)
     found = matches.found
     marker = _snippet_maker(backend, matches.compiled) if req.snippets else None
-    hits = [_hit(h, score, marker) for h, score in itertools.islice(matches.ranked, start, end)]
-    return SearchResult(query=req.query, total=found.total, hits=hits, facets=found.facets,
-                        dropped_undated=found.dropped_undated,
-                        notice="; ".join(matches.notices) or None, page=req.page,
-                        limit=req.limit,
-                        suggestion=_suggestion(backend, req.query) if not found.total else None)
+    result = SearchResult(query=req.query, total=found.total, hits=[], facets=found.facets,
+                          dropped_undated=found.dropped_undated,
+                          notice="; ".join(matches.notices) or None, page=req.page,
+                          limit=req.limit,
+                          suggestion=_suggestion(backend, req.query) if not found.total else None)
+    if not req.collapse:
+        result.hits = [_hit(h, score, marker)
+                       for h, score in itertools.islice(matches.ranked, start, end)]
+        return result
+    heads = _story_heads(matches.ranked, stories)
+    while len(heads) < end and wanted < found.total:
+        wanted *= 4
+        heads = _story_heads(_matches(backend, config, req, wanted, stories).ranked, stories)
+    ids = found.ids or []
+    shared: dict[str, list[str]] = {}  # story -> its matching articles, for shared stories
+    for doc_id in ids:
+        if doc_id in stories:  # the few that share theirs: the others are stories alone
+            shared.setdefault(stories[doc_id], []).append(doc_id)
+    result.stories = len(ids) - sum(len(m) for m in shared.values()) + len(shared)
+    for hit, score in heads[start:end]:
+        shown = _hit(hit, score, marker)
+        shown.story = stories.get(shown.id, shown.id)
+        shown.versions = [v for v in shared.get(shown.story, []) if v != shown.id]
+        result.hits.append(shown)
+    return result
 
 
 @dataclass
@@ -133,9 +173,10 @@ class _Matches:
     notices: list[str]
 
 
-def _matches(backend: Backend, config: Config, req: SearchRequest,
-             wanted: int | None) -> _Matches:
-    """Run ``req`` for its first ``wanted`` ranked hits (0: none, only counted; None: all)."""
+def _matches(backend: Backend, config: Config, req: SearchRequest, wanted: int | None,
+             stories: Mapping[str, str] | None = None) -> _Matches:
+    """Run ``req`` for its first ``wanted`` ranked hits (0: none, only counted; None: all);
+    ``stories`` as :func:`run_search` takes them."""
     if req.sort not in SORTS:
         raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
     facets = tuple(normalise_facet(f) for f in req.facets)
@@ -146,9 +187,7 @@ def _matches(backend: Backend, config: Config, req: SearchRequest,
         notices.append(_fields_as_words_notice(parsed.unknown_fields))
     if req.query.strip() and compiled is None:
         notices.append("the query has only stopwords (common words that are not indexed)")
-    filters = _filter_tree(req)
-    compiled_filters = backend.compile(filters) if filters is not None else None
-    dates = DateWindow.of(_date_value(req.date_from, "--from"), _date_value(req.date_to, "--to"))
+    compiled_filters, dates = compile_filters(backend, req)
     sort = req.sort if (compiled is not None or req.sort != "relevance") else "-date"
     plain = _plain_words(req.query, parsed)
     question = (sort == "relevance" and compiled is not None and plain
@@ -160,11 +199,12 @@ def _matches(backend: Backend, config: Config, req: SearchRequest,
 
     def search(compiled_words: Any) -> Found:
         if req.query.strip() and compiled_words is None:  # stopwords: nothing to search
-            return Found([], 0, 0, {name: [] for name in facets})
+            return Found([], 0, 0, {name: [] for name in facets}, [] if req.collapse else None)
         return backend.search(SearchPlan(
             query=compiled_words, filters=compiled_filters, dates=dates, sort=sort,
             limit=limit, rank_words=req.query if question else None, facets=facets,
-            facet_limit=req.facet_limit))
+            facet_limit=req.facet_limit, ids=req.collapse,
+            facet_groups=stories if req.facet_by == "story" else None))
 
     found = search(compiled)
     if (not found.total and plain and not req.any and compiled is not None
@@ -249,6 +289,28 @@ def _suggestion(backend: Backend, text: str) -> str | None:
 
     suggestion = suggest(backend, text)
     return suggestion.query if suggestion is not None else None
+
+
+def _story_heads(ranked: Iterable[tuple[FoundHit, float | None]], stories: Mapping[str, str]
+                 ) -> list[tuple[FoundHit, float | None]]:
+    """The best-ranked hit of each story, in rank order."""
+    seen: set[str] = set()
+    heads = []
+    for hit, score in ranked:
+        doc_id = hit.doc_id()
+        story = stories.get(doc_id, doc_id)
+        if story not in seen:
+            seen.add(story)
+            heads.append((hit, score))
+    return heads
+
+
+def compile_filters(backend: Backend, req: SearchRequest) -> tuple[Any, DateWindow | None]:
+    """The request's name filters compiled (None: none) and its date window."""
+    filters = _filter_tree(req)
+    compiled = backend.compile(filters) if filters is not None else None
+    return compiled, DateWindow.of(_date_value(req.date_from, "--from"),
+                                   _date_value(req.date_to, "--to"))
 
 
 def _filter_tree(req: SearchRequest) -> Node | None:

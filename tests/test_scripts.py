@@ -10,6 +10,7 @@ sys.path.insert(0, str(SCRIPTS))
 
 import bench  # noqa: E402
 import eval_retrieval  # noqa: E402
+import eval_stories  # noqa: E402
 import fit_rescore  # noqa: E402
 import peers  # noqa: E402
 
@@ -191,3 +192,24 @@ def test_rescore_fit_runs_on_a_slice_of_squad_it(capsys):
     assert fit_rescore.main(["--limit-questions", "40"]) == 0
     out = capsys.readouterr().out
     assert "rescored questions" in out and "\nrescore_weights:\n  bm25: 1.0\n" in out
+
+
+def test_story_copies_are_edited_and_components_link_them():
+    import random
+
+    from searchidx.stories import signature
+
+    text = " ".join(f"Frase numero {i} sul fatto di cronaca accaduto ieri in centro a Modena."
+                    for i in range(12))
+    original = {"id": "x", "publisher": "P", "text": "MODENA. " + text}
+    donor = {"id": "d", "text": "Un altro testo. Con due frasi. E una terza."}
+    rng = random.Random(1)
+    copy, what = eval_stories.edited_copy(original, donor, ["parola", "altra"], rng)
+    assert copy["id"] == "copy-x" and copy["title"].startswith("Aggiornamento")
+    assert not copy["text"].startswith("MODENA.") and copy["text"] != original["text"]
+    assert 0.05 <= what["rewritten"] <= 0.35 and what["passage"] in ("added", "cut")
+    other = "Tutt'altra storia di sport e di calcio giocato nello stadio cittadino. " * 5
+    sigs = {"x": signature(original["text"], 20), "copy-x": signature(copy["text"], 20),
+            "d": signature(other, 20)}
+    comp = eval_stories.components(["x", "copy-x", "d"], sigs, 0.1)
+    assert comp == {"x": "x", "copy-x": "x", "d": "d"}

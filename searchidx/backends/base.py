@@ -13,7 +13,7 @@ interface.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -49,6 +49,10 @@ class SearchPlan:
     rank_words: str | None = None
     facets: tuple[str, ...] = ()  # canonical facet names (searchidx.fields.FACETS)
     facet_limit: int | None = 10  # values per facet, most frequent first; None: all
+    ids: bool = False  # list every match's id in Found.ids (to count stories)
+    # article id -> story (searchidx.stories; an id not in it is a story of its own):
+    # facet values are then counted once per story, not once per article
+    facet_groups: Mapping[str, str] | None = None
 
 
 class FoundHit(Protocol):
@@ -56,6 +60,9 @@ class FoundHit(Protocol):
 
     key: int  # unique within one search: passage rescoring orders hits by it
     score: float | None  # the engine's relevance score (with sort=relevance)
+
+    def doc_id(self) -> str:
+        """The article's id."""
 
     def title(self) -> str:
         """The article's title ("" without one)."""
@@ -76,6 +83,16 @@ class Found:
     total: int  # every match, not only the hits returned
     dropped_undated: int = 0  # matches left out by a date window for having no date
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    ids: list[str] | None = None  # every match's id, when the plan asked for them
+
+
+@dataclass(frozen=True)
+class Similar:
+    """An article like another one (:meth:`Backend.similar`), and why."""
+
+    doc_id: str
+    score: float
+    terms: tuple[str, ...]  # the key terms of the first article that this one holds
 
 
 @dataclass
@@ -157,6 +174,12 @@ class Backend(Protocol):
     def table(self, plan: SearchPlan, columns: tuple[str, ...]) -> Table:
         """The dates and ``columns`` (facets and person details) of every match of
         ``plan`` (its limit, sort and facets aside), in no particular order."""
+
+    def similar(self, doc_id: str, limit: int, filters: Any, dates: DateWindow | None,
+                exclude: frozenset[str]) -> list[Similar]:
+        """The ``limit`` articles most like ``doc_id`` over its key terms (more like
+        this), that ``filters`` (compiled, or None) and ``dates`` keep and that are not
+        in ``exclude``; [] for an id the index does not hold."""
 
     def highlight_terms(self, compiled: Any, fields: tuple[str, ...]) -> frozenset[str]:
         """The index terms of ``fields`` that ``compiled`` looks for, wildcards and fuzzy

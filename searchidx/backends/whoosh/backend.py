@@ -21,11 +21,16 @@ if TYPE_CHECKING:  # compile and searching import Whoosh's query package: only t
     from ...analysis import ItalianAnalyzer
     from ...config import Config
     from ...manifest import SqliteManifest
-    from ...query import Node
-    from ..base import Found, SearchPlan, Table
+    from ...query import DateWindow, Node
+    from ..base import Found, SearchPlan, Similar, Table
     from .compile import Compiler
     from .searching import Walk
     from .writing import WhooshRun
+
+
+# key terms of an article that find the ones like it: Whoosh's more_like uses 5; more
+# reach the articles on the same events that word their story differently
+SIMILAR_KEY_TERMS = 12
 
 
 class WhooshHit:
@@ -38,6 +43,12 @@ class WhooshHit:
         self._body: str | None = None
         self.key: int = hit.docnum
         self.score: float | None = hit.score
+
+    def doc_id(self) -> str:
+        from .searching import searcher_cache
+
+        ids = searcher_cache(self._hit.searcher).ids  # read whole when a search listed ids
+        return ids[self.key] if ids is not None else str(self._hit.fields()["id"])
 
     def title(self) -> str:
         return self._hit.fields().get("title") or ""
@@ -143,14 +154,18 @@ class WhooshBackend:
 
     def search(self, plan: SearchPlan) -> Found:
         from ..base import Found
-        from .searching import facet_counts
+        from .searching import facet_counts, id_column
 
         searcher = self.searcher()
         found = self._walk(plan, plan.limit)
-        facets = (facet_counts(searcher, found.docnums, list(plan.facets), plan.facet_limit)
-                  if plan.facets else {})
+        facets = (facet_counts(searcher, found.docnums, list(plan.facets), plan.facet_limit,
+                               plan.facet_groups) if plan.facets else {})
+        ids = None
+        if plan.ids:
+            column = id_column(searcher)
+            ids = [column[docnum] for docnum in found.docnums]
         return Found(WhooshHits(found.hits), len(found.docnums),
-                     found.dropped_undated, facets)
+                     found.dropped_undated, facets, ids)
 
     def table(self, plan: SearchPlan, columns: tuple[str, ...]) -> Table:
         from .searching import table
@@ -169,6 +184,40 @@ class WhooshBackend:
             q = self.ranked_by_prefixes(q, plan.rank_words)
         allowed = filter_docs(searcher, plan.filters) if plan.filters is not None else None
         return walk(searcher, q, Scope(allowed, plan.dates), limit, plan.sort)
+
+    def similar(self, doc_id: str, limit: int, filters: Any, dates: DateWindow | None,
+                exclude: frozenset[str]) -> list[Similar]:
+        """More like this: the article's key terms (Whoosh's Bo1 model over the index's
+        own analysis: frequent in the article, rare in the index), each weighing its
+        share of an OR query ranked by BM25F."""
+        from whoosh import query
+
+        from ..base import SearchPlan, Similar
+
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return []
+        stored = searcher.stored_fields(docnum)
+        text = f"{stored.get('title') or ''}\n{unpack_body(stored)}"
+        key_terms = searcher.key_terms_from_text("body", text, numterms=SIMILAR_KEY_TERMS)
+        if not key_terms:
+            return []
+        q = query.Or([query.Term("body", term, boost=weight) for term, weight in key_terms])
+        found = self.search(SearchPlan(query=q, filters=filters, dates=dates,
+                                       limit=limit + len(exclude) + 1))
+        words = self.analyzer().words
+        out = []
+        for hit in found.hits:
+            other = hit.doc_id()
+            if other in exclude:
+                continue
+            held = set(words(f"{hit.title()}\n{hit.body()}"))
+            shared = tuple(term for term, _ in key_terms if term in held)
+            out.append(Similar(other, hit.score or 0.0, shared))
+            if len(out) >= limit:
+                break
+        return out
 
     def ranked_by_prefixes(self, q: Any, text: str) -> Any:
         """``q``, ranked also by the words of ``text`` compared by their first letters

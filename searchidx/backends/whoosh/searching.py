@@ -13,7 +13,7 @@ import heapq
 import weakref
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
@@ -222,12 +222,20 @@ class _FacetColumn:
         names = list(name_id)
         return cls(ordinals, names_of, names, [fold(n) for n in names])
 
-    def ranked(self, docnums: list[int], limit: int | None) -> list[tuple[str, int]]:
+    def ranked(self, docnums: list[int], limit: int | None,
+               groups: list[str] | None = None) -> list[tuple[str, int]]:
+        """The most frequent names over ``docnums``; with ``groups`` (each docnum's
+        story), a name counts once per story."""
         counts: Counter[int] = Counter()
         names_of = self.names_of
-        for ordinal, n in Counter(map(self.ordinals.__getitem__, docnums)).items():
-            for name in names_of[ordinal]:
-                counts[name] += n
+        if groups is not None:
+            seen = {(name, group) for docnum, group in zip(docnums, groups, strict=True)
+                    for name in names_of[self.ordinals[docnum]]}
+            counts.update(name for name, _ in seen)
+        else:
+            for ordinal, n in Counter(map(self.ordinals.__getitem__, docnums)).items():
+                for name in names_of[ordinal]:
+                    counts[name] += n
         sort_keys = self.sort_keys
         top = _top(counts.items(), limit, key=lambda kv: (-kv[1], sort_keys[kv[0]]))
         return [(self.names[name], n) for name, n in top]
@@ -246,6 +254,7 @@ class _SearcherCache:
     """
 
     dates: _DateColumns | None = None
+    ids: list[str] | None = None
     filters: dict[str, frozenset[int]] = field(default_factory=dict)
     facet_columns: dict[str, _FacetColumn] = field(default_factory=dict)
     facet_lookups: Counter[str] = field(default_factory=Counter)
@@ -302,20 +311,47 @@ def filter_docs(searcher: Any, q: Any) -> frozenset[int]:
     return docs
 
 
-def facet_counts(searcher: Any, docnums: list[int], facets: list[str],
-                 limit: int | None) -> dict[str, list[tuple[str, int]]]:
+def id_column(searcher: Any) -> list[str]:
+    """Every document's id by document number, read once per searcher from the id
+    terms (a unique id's term is in one document: its term info names it), not from
+    the stored fields, which hold the whole article."""
+    cache = searcher_cache(searcher)
+    if cache.ids is None:
+        ids: list[str] = []
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            column = [""] * reader.doc_count_all()
+            for text, info in reader.iter_field("id"):
+                doc_id = text.decode("utf-8")
+                if info.min_id() == info.max_id():
+                    column[info.min_id()] = doc_id
+                else:  # a deleted version in the same segment
+                    for docnum in reader.postings("id", text).all_ids():
+                        column[docnum] = doc_id
+            ids.extend(column)
+        cache.ids = ids
+    return cache.ids
+
+
+def facet_counts(searcher: Any, docnums: list[int], facets: list[str], limit: int | None,
+                 groups: Mapping[str, str] | None = None) -> dict[str, list[tuple[str, int]]]:
     """Value counts of each facet over the whole result set (not only the page),
-    most frequent first, ties in alphabetical order."""
+    most frequent first, ties in alphabetical order; with ``groups`` (article id ->
+    story), counted once per story."""
     out: dict[str, list[tuple[str, int]]] = {}
+    stories = None
+    if groups is not None:
+        ids = id_column(searcher)
+        stories = [groups.get(ids[d], ids[d]) for d in docnums]
     for name in facets:
         column = _facet_column(searcher, FACET_COLUMNS[name], len(docnums))
         if column is not None:
-            out[name] = column.ranked(docnums, limit)
+            out[name] = column.ranked(docnums, limit, stories)
             continue
         # a one-off query: its matches' raw values only, coded as a column of their own
         reader = searcher.reader().column_reader(FACET_COLUMNS[name])
         matched = _FacetColumn.read(map(reader.__getitem__, docnums))
-        out[name] = matched.ranked(list(range(len(docnums))), limit)
+        out[name] = matched.ranked(list(range(len(docnums))), limit, stories)
     return out
 
 

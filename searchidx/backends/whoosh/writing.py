@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ...analysis import name_key
+from ...config import story_settings
 from ...locking import WriteLock
 from .storage import compact_pickles
 
@@ -75,6 +76,10 @@ class WhooshRun:
         self.folder = folder
         self.notes = notes
         self.manifest: SqliteManifest = folder.manifest()
+        self.story_threshold = story_settings(folder.config).threshold
+        if self.manifest.use_story_threshold(self.story_threshold):
+            notes.append(f"stories regrouped at the new index.stories.threshold "
+                         f"{self.story_threshold}")
         # started by the first put: a run that finds nothing changed writes nothing,
         # and needs neither extraction nor worker processes
         self.builders: Builders | None = None
@@ -126,7 +131,8 @@ class WhooshRun:
         if by_time:
             self.settled.update(segment.segment_id() for segment in segments)
         if changes.files or changes.docs:
-            self.manifest.apply(changes.files, changes.docs)
+            self.manifest.apply(changes.files, changes.docs, changes.signatures,
+                                self.story_threshold)
         self._record_generation()
         self.in_step = True
 
