@@ -40,7 +40,10 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
     """Drop role words, weekdays and other non-name words at the edges of a name, and a
     leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina");
     keep a capitalised particle that opens a surname ("Di Maio", "La Russa") and the
-    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr.")."""
+    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr."). A publisher's
+    whole name ("Pagella Politica") is no one: nothing is left of it."""
+    if name_key(" ".join(t.text for t in tokens[a:b])) in res.publisher_keys:
+        return a, a
     while a < b and (tokens[a].lower in res.roles or tokens[a].lower in res.not_names
                      or not tokens[a].text[0].isalpha()
                      or b - a > 1 and name_key(tokens[a].text) in res.publisher_keys):
@@ -60,6 +63,13 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
             and (len(tokens[b - 1].text) == 1 or tokens[b - 1].lower in _SUFFIXES):
         b += 1
     return a, b
+
+
+def _company_tail(text: str, tokens: list[Token], b: int) -> bool:
+    """Whether a name ending at token ``b`` is followed by ".p.A." after its last
+    "S" ("Gemma S.p.A."), the period of the "S" counted in the name or not."""
+    last = b - 2 if b >= 2 and tokens[b - 1].text == "." else b - 1
+    return tokens[last].text == "S" and bool(_COMPANY_TAIL.match(text, tokens[last].end))
 
 
 def _cut_at_case_change(tokens: list[Token], a: int, b: int) -> int:
@@ -100,6 +110,8 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
     found: list[tuple[int, int, str, str | None]] = list(gaz)
     for a, b, label, _ in tag(tokens, res.lexicon, load_model()):
         kind = _KINDS[label]
+        if kind == "org" and a > 0 and tokens[a - 1].lower in _GOVERNMENT and b - a <= 2:
+            kind = "person"  # "il governo Conte II": the tagger reads a cabinet's name
         b = _cut_at_case_change(tokens, a, b)
         if kind != "person" and all(len(t.text.rstrip(".")) <= 2 for t in tokens[a:b]):
             continue  # "F. S": initials, not an organisation
@@ -108,10 +120,13 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             if a >= b:
                 continue
             if any(fold(t.lower) in res.organization_words for t in tokens[a:b]) \
-                    or tokens[b - 1].text == "S" and _COMPANY_TAIL.match(text, tokens[b - 1].end):
+                    or _company_tail(text, tokens, b):
                 kind = "org"  # "Paul Ehrlich Institut", "Index Mundi", "Gemma S.p.A."
-            elif not _plausible_person(tokens, a, b):
-                continue
+            elif not _plausible_person(tokens, a, b) \
+                    or b - a == 1 and tokens[a].lower.endswith(res.verb_endings):
+                continue  # "Verifichiamo.": a verb opening a sentence
+            elif b - a == 1 and _camel_case(tokens[a].text):
+                kind = "org"  # "LinkedIn", "ImolaOggi", "GcMAF": brands, not people
             elif a > 0 and tokens[a - 1].lower in res.lexicon.prefixes \
                     and tokens[a - 1].sent == tokens[a].sent:
                 a -= 1  # "suor Rosanna", "don Milani": the prefix is part of the name
@@ -143,6 +158,17 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
     return out
 
 
+_NAME_CAPITALS = re.compile(r"^(?:Mc|Mac|O[’']|D[’']|De|Di|Da|Del|Della|La|Le|Lo|Van|Von)[A-Z]")
+
+
+def _camel_case(word: str) -> bool:
+    """A capital after a lowercase letter inside one word, not in a surname that has one
+    ("McCain", "DiCaprio", "LaTorre"): how brands and sites are written."""
+    if _NAME_CAPITALS.match(word):
+        return False
+    return any(x.islower() and y.isupper() for x, y in zip(word, word[1:], strict=False))
+
+
 def _dateline(tokens: list[Token], a: int, b: int) -> bool:
     """Whether tokens ``a``-``b`` open the text in capitals before a stop, a comma or a
     dash: a dateline ("MIRANDOLA. Si aggira …", "MODENA, 12 marzo"), which names a
@@ -154,16 +180,26 @@ def _dateline(tokens: list[Token], a: int, b: int) -> bool:
 def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
     """The kind a common noun before a name gives it: "l’agenzia di stampa giapponese
     Kyodo" is a medium, "la società Urban Screen" an organisation, "la stazione
-    Serenella" a place. Up to two adjectives may stand between noun and name."""
+    Serenella" a place. Up to two adjectives may stand between noun and name; after
+    "di", only a noun of ``media_nouns_of`` ("i colleghi di Newsweek") names it."""
     k = a - 1
     skipped = 0
+    after_di = False  # "i colleghi (croati) di Faktograf": only media_nouns_of name it
     while k >= 0 and skipped <= 2:
         w = tokens[k].lower
-        kind = res.cue_nouns.get(w)
-        if kind is not None:
-            return kind
+        if after_di:
+            if fold(w) in res.media_nouns_of:
+                return "media"
+        else:
+            kind = res.cue_nouns.get(w)
+            if kind is not None:
+                return kind
         if k >= 1 and w == "stampa" and tokens[k - 1].lower == "di":
             k -= 2  # "agenzia di stampa"
+            continue
+        if w == "di" and k == a - 1:
+            after_di = True
+            k -= 1
             continue
         if tokens[k].upper or not tokens[k].text.isalpha() or w in res.function_words:
             return None
