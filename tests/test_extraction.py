@@ -175,6 +175,19 @@ def test_media_brands_and_headline_words_are_not_people(cfg, body, expected):
     assert [p.name for p in extract(cfg, body).people] == expected
 
 
+@pytest.mark.parametrize(("body", "person"), [
+    ("Il traffico è bloccato tra Murano e Sant’Elena da ieri, dice Mario Rossi.", None),
+    ("Il jet è atterrato all’aeroporto di Filton, ha detto Mario Rossi.", None),
+    # one comma is an apposition, and a hometown's "di" a person
+    ("Il portavoce dei Talibani in Afghanistan, Dudallah, ha affermato che è vivo.",
+     "Dudallah"),
+    ("I cittadini di Wadowice, città natale di Wojtyla, sono preoccupati.", "Wojtyla"),
+])
+def test_a_name_listed_with_places_is_a_place(cfg, body, person):
+    names = [p.name for p in extract(cfg, body).people]
+    assert names == [person or "Mario Rossi"]
+
+
 def test_a_cabinet_named_after_its_premier_names_the_premier(cfg):
     # the tagger reads "governo Conte II" as an organisation; the people facet wants Conte
     a = extract(cfg, "L’app è stata scelta dal governo Conte II per tracciare i contatti.")

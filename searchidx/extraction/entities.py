@@ -155,7 +155,46 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             kind = _cued_kind(tokens, a, res) or ("place" if _dateline(tokens, a, b) else kind)
         out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
                           text[tokens[a].start:tokens[b - 1].end]))
-    return out
+    return _places_in_lists(tokens, out, res)
+
+
+_AND_OR = frozenset({"e", "o"})
+
+
+def _places_in_lists(tokens: list[Token], entities: list[Entity],
+                     res: Resources) -> list[Entity]:
+    """A one-word "person" in a list of places is a place too: "dopo Lettonia, Lituania
+    e Polonia", "tra Murano e Sant’Elena". Joined by "e"/"o" to a place, or by commas to
+    places on both sides or to a place that continues the list; not after one comma
+    only ("in Afghanistan, Dudallah, ha affermato"), nor a first name ("Carlo e Roma")."""
+    def link(x: Entity, y: Entity) -> str | None:
+        """The word between two entities one token apart, if it joins a list."""
+        if x.b + 1 != y.a:
+            return None
+        word = tokens[x.b].lower
+        return word if word in _AND_OR or word == "," else None
+
+    changed = True
+    while changed:
+        changed = False
+        for k, e in enumerate(entities):
+            if e.kind != "person" or e.canonical is not None or e.b - e.a != 1 \
+                    or tokens[e.a].lower in res.lexicon.first_names:
+                continue
+            before = entities[k - 1] if k > 0 and entities[k - 1].kind == "place" else None
+            after = entities[k + 1] if k + 1 < len(entities) \
+                and entities[k + 1].kind == "place" else None
+            left = link(before, e) if before else None
+            right = link(e, after) if after else None
+            onward = (k + 2 < len(entities) and after is not None
+                      and entities[k + 2].kind == "place" and link(after, entities[k + 2])
+                      or k >= 2 and before is not None and entities[k - 2].kind == "place"
+                      and link(entities[k - 2], before))
+            if left in _AND_OR or right in _AND_OR or left and right or (left or right) \
+                    and onward:
+                entities[k] = Entity("place", e.a, e.b, None, e.start, e.end, e.text)
+                changed = True
+    return entities
 
 
 _NAME_CAPITALS = re.compile(r"^(?:Mc|Mac|O[’']|D[’']|De|Di|Da|Del|Della|La|Le|Lo|Van|Von)[A-Z]")
@@ -181,15 +220,18 @@ def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
     """The kind a common noun before a name gives it: "l’agenzia di stampa giapponese
     Kyodo" is a medium, "la società Urban Screen" an organisation, "la stazione
     Serenella" a place. Up to two adjectives may stand between noun and name; after
-    "di", only a noun of ``media_nouns_of`` ("i colleghi di Newsweek") names it."""
+    "di", only a noun of ``media_nouns_of`` ("i colleghi di Newsweek") or
+    ``place_nouns_of`` ("l’aeroporto di Filton") names it."""
     k = a - 1
     skipped = 0
-    after_di = False  # "i colleghi (croati) di Faktograf": only media_nouns_of name it
+    after_di = False  # "i colleghi (croati) di Faktograf": only the *_nouns_of name it
     while k >= 0 and skipped <= 2:
         w = tokens[k].lower
         if after_di:
             if fold(w) in res.media_nouns_of:
                 return "media"
+            if fold(w) in res.place_nouns_of and k == a - 2:
+                return "place"  # "l’aeroporto di Filton", not "città natale di Wojtyla"
         else:
             kind = res.cue_nouns.get(w)
             if kind is not None:
