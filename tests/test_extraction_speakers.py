@@ -227,3 +227,16 @@ def test_every_word_list_of_the_extraction_config_is_words(cfg):
             elif isinstance(value, list):
                 assert not any(isinstance(v, bool) for v in value), (section, value[:5])
                 stack.extend(v for v in value if isinstance(v, (dict, list)))
+
+
+@pytest.mark.parametrize(("body", "speaker"), [
+    # the tagger is unsure of "Lanzillotta" alone; the role before it settles it
+    ("Come diceva la senatrice Lanzillotta prima, ci costa ogni anno 90 miliardi.",
+     "Lanzillotta"),
+    # the tagger reads the name in apposition to a role as an organisation
+    ("Il governatore della Sicilia, Rosario Crocetta, osserva che è la Lombardia ad avere "
+     "più dipendenti pubblici.", "Rosario Crocetta"),
+])
+def test_a_name_introduced_by_a_role_is_a_speaker(cfg, body, speaker):
+    a = extract_article(RawArticle(id="t", path="t", body=body), cfg)
+    assert a.speakers == [speaker]

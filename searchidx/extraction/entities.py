@@ -65,6 +65,17 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
     return a, b
 
 
+def _named_after_role(tokens: list[Token], a: int, b: int, res: Resources) -> bool:
+    """Whether tokens ``a``-``b`` are a first name and a surname in apposition to a role
+    a few words before: "il governatore della Sicilia, Rosario Crocetta," (the tagger
+    may read such a name as an organisation)."""
+    return (2 <= b - a <= 3 and tokens[a].lower in res.lexicon.first_names
+            and all(t.upper and t.text.isalpha() for t in tokens[a:b])
+            and a >= 2 and tokens[a - 1].text == ","
+            and any(tokens[j].lower in res.roles and tokens[j].sent == tokens[a].sent
+                    for j in range(max(0, a - 6), a - 1)))
+
+
 def _company_tail(text: str, tokens: list[Token], b: int) -> bool:
     """Whether a name ending at token ``b`` is followed by ".p.A." after its last
     "S" ("Gemma S.p.A."), the period of the "S" counted in the name or not."""
@@ -108,10 +119,17 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
         gaz.append((i, i + length, entry.kind, entry.canonical))
         i += length
     found: list[tuple[int, int, str, str | None]] = list(gaz)
-    for a, b, label, _ in tag(tokens, res.lexicon, load_model()):
+    model = load_model()
+    floor = {label: 0.0 for label in model.thresholds}
+    for a, b, label, margin in tag(tokens, res.lexicon, model, floor):
+        if margin < model.thresholds.get(label, 0.0) \
+                and not (a > 0 and tokens[a - 1].lower in res.roles):
+            continue  # unsure, unless a role introduces it: "la senatrice Lanzillotta"
         kind = _KINDS[label]
         if kind == "org" and a > 0 and tokens[a - 1].lower in _GOVERNMENT and b - a <= 2:
             kind = "person"  # "il governo Conte II": the tagger reads a cabinet's name
+        elif kind == "org" and _named_after_role(tokens, a, b, res):
+            kind = "person"  # "il governatore della Sicilia, Rosario Crocetta, osserva"
         b = _cut_at_case_change(tokens, a, b)
         if kind != "person" and all(len(t.text.rstrip(".")) <= 2 for t in tokens[a:b]):
             continue  # "F. S": initials, not an organisation
