@@ -1,7 +1,7 @@
 """Measure extraction quality and speed; prints every figure the extraction issues ask for.
 
 Usage: .venv/bin/python scripts/eval_extraction.py [--data DIR]
-       [--only annotated,pagella,kind,facta,dice] [--errors N]
+       [--only annotated,pagella,kind,facta,dice] [--errors N] [--dice-articles N]
 
 - annotated: the hand-annotated articles of tests/fixtures/annotated/articles.yaml
   (guideline in docs/extraction.md), each half (tune, check) apart: speakers, people and
@@ -14,7 +14,8 @@ Usage: .venv/bin/python scripts/eval_extraction.py [--data DIR]
   (exact character spans), each sentence fed to extract_article as a document.
 - facta: how many articles get at least one speaker, and 20 sampled quotes
   (speaker | quote start | article id) to check by hand.
-- DICE: articles per second and milliseconds per article of extract_article on one core.
+- DICE: articles per second and milliseconds per article of extract_article on one core
+  (the whole extraction, tagger included; --dice-articles N times the first N only).
 
 Halves are fixed by the article id (the sha1 of the id, even = tune): rules are developed
 on the tune half; the check half is the last look. --errors N prints the differences
@@ -332,9 +333,11 @@ def facta_speakers(path: Path, config) -> None:
         print(f"  {speaker} | {kind} | {text} | {aid}")
 
 
-def dice_speed(path: Path, config) -> None:
+def dice_speed(path: Path, config, limit: int | None = None) -> None:
     raws = []
     for k, line in enumerate(path.open(encoding="utf-8")):
+        if limit is not None and k >= limit:
+            break
         rec = json.loads(line)
         raws.append(RawArticle(id=rec["id"], path=str(path), body=rec.get("text") or "",
                                publisher=rec.get("publisher"), line=k + 1))
@@ -356,6 +359,8 @@ def main() -> int:
     parser.add_argument("--errors", type=int, default=0,
                         help="print the differences (annotated, pagella) and N sampled KIND "
                              "errors")
+    parser.add_argument("--dice-articles", type=int, default=None, metavar="N",
+                        help="time only the first N DICE articles (quicker paired runs)")
     args = parser.parse_args()
     data = find_data(args.data)
     if data is None:
@@ -384,7 +389,7 @@ def main() -> int:
     if "dice" in only:
         path = data / "dice" / "articles.jsonl"
         if path.is_file():
-            dice_speed(path, config)
+            dice_speed(path, config, args.dice_articles)
         else:
             print(f"DICE: {path} not found")
     return 0

@@ -170,6 +170,42 @@ def test_a_publisher_is_not_a_person(cfg):
     assert [p.name for p in a.people] == ["Mario Rossi"]
 
 
+@pytest.mark.parametrize(("body", "expected"), [
+    # a publisher's whole name, the minute of a video, a verb opening a sentence
+    ("Lo ha spiegato Pagella Politica. Matteo Renzi parla di tasse. (Min. 36:47)",
+     ["Matteo Renzi"]),
+    ("I suoi conti tornano? Verifichiamo. Vediamole. Secondo Mario Rossi sì.",
+     ["Mario Rossi"]),
+    # media after "i colleghi di", a brand written in camel case, a company S.p.A.
+    ("Come hanno verificato i colleghi di Newsweek, il profilo su LinkedIn di Mario Rossi "
+     "è falso.", ["Mario Rossi"]),
+    ("Il software fu sviluppato dalla società Gemma S.p.A. per il Comune.", []),
+    ("Il sito di fact-checking francese Lci ha scritto che la norma non esiste.", []),
+])
+def test_media_brands_and_headline_words_are_not_people(cfg, body, expected):
+    assert [p.name for p in extract(cfg, body).people] == expected
+
+
+@pytest.mark.parametrize(("body", "person"), [
+    ("Il traffico è bloccato tra Murano e Sant’Elena da ieri, dice Mario Rossi.", None),
+    ("Il jet è atterrato all’aeroporto di Filton, ha detto Mario Rossi.", None),
+    # one comma is an apposition, and a hometown's "di" a person
+    ("Il portavoce dei Talibani in Afghanistan, Dudallah, ha affermato che è vivo.",
+     "Dudallah"),
+    ("I cittadini di Wadowice, città natale di Wojtyla, sono preoccupati.", "Wojtyla"),
+])
+def test_a_name_listed_with_places_is_a_place(cfg, body, person):
+    names = [p.name for p in extract(cfg, body).people]
+    assert names == [person or "Mario Rossi"]
+
+
+def test_a_cabinet_named_after_its_premier_names_the_premier(cfg):
+    # the tagger reads "governo Conte II" as an organisation; the people facet wants Conte
+    a = extract(cfg, "L’app è stata scelta dal governo Conte II per tracciare i contatti.")
+    assert [p.name for p in a.people] == ["Giuseppe Conte"]
+    assert "Conte II" not in a.organizations
+
+
 def test_user_people_file_merges_known_variants(tmp_path):
     user = tmp_path / "searchidx.yaml"
     user.write_text("people:\n  people:\n    Giovanni Toti:\n      aliases: [G. Toti, Toti]\n"

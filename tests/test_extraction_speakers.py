@@ -227,3 +227,31 @@ def test_every_word_list_of_the_extraction_config_is_words(cfg):
             elif isinstance(value, list):
                 assert not any(isinstance(v, bool) for v in value), (section, value[:5])
                 stack.extend(v for v in value if isinstance(v, (dict, list)))
+
+
+@pytest.mark.parametrize(("body", "speaker"), [
+    # the tagger is unsure of "Lanzillotta" alone; the role before it settles it
+    ("Come diceva la senatrice Lanzillotta prima, ci costa ogni anno 90 miliardi.",
+     "Lanzillotta"),
+    # the tagger reads the name in apposition to a role as an organisation
+    ("Il governatore della Sicilia, Rosario Crocetta, osserva che è la Lombardia ad avere "
+     "più dipendenti pubblici.", "Rosario Crocetta"),
+])
+def test_a_name_introduced_by_a_role_is_a_speaker(cfg, body, speaker):
+    a = extract_article(RawArticle(id="t", path="t", body=body), cfg)
+    assert a.speakers == [speaker]
+
+
+@pytest.mark.parametrize(("body", "speaker"), [
+    ("Veniamo alla seconda parte della dichiarazione di Bonaccini, secondo cui i non "
+     "vaccinati sono «un decimo» rispetto ai vaccinati.", "Bonaccini"),
+    ("Ne ha parlato Mario Rossi, secondo il quale il dato è vero.", "Mario Rossi"),
+    # the name after "secondo cui" is not its author; a ceremony is no one's statement
+    ("Ne parla l’Istat, secondo cui Mario Rossi era a Roma.", None),
+    ("La cerimonia di George Floyd, secondo cui il dato è vero, è finita.", None),
+])
+def test_secondo_cui_refers_to_the_name_before_it(cfg, body, speaker):
+    a = extract_article(RawArticle(id="t", path="t", body=body), cfg)
+    got = [q.speaker for q in a.quotes if q.verb == "secondo" and q.speaker]
+    assert got == ([speaker] if speaker else [])
+    assert ("Mario Rossi" in a.speakers) == (speaker == "Mario Rossi")

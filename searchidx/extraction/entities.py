@@ -40,7 +40,10 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
     """Drop role words, weekdays and other non-name words at the edges of a name, and a
     leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina");
     keep a capitalised particle that opens a surname ("Di Maio", "La Russa") and the
-    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr.")."""
+    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr."). A publisher's
+    whole name ("Pagella Politica") is no one: nothing is left of it."""
+    if name_key(" ".join(t.text for t in tokens[a:b])) in res.publisher_keys:
+        return a, a
     while a < b and (tokens[a].lower in res.roles or tokens[a].lower in res.not_names
                      or not tokens[a].text[0].isalpha()
                      or b - a > 1 and name_key(tokens[a].text) in res.publisher_keys):
@@ -60,6 +63,24 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
             and (len(tokens[b - 1].text) == 1 or tokens[b - 1].lower in _SUFFIXES):
         b += 1
     return a, b
+
+
+def _named_after_role(tokens: list[Token], a: int, b: int, res: Resources) -> bool:
+    """Whether tokens ``a``-``b`` are a first name and a surname in apposition to a role
+    a few words before: "il governatore della Sicilia, Rosario Crocetta," (the tagger
+    may read such a name as an organisation)."""
+    return (2 <= b - a <= 3 and tokens[a].lower in res.lexicon.first_names
+            and all(t.upper and t.text.isalpha() for t in tokens[a:b])
+            and a >= 2 and tokens[a - 1].text == ","
+            and any(tokens[j].lower in res.roles and tokens[j].sent == tokens[a].sent
+                    for j in range(max(0, a - 6), a - 1)))
+
+
+def _company_tail(text: str, tokens: list[Token], b: int) -> bool:
+    """Whether a name ending at token ``b`` is followed by ".p.A." after its last
+    "S" ("Gemma S.p.A."), the period of the "S" counted in the name or not."""
+    last = b - 2 if b >= 2 and tokens[b - 1].text == "." else b - 1
+    return tokens[last].text == "S" and bool(_COMPANY_TAIL.match(text, tokens[last].end))
 
 
 def _cut_at_case_change(tokens: list[Token], a: int, b: int) -> int:
@@ -98,8 +119,17 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
         gaz.append((i, i + length, entry.kind, entry.canonical))
         i += length
     found: list[tuple[int, int, str, str | None]] = list(gaz)
-    for a, b, label, _ in tag(tokens, res.lexicon, load_model()):
+    model = load_model()
+    floor = {label: 0.0 for label in model.thresholds}
+    for a, b, label, margin in tag(tokens, res.lexicon, model, floor):
+        if margin < model.thresholds.get(label, 0.0) \
+                and not (a > 0 and tokens[a - 1].lower in res.roles):
+            continue  # unsure, unless a role introduces it: "la senatrice Lanzillotta"
         kind = _KINDS[label]
+        if kind == "org" and a > 0 and tokens[a - 1].lower in _GOVERNMENT and b - a <= 2:
+            kind = "person"  # "il governo Conte II": the tagger reads a cabinet's name
+        elif kind == "org" and _named_after_role(tokens, a, b, res):
+            kind = "person"  # "il governatore della Sicilia, Rosario Crocetta, osserva"
         b = _cut_at_case_change(tokens, a, b)
         if kind != "person" and all(len(t.text.rstrip(".")) <= 2 for t in tokens[a:b]):
             continue  # "F. S": initials, not an organisation
@@ -108,10 +138,13 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             if a >= b:
                 continue
             if any(fold(t.lower) in res.organization_words for t in tokens[a:b]) \
-                    or tokens[b - 1].text == "S" and _COMPANY_TAIL.match(text, tokens[b - 1].end):
+                    or _company_tail(text, tokens, b):
                 kind = "org"  # "Paul Ehrlich Institut", "Index Mundi", "Gemma S.p.A."
-            elif not _plausible_person(tokens, a, b):
-                continue
+            elif not _plausible_person(tokens, a, b) \
+                    or b - a == 1 and tokens[a].lower.endswith(res.verb_endings):
+                continue  # "Verifichiamo.": a verb opening a sentence
+            elif b - a == 1 and _camel_case(tokens[a].text):
+                kind = "org"  # "LinkedIn", "ImolaOggi", "GcMAF": brands, not people
             elif a > 0 and tokens[a - 1].lower in res.lexicon.prefixes \
                     and tokens[a - 1].sent == tokens[a].sent:
                 a -= 1  # "suor Rosanna", "don Milani": the prefix is part of the name
@@ -140,7 +173,57 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             kind = _cued_kind(tokens, a, res) or ("place" if _dateline(tokens, a, b) else kind)
         out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
                           text[tokens[a].start:tokens[b - 1].end]))
-    return out
+    return _places_in_lists(tokens, out, res)
+
+
+_AND_OR = frozenset({"e", "o"})
+
+
+def _places_in_lists(tokens: list[Token], entities: list[Entity],
+                     res: Resources) -> list[Entity]:
+    """A one-word "person" in a list of places is a place too: "dopo Lettonia, Lituania
+    e Polonia", "tra Murano e Sant’Elena". Joined by "e"/"o" to a place, or by commas to
+    places on both sides or to a place that continues the list; not after one comma
+    only ("in Afghanistan, Dudallah, ha affermato"), nor a first name ("Carlo e Roma")."""
+    def link(x: Entity, y: Entity) -> str | None:
+        """The word between two entities one token apart, if it joins a list."""
+        if x.b + 1 != y.a:
+            return None
+        word = tokens[x.b].lower
+        return word if word in _AND_OR or word == "," else None
+
+    changed = True
+    while changed:
+        changed = False
+        for k, e in enumerate(entities):
+            if e.kind != "person" or e.canonical is not None or e.b - e.a != 1 \
+                    or tokens[e.a].lower in res.lexicon.first_names:
+                continue
+            before = entities[k - 1] if k > 0 and entities[k - 1].kind == "place" else None
+            after = entities[k + 1] if k + 1 < len(entities) \
+                and entities[k + 1].kind == "place" else None
+            left = link(before, e) if before else None
+            right = link(e, after) if after else None
+            onward = (k + 2 < len(entities) and after is not None
+                      and entities[k + 2].kind == "place" and link(after, entities[k + 2])
+                      or k >= 2 and before is not None and entities[k - 2].kind == "place"
+                      and link(entities[k - 2], before))
+            if left in _AND_OR or right in _AND_OR or left and right or (left or right) \
+                    and onward:
+                entities[k] = Entity("place", e.a, e.b, None, e.start, e.end, e.text)
+                changed = True
+    return entities
+
+
+_NAME_CAPITALS = re.compile(r"^(?:Mc|Mac|O[’']|D[’']|De|Di|Da|Del|Della|La|Le|Lo|Van|Von)[A-Z]")
+
+
+def _camel_case(word: str) -> bool:
+    """A capital after a lowercase letter inside one word, not in a surname that has one
+    ("McCain", "DiCaprio", "LaTorre"): how brands and sites are written."""
+    if _NAME_CAPITALS.match(word):
+        return False
+    return any(x.islower() and y.isupper() for x, y in zip(word, word[1:], strict=False))
 
 
 def _dateline(tokens: list[Token], a: int, b: int) -> bool:
@@ -154,16 +237,29 @@ def _dateline(tokens: list[Token], a: int, b: int) -> bool:
 def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
     """The kind a common noun before a name gives it: "l’agenzia di stampa giapponese
     Kyodo" is a medium, "la società Urban Screen" an organisation, "la stazione
-    Serenella" a place. Up to two adjectives may stand between noun and name."""
+    Serenella" a place. Up to two adjectives may stand between noun and name; after
+    "di", only a noun of ``media_nouns_of`` ("i colleghi di Newsweek") or
+    ``place_nouns_of`` ("l’aeroporto di Filton") names it."""
     k = a - 1
     skipped = 0
+    after_di = False  # "i colleghi (croati) di Faktograf": only the *_nouns_of name it
     while k >= 0 and skipped <= 2:
         w = tokens[k].lower
-        kind = res.cue_nouns.get(w)
-        if kind is not None:
-            return kind
+        if after_di:
+            if fold(w) in res.media_nouns_of:
+                return "media"
+            if fold(w) in res.place_nouns_of and k == a - 2:
+                return "place"  # "l’aeroporto di Filton", not "città natale di Wojtyla"
+        else:
+            kind = res.cue_nouns.get(w)
+            if kind is not None:
+                return kind
         if k >= 1 and w == "stampa" and tokens[k - 1].lower == "di":
             k -= 2  # "agenzia di stampa"
+            continue
+        if w == "di" and k == a - 1:
+            after_di = True
+            k -= 1
             continue
         if tokens[k].upper or not tokens[k].text.isalpha() or w in res.function_words:
             return None

@@ -907,6 +907,16 @@ def _according(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
     text = ctx.text
     v_start = ctx.cue_span(cue)[0]
     s_start, s_end = ctx.sentence_bounds(v_start)
+    relative = _relative_end(ctx.tokens, cue.b)
+    if relative is not None:  # "la dichiarazione di Bonaccini, secondo cui …"
+        who = _relative_author(ctx, cue.a)
+        if who is not None and who.named:
+            start, end = ctx.clip(ctx.tokens[relative - 1].end, s_end)
+            if len(text[start:end].split()) >= 2:
+                _record(ctx, speech, Quote(who.person, text[start:end], "indirect", start,
+                                           end, ctx.cue_text(cue), who.source, field_name),
+                        who)
+        return
     who, name_end = ctx.named_after(cue.b, s_end)
     if who is None:
         return
@@ -918,6 +928,37 @@ def _according(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
         return
     _record(ctx, speech, Quote(who.person, text[start:end], "indirect", start, end,
                                ctx.cue_text(cue), who.source, field_name), who)
+
+
+_RELATIVE_ARTICLES = frozenset({"il", "la", "i", "le"})
+
+
+def _relative_end(tokens: list[Token], k: int) -> int | None:
+    """The token after "cui" or "il quale" (and forms) at ``k``, if one is there:
+    "secondo cui", "secondo la quale" refer back to a name before the cue."""
+    if k < len(tokens) and tokens[k].lower == "cui":
+        return k + 1
+    if k + 1 < len(tokens) and tokens[k].lower in _RELATIVE_ARTICLES \
+            and tokens[k + 1].lower in ("quale", "quali"):
+        return k + 2
+    return None
+
+
+def _relative_author(ctx: _Ctx, a: int) -> Who | None:
+    """Who "secondo cui" at token ``a`` refers to: the name just before it ("Rossi,
+    secondo cui"), also as the owner of a statement ("la dichiarazione di Bonaccini,
+    secondo cui")."""
+    who = ctx.antecedent(a)
+    if who is not None:
+        return who
+    j = a - 1
+    if j >= 0 and ctx.tokens[j].text == ",":
+        j -= 1
+    for e in ctx.ends.get(j, ()):
+        if e.kind == "person" and e.a >= 2 and _bare(ctx.tokens[e.a - 1].lower) in _DI \
+                and ctx.tokens[e.a - 2].lower in ctx.res.statement_nouns:
+            return ctx.who_is(e)
+    return None
 
 
 def _past_apposition(ctx: _Ctx, pos: int, stop: int) -> int:

@@ -105,6 +105,9 @@ class Resources:
     publisher_keys: dict[str, str]
     domains: dict[str, str]
     cue_nouns: dict[str, str]  # common noun -> the kind of the name after it
+    media_nouns_of: frozenset[str]  # "i colleghi di Newsweek": a medium after "di"
+    place_nouns_of: frozenset[str]  # "l’aeroporto di Filton": a place after "di"
+    verb_endings: tuple[str, ...]  # "Verifichiamo": a capitalised verb, not a name
     function_words: frozenset[str]
     topic_terms: list[tuple[str, tuple[str, ...], float]]  # topic, term sequence, weight
     # first term of a sequence -> the indices of topic_terms that start with it
@@ -303,7 +306,10 @@ def _build(config: Config) -> Resources:
         quote_marks={str(k): str(v) for k, v in speech["quote_marks"].items()},
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
         domains={str(k).lower(): str(v) for k, v in (sources.get("domains") or {}).items()},
-        cue_nouns=cue_nouns, function_words=_words(config["italian"]["stopwords"]),
+        cue_nouns=cue_nouns, media_nouns_of=_words(sources.get("media_nouns_of") or []),
+        place_nouns_of=_words(gazetteer.get("place_nouns_of") or []),
+        verb_endings=tuple(str(e).lower() for e in names.get("verb_endings") or []),
+        function_words=_words(config["italian"]["stopwords"]),
         topic_terms=topic_terms, topic_starts=_first_terms(topic_terms),
         topic_settings=dict(topics.get("settings") or {}), keyphrase_settings=dict(kp),
         keyphrase_stop=_words(kp.get("stop") or []),
