@@ -13,7 +13,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -29,15 +29,25 @@ def _fail(message: str) -> None:
 
 
 def _command(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Common options (--index, --config) and one-line errors instead of tracebacks."""
+    """Common options (--index, --backend, --url, --config) and one-line errors instead
+    of tracebacks."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False),
                   help="YAML file overriding the default configuration "
                        "(default: ./searchidx.yaml if present).")
-    @click.option("--index", "index_path", metavar="DIR",
-                  help="Index folder (default: $SEARCHIDX_INDEX, else ./.searchidx).")
+    @click.option("--index", "index_path", metavar="DIR|NAME",
+                  help="Index folder (default: $SEARCHIDX_INDEX, else ./.searchidx); with "
+                       "--backend opensearch, the OpenSearch index (default: searchidx).")
+    @click.option("--backend", metavar="ENGINE",
+                  help="whoosh (embedded, the default) or opensearch (a cluster at --url); "
+                       "else $SEARCHIDX_BACKEND or index.backend.")
+    @click.option("--url", metavar="URL",
+                  help="The OpenSearch cluster, e.g. http://127.0.0.1:9200 (several: "
+                       "comma-separated); else $SEARCHIDX_URL or index.url. Credentials: "
+                       "$SEARCHIDX_OPENSEARCH_USER and $SEARCHIDX_OPENSEARCH_PASSWORD.")
     @functools.wraps(func)
-    def wrapper(config_path: str | None, index_path: str | None, **kwargs: Any) -> Any:
+    def wrapper(config_path: str | None, index_path: str | None, backend: str | None,
+                url: str | None, **kwargs: Any) -> Any:
         from .config import ConfigWarning, load_config
 
         try:
@@ -46,7 +56,7 @@ def _command(func: Callable[..., Any]) -> Callable[..., Any]:
                 config = load_config(config_path)
             for warning in caught:
                 click.echo(f"searchidx: warning: {warning.message}", err=True)
-            return func(config=config, index_path=index_path, **kwargs)
+            return func(config=config, where=IndexTarget(index_path, backend, url), **kwargs)
         except SearchidxError as exc:
             _fail(str(exc))
         except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM during 'index'
@@ -86,10 +96,18 @@ def _stopped_by_signals() -> Iterator[None]:
         signal.signal(each, handler)
 
 
-def _index(config: Any, index_path: str | None) -> Any:
+class IndexTarget(NamedTuple):
+    """The index the common options name: ``--index``, ``--backend``, ``--url``."""
+
+    index: str | None
+    backend: str | None
+    url: str | None
+
+
+def _index(config: Any, where: IndexTarget) -> Any:
     from .index import Index
 
-    return Index(index_path, config)
+    return Index(where.index, config, backend=where.backend, url=where.url)
 
 
 def _csv_list(value: str | None) -> list[str]:
@@ -144,7 +162,7 @@ def main() -> None:
 @click.option("--verbose", "-v", is_flag=True,
               help="Name every file, member and web-archive record skipped, and why.")
 @_command
-def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebuild: bool,
+def index_cmd(config: Any, where: IndexTarget, paths: tuple[str, ...], rebuild: bool,
               fmt: str, quiet: bool, wait: float, optimize: bool, field_map: str | None,
               all_captures: bool, verbose: bool) -> None:
     """Index articles from files and folders (recursive).
@@ -173,7 +191,7 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
     from .read import set_reading_options
 
     set_reading_options(config, field_map, all_captures)
-    ix = _index(config, index_path)
+    ix = _index(config, where)
     bar: Any = None
     progress = None
     if not quiet and fmt == "text" and sys.stderr.isatty():
@@ -268,7 +286,7 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
 @click.option("--batch", type=click.File("r", encoding="utf-8"), metavar="FILE",
               help="Run one query per line of FILE ('-' = stdin); one JSON line per query.")
 @_command
-def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
+def query_cmd(config: Any, where: IndexTarget, query: str, any_words: bool,
               facets: str | None, facet_limit: int, sort: str, limit: int, page: int, fmt: str,
               no_snippets: bool, batch: Any, **kwargs: Any) -> None:
     """Search the index.
@@ -302,7 +320,7 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
     """
     from .render import render_search, to_json
 
-    ix = _index(config, index_path)
+    ix = _index(config, where)
     options = dict(any=any_words, facets=_csv_list(facets), facet_limit=facet_limit,
                    sort=sort, limit=limit, page=page, snippets=not no_snippets,
                    **_filters(kwargs))
@@ -340,7 +358,7 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_command
-def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None:
+def show_cmd(config: Any, where: IndexTarget, doc_id: str, fmt: str) -> None:
     """Show one article with every field.
 
     \b
@@ -349,7 +367,7 @@ def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None
     """
     from .render import document_text, to_json
 
-    doc = _index(config, index_path).document(doc_id)
+    doc = _index(config, where).document(doc_id)
     if doc is None:
         raise SearchidxError(f"no article with id '{doc_id}'; find ids with 'searchidx query'")
     _out(to_json(doc) if fmt == "json" else document_text(doc))
@@ -359,7 +377,7 @@ def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_command
-def stats_cmd(config: Any, index_path: str | None, fmt: str) -> None:
+def stats_cmd(config: Any, where: IndexTarget, fmt: str) -> None:
     """Documents, date range, size, fields and last update of the index.
 
     \b
@@ -369,7 +387,7 @@ def stats_cmd(config: Any, index_path: str | None, fmt: str) -> None:
     """
     from .render import stats_text, to_json
 
-    stats = _index(config, index_path).stats()
+    stats = _index(config, where).stats()
     _out(to_json(stats) if fmt == "json" else stats_text(stats))
 
 
@@ -382,7 +400,7 @@ def stats_cmd(config: Any, index_path: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_command
-def facets_cmd(config: Any, index_path: str | None, field: str, query: str, any_words: bool,
+def facets_cmd(config: Any, where: IndexTarget, field: str, query: str, any_words: bool,
                limit: int | None, fmt: str, **kwargs: Any) -> None:
     """All values of a facet with their counts.
 
@@ -396,7 +414,7 @@ def facets_cmd(config: Any, index_path: str | None, field: str, query: str, any_
     """
     from .render import facet_values_text, to_json
 
-    values = _index(config, index_path).facet_counts(field, query, any=any_words,
+    values = _index(config, where).facet_counts(field, query, any=any_words,
                                                      **_filters(kwargs))
     if limit is not None:
         values = values[:limit]
@@ -415,7 +433,7 @@ def facets_cmd(config: Any, index_path: str | None, field: str, query: str, any_
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text",
               show_default=True)
 @_command
-def quotes_cmd(config: Any, index_path: str | None, query: str, speaker: tuple[str, ...],
+def quotes_cmd(config: Any, where: IndexTarget, query: str, speaker: tuple[str, ...],
                date_from: str | None, date_to: str | None, limit: int, fmt: str) -> None:
     """Who said what: quotes, searchable by their words.
 
@@ -426,7 +444,7 @@ def quotes_cmd(config: Any, index_path: str | None, query: str, speaker: tuple[s
     """
     from .render import quotes_text, to_json
 
-    quotes = _index(config, index_path).quotes(query, speaker=list(speaker),
+    quotes = _index(config, where).quotes(query, speaker=list(speaker),
                                                date_from=date_from, date_to=date_to, limit=limit)
     if fmt == "json":
         _out(to_json({"query": query, "total": len(quotes), "quotes": quotes}))
@@ -442,7 +460,7 @@ def quotes_cmd(config: Any, index_path: str | None, query: str, speaker: tuple[s
 @click.option("--no-body", is_flag=True, help="Leave the article body out of the output.")
 @_reading_options
 @_command
-def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
+def extract_cmd(config: Any, where: IndexTarget, paths: tuple[str, ...],
                 no_body: bool, field_map: str | None, all_captures: bool) -> None:
     """Extract fields without indexing: one JSON object per article, per line.
 
@@ -482,7 +500,7 @@ def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
               help="Port to listen on (0: any free port).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
 @_command
-def serve_cmd(config: Any, index_path: str | None, host: str, port: int,
+def serve_cmd(config: Any, where: IndexTarget, host: str, port: int,
               open_browser: bool) -> None:
     """A local web page over the index: search, facets, date histogram, articles,
     quotes, people. Read-only; it sees what a running 'index' commits.
@@ -496,7 +514,7 @@ def serve_cmd(config: Any, index_path: str | None, host: str, port: int,
     """
     from .web import serve
 
-    serve(_index(config, index_path), host=host, port=port, open_browser=open_browser,
+    serve(_index(config, where), host=host, port=port, open_browser=open_browser,
           echo=click.echo, warn=lambda text: click.echo(f"searchidx: warning: {text}", err=True))
 
 
