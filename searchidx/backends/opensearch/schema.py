@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -31,7 +32,7 @@ from ..whoosh.schema import FACET_COLUMNS, document_fields, unpack_body, unpack_
 from .client import Client, OpenSearchError, error_reason, path_id
 
 # bumped whenever the mappings change shape: an index of another version is rebuilt
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TEXT_ANALYZER = "searchidx_italian"
 EXACT_ANALYZER = "searchidx_exact"
 # _id is at most 512 bytes; a longer article id is stored under its digest
@@ -67,11 +68,19 @@ def analysis_settings(config: Config | None = None) -> dict[str, Any]:
     # twice: "dell'un'altra" loses both elided words, as in our split
     words = ["searchidx_elision", "searchidx_elision", "searchidx_apostrophe_parts",
              "lowercase", "searchidx_not_empty"]
-    common = {"type": "custom", "char_filter": ["searchidx_fold"],
-              "tokenizer": "searchidx_words"}
+    stopwords = sorted({fold(s) for s in section["stopwords"]})
+    common = {"type": "custom", "tokenizer": "searchidx_words"}
     return {
-        "char_filter": {"searchidx_fold": {"type": "mapping", "mappings": [
-            *(f"{_escape(a)}=>'" for a in APOSTROPHES), *fold_rules()]}},
+        "char_filter": {
+            "searchidx_fold": {"type": "mapping", "mappings": [
+                *(f"{_escape(a)}=>'" for a in APOSTROPHES), *fold_rules()]},
+            # stopwords go before the tokenizer sees them, so that they leave no gap in
+            # the positions: our analyzer does not count them, and Lucene's stop filter
+            # would (a phrase "sottomarini nucleari"~3 must meet "sottomarini a
+            # propulsione nucleare" as it does on Whoosh); so do the words elision
+            # leaves empty ("dell' Associated") or a stopword ("quest'altro")
+            "searchidx_stopwords": {"type": "pattern_replace", "replacement": "",
+                                    "pattern": stopword_pattern(section)}},
         "tokenizer": {"searchidx_words": {"type": "pattern", "pattern": WORD_PATTERN,
                                           "group": 0}},
         "filter": {
@@ -81,15 +90,28 @@ def analysis_settings(config: Config | None = None) -> dict[str, Any]:
             "searchidx_apostrophe_parts": {"type": "pattern_capture", "patterns": ["([^']+)"],
                                            "preserve_original": False},
             "searchidx_not_empty": {"type": "length", "min": 1},  # "dell'" elided whole
-            "searchidx_stop": {"type": "stop",
-                               "stopwords": sorted({fold(s) for s in section["stopwords"]})},
+            # what the char filter cannot see: a stopword left by elision ("c'e")
+            "searchidx_stop": {"type": "stop", "stopwords": stopwords},
             "searchidx_stemmer": {"type": "stemmer", "language": STEMMERS[stemmer]},
         },
         "analyzer": {
-            TEXT_ANALYZER: {**common, "filter": [*words, "searchidx_stop", "searchidx_stemmer"]},
-            EXACT_ANALYZER: {**common, "filter": words},
+            TEXT_ANALYZER: {**common, "char_filter": ["searchidx_fold", "searchidx_stopwords"],
+                            "filter": [*words, "searchidx_stop", "searchidx_stemmer"]},
+            EXACT_ANALYZER: {**common, "char_filter": ["searchidx_fold"], "filter": words},
         },
     }
+
+
+def stopword_pattern(section: dict[str, Any]) -> str:
+    """The Java expression of what our analyzer drops whole: a stopword, maybe after
+    elided articles, or elided articles that end a word."""
+    def alternatives(words: Any) -> str:
+        return "|".join(re.escape(w) for w in sorted({fold(w) for w in words}, key=len,
+                                                       reverse=True))
+
+    letter = r"[\p{L}\p{N}]"
+    return (rf"(?iu)(?<![\p{{L}}\p{{N}}'])(?:(?:{alternatives(section['elisions'])})')*"
+            rf"(?:(?:{alternatives(section['stopwords'])})(?!{letter}|'{letter})|(?<=')(?!{letter}))")
 
 
 def _escape(text: str) -> str:
