@@ -19,7 +19,7 @@ from ...errors import SearchidxError
 from .client import Backoff, Client, OpenSearchError, path_id
 from .compile import Compiled, Compiler, substitute
 from .manifest import ClusterManifest
-from .schema import check_index, document_id
+from .schema import check_index, document_id, source_body
 
 if TYPE_CHECKING:
     from ...analysis import ItalianAnalyzer
@@ -41,10 +41,7 @@ SORT_CLAUSES = {
               {"id": "asc"}],
     "relevance": [{"_score": "desc"}, {"id": "asc"}],
 }
-# what ``stats`` lists as searchable, as the Whoosh backend does
-FIELDS = sorted(("id", "path", "title", "body", "quotes", "dated", "date_start", "date_end",
-                 "people", "speakers", "places", "organizations", "media", "publisher",
-                 "topics", "tags", "year", "month"))
+
 
 
 class OpenSearchHit:
@@ -61,7 +58,7 @@ class OpenSearchHit:
         return self.source.get("title") or ""
 
     def body(self) -> str:
-        return self.source.get("body") or ""
+        return source_body(self.source)
 
     def article(self) -> dict[str, Any]:
         return stored_article(self.source)
@@ -72,7 +69,7 @@ def stored_article(source: dict[str, Any]) -> dict[str, Any]:
     Whoosh backend's shape."""
     return {"id": source["id"], "path": source.get("path"), "title": source.get("title") or None,
             "date": source.get("date"), **(source.get("data") or {}),
-            "body": source.get("body") or ""}
+            "body": source_body(source)}
 
 
 def _iso(basic: str | None) -> str | None:
@@ -222,8 +219,8 @@ class OpenSearchBackend:
             regex = re.compile(check.pattern)
             ids = []
             for source in self._scan({"bool": {"must": [check.candidates], "filter": filters}},
-                                     ["id", "title", "body"]):
-                if regex.search(fold(f"{source.get('title') or ''}\n{source.get('body')}")):
+                                     ["id", "content"]):
+                if regex.search(fold(source.get("content") or "")):  # the title and the body
                     ids.append(source["id"])
             kept[check.key] = ids
         resolved: dict[str, Any] = substitute(compiled.dsl, kept, compiled.exact)
@@ -292,29 +289,24 @@ class OpenSearchBackend:
             terms.update(compiled.terms.get(name, ()))
         for name, clause in compiled.expanding:
             if name in fields:
-                terms.update(self._expanded(name, clause))
+                terms.update(self._expanded(clause))
         return frozenset(terms)
 
-    def _expanded(self, name: str, clause: dict[str, Any]) -> set[str]:
-        """The index terms of ``name`` that ``clause`` (on its cluster field) meets, as
-        highlighted in the first ``_HIGHLIGHT_DOCS`` articles it matches."""
-        import json
+    def _expanded(self, clause: dict[str, Any]) -> set[str]:
+        """The index terms ``clause`` meets, as the cluster highlights them in the first
+        ``_HIGHLIGHT_DOCS`` articles it matches."""
         import re
 
-        shown = ("title", "body") if name == "body" else (name,)
+        (target,) = next(iter(clause.values())).keys()
+        body = {"query": clause, "size": _HIGHLIGHT_DOCS, "_source": False,
+                "highlight": {"fields": {target: {
+                    "type": "unified", "number_of_fragments": 1000, "fragment_size": 1,
+                    "boundary_scanner": "word", "pre_tags": ["\x02"], "post_tags": ["\x03"]}}}}
         terms: set[str] = set()
-        text = json.dumps(clause)
-        for field_name in shown:
-            query = json.loads(text.replace('"content"', json.dumps(field_name)))
-            body = {"query": query, "size": _HIGHLIGHT_DOCS, "_source": False,
-                    "highlight": {"fields": {field_name: {
-                        "type": "unified", "number_of_fragments": 1000, "fragment_size": 1,
-                        "boundary_scanner": "word", "pre_tags": ["\x02"],
-                        "post_tags": ["\x03"]}}}}
-            for hit in self.client.post(self._path("/_search"), body).body["hits"]["hits"]:
-                for fragment in hit.get("highlight", {}).get(field_name, []):
-                    for marked in re.findall("\x02(.*?)\x03", fragment):
-                        terms.update(self.analyzer().words(marked))
+        for hit in self.client.post(self._path("/_search"), body).body["hits"]["hits"]:
+            for fragment in hit.get("highlight", {}).get(target, []):
+                for marked in re.findall("\x02(.*?)\x03", fragment):
+                    terms.update(self.analyzer().words(marked))
         return terms
 
     def doc_count(self) -> int:
@@ -357,8 +349,16 @@ class OpenSearchBackend:
             "date_from": _iso(aggs["first"].get("value_as_string")),
             "date_to": _iso(aggs["last"].get("value_as_string")),
             "size_bytes": size["_all"]["primaries"]["store"]["size_in_bytes"],
-            "fields": FIELDS,
+            "fields": _fields(self.config),
         }
+
+
+def _fields(config: Config) -> list[str]:
+    """What ``stats`` lists as the index's fields: the same names as on Whoosh, whose
+    schema documents each of them."""
+    from ..whoosh.schema import build_schema
+
+    return sorted(n for n in build_schema(config).names() if not n.startswith("f_"))
 
 
 def _window(dates: DateWindow | None) -> dict[str, Any] | None:

@@ -9,9 +9,10 @@ of :mod:`searchidx.analysis`: words of letters and digits joined by apostrophes
 Python's Unicode tables, rather than ``asciifolding``, which also rewrites letters
 such as ``ß`` and ``ł`` that ours keeps), lowercase, our stopwords, and Lucene's
 ``light_italian`` stemmer,
-which is the same Savoy stemmer as :func:`searchidx.analysis.light_stem`. The
-``exact`` analyzer is that chain without stopwords or stemming (folded, unstemmed
-words for ``exact:`` and names).
+which is the same Savoy stemmer as :func:`searchidx.analysis.light_stem`. Stopwords
+are taken out by a char filter, so that they leave no gap in positions, as ours.
+The ``exact`` analyzer is that chain without stopwords or stemming (folded, unstemmed
+words), kept to check the mirror against :mod:`searchidx.analysis`.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from ...config import Config, default_config
 from ...errors import ConfigError
 from ...fields import FACETS, FILTERABLE
 from ...models import Article
-from ..whoosh.schema import FACET_COLUMNS, document_fields, unpack_body, unpack_data
+from ..whoosh.schema import FACET_COLUMNS, document_fields, unpack_data
 from .client import Client, OpenSearchError, error_reason, path_id
 
 # bumped whenever the mappings change shape: an index of another version is rebuilt
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 TEXT_ANALYZER = "searchidx_italian"
 EXACT_ANALYZER = "searchidx_exact"
 # _id is at most 512 bytes; a longer article id is stored under its digest
@@ -106,8 +107,9 @@ def stopword_pattern(section: dict[str, Any]) -> str:
     """The Java expression of what our analyzer drops whole: a stopword, maybe after
     elided articles, or elided articles that end a word."""
     def alternatives(words: Any) -> str:
-        return "|".join(re.escape(w) for w in sorted({fold(w) for w in words}, key=len,
-                                                       reverse=True))
+        # longest first, then alphabetical: the same expression in every process
+        ordered = sorted(sorted({fold(w) for w in words}), key=len, reverse=True)
+        return "|".join(re.escape(w) for w in ordered)
 
     letter = r"[\p{L}\p{N}]"
     return (rf"(?iu)(?<![\p{{L}}\p{{N}}'])(?:(?:{alternatives(section['elisions'])})')*"
@@ -143,9 +145,9 @@ def analysis_fingerprint(config: Config | None = None) -> str:
 
 
 def _text(**extra: Any) -> dict[str, Any]:
-    """A text field under our analysis, with an ``exact`` sub-field (folded, unstemmed)."""
-    return {"type": "text", "analyzer": TEXT_ANALYZER,
-            "fields": {"exact": {"type": "text", "analyzer": EXACT_ANALYZER}}, **extra}
+    """A searched text field under our analysis (``exact:`` is checked on the stored text,
+    as on Whoosh: no unstemmed copy of the text is indexed)."""
+    return {"type": "text", "analyzer": TEXT_ANALYZER, **extra}
 
 
 def _shown(**extra: Any) -> dict[str, Any]:
@@ -163,10 +165,11 @@ def mappings(config: Config | None = None) -> dict[str, Any]:
         "properties": {
             "id": {"type": "keyword"},
             "path": {"type": "keyword"},
-            # what Whoosh's ``body`` indexes: the title, then the body, as one text
-            "content": _text(position_increment_gap=0),
-            "title": _shown(copy_to="content"),
-            "body": _shown(copy_to="content"),
+            # what Whoosh's ``body`` indexes: the title, then the body, as one text, which
+            # is also what is stored (the body is what follows the title): each article's
+            # text is analysed once, and stored once
+            "content": _shown(),
+            "title": _shown(),
             "quotes": _text(),
             "date": {"type": "object", "enabled": False},  # {"value", "precision"}
             "date_start": {"type": "date", "format": "basic_date"},
@@ -274,7 +277,7 @@ def source_from_fields(fields: dict[str, Any]) -> dict[str, Any]:
         "id": fields["id"],
         "path": fields["path"],
         "title": fields["title"],
-        "body": unpack_body(fields),
+        "content": fields["body"],  # the title, a newline, the body (Whoosh's body field)
         "quotes": fields["quotes"],
         "date": fields["date"],
         "date_start": _basic_date(fields.get("date_start")),
@@ -284,6 +287,12 @@ def source_from_fields(fields: dict[str, Any]) -> dict[str, Any]:
         "keys": filter_keys(fields),
         "facets": facet_values(fields),
     }
+
+
+def source_body(source: dict[str, Any]) -> str:
+    """The article's body from its document: its ``content`` after the title."""
+    title, content = source.get("title") or "", source.get("content") or ""
+    return content[len(title) + 1:] if title else content
 
 
 def article_source(article: Article, stop: frozenset[str] | None = None) -> dict[str, Any]:

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from ...models import RawArticle
     from ..base import Failure
 
+# a bulk answers within a minute even on a loaded machine; a bulk that times out is sent
+# again whole (documents are replaced by id), so the cluster must not be given more
+_BULK_DOCS, _BULK_BYTES = 100, 2 << 20
+_RUN_TIMEOUT_S = 300.0
 _IN_PROCESS_UP_TO = 200  # articles of a run extracted here: a pool would cost more
 
 
@@ -66,7 +70,7 @@ def open_run(config: Config, index: str, url: str, *, rebuild: bool
              ) -> Iterator[OpenSearchRun]:
     """A run into ``index``: its template and index created when missing (both, and the
     manifest, removed first when ``rebuild``), the index's analysis checked."""
-    client = Client.from_env(url)
+    client = Client.from_env(url, timeout=_RUN_TIMEOUT_S)
     section = config["index"]
     shards, replicas = int(section["opensearch_shards"]), int(section["opensearch_replicas"])
     try:
@@ -106,7 +110,8 @@ class OpenSearchRun:
 
     def _bulk(self) -> BulkIndexer:
         if self.bulk is None:
-            self.bulk = BulkIndexer(self.client, self.index)
+            self.bulk = BulkIndexer(self.client, self.index, max_docs=_BULK_DOCS,
+                                    max_bytes=_BULK_BYTES)
         return self.bulk
 
     def _workers(self) -> int:
