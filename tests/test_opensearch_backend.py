@@ -14,8 +14,10 @@ import threading
 import time
 
 import pytest
+from click.testing import CliRunner
 
 from searchidx import Index
+from searchidx.cli import main
 
 from .conftest import ROOT, shared_data
 from .opensearch_cluster import cluster_url, drop_index
@@ -31,6 +33,74 @@ PATTERNS = ["vaccin*", "immigr*", "*zione", "pension*", "mascherin*", "elezion*"
             "vacino~", "goveno~", "Salvni~2", "exact:vaccini", 'exact:"green pass"',
             "title:vaccino", "title:Salvini OR title:Conte", "body:euro -pensione"]
 FACETS = ["people", "places", "organizations", "publisher", "year", "month", "topics"]
+
+
+def _run(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+# -- choosing the backend (no cluster needed) ----------------------------------------------
+@pytest.mark.parametrize("args, env, message", [
+    (["--backend", "solr"], {}, "--backend: unknown backend 'solr'; use one of whoosh, opensearch"),
+    ([], {"SEARCHIDX_BACKEND": "Solr"}, "$SEARCHIDX_BACKEND: unknown backend 'solr'"),
+    (["--backend", "opensearch"], {"SEARCHIDX_URL": ""}, "needs the cluster's address: give --url"),
+    (["--backend", "opensearch", "--url", "http://127.0.0.1:9", "--index", "News"], {},
+     "--index 'News': an OpenSearch index name is lowercase"),
+    (["--backend", "opensearch", "--url", "ftp://x"], {}, "--url: 'ftp://x' is not an http"),
+    (["--backend", "opensearch", "--url", "http://u:p@127.0.0.1:9"], {},
+     "put no credentials in the URL"),
+])
+def test_backend_choice_errors_are_one_line(args, env, message):
+    result = _run("stats", *args, env=env)
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_an_unreachable_cluster_is_one_line_naming_it():
+    result = _run("query", "munizioni", "--backend", "opensearch", "--url", "http://127.0.0.1:9")
+    assert result.exit_code == 2
+    assert result.output.strip() == ("searchidx: error: OpenSearch: no node answers: "
+                                     "http://127.0.0.1:9 (NewConnectionError); is the cluster "
+                                     "running (--url)?")
+
+
+def test_the_backend_in_the_config_is_checked(tmp_path):
+    settings = tmp_path / "searchidx.yaml"
+    settings.write_text("index:\n  backend: elastic\n", "utf-8")
+    result = _run("stats", "--config", settings)
+    assert result.exit_code == 2 and "index.backend: unknown backend 'elastic'" in result.output
+    settings.write_text("index:\n  backend: [opensearch]\n", "utf-8")
+    result = _run("stats", "--config", settings)
+    assert result.exit_code == 2 and "'index.backend' should be a string" in result.output
+
+
+def test_whoosh_commands_never_load_the_cluster_client(seeds_index):
+    code = ("import sys; from searchidx import Index; "
+            f"Index({str(seeds_index.path)!r}).search('munizioni'); "
+            "print(sorted(m for m in sys.modules if 'opensearch' in m or m == 'urllib3'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "SEARCHIDX_BACKEND": ""}).stdout
+    assert out.strip() == "[]"
+
+
+# -- on the cluster ---------------------------------------------------------------------------
+def test_every_command_answers_on_the_cluster(os_seeds_index):
+    common = ["--backend", "opensearch", "--url", cluster_url(), "--index",
+              str(os_seeds_index.path)]
+    query = _run("query", "munizioni", *common, "--format", "json")
+    assert query.exit_code == 0
+    assert json.loads(query.output)["total"] == 3
+    show = _run("show", "002_3735a5c7a403e3e4", *common, "--format", "json")
+    assert json.loads(show.output)["publisher"] == "Globalist.it"
+    assert json.loads(_run("stats", *common, "--format", "json").output)["documents"] == 5
+    facets = _run("facets", "speakers", *common, "--format", "json")
+    assert facets.exit_code == 0 and "John Kirby" in facets.output
+    quotes = _run("quotes", "--speaker", "Kirby", *common, "--format", "json")
+    assert quotes.exit_code == 0 and "Kirby" in quotes.output
+    env = {"SEARCHIDX_BACKEND": "opensearch", "SEARCHIDX_URL": cluster_url(),
+           "SEARCHIDX_INDEX": str(os_seeds_index.path)}
+    assert _run("query", "munizioni", "--format", "json", env=env).exit_code == 0
+    assert _run("show", "no-such-id", *common).exit_code == 2
 
 
 def facta_queries(whoosh: Index) -> list[tuple[str, dict]]:

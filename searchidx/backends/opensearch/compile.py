@@ -5,11 +5,12 @@ match the same articles: words go through our own analyzer in this process (the
 cluster's analyzer mirrors it term for term, :mod:`.schema`) and become ``term``
 queries on the stems; the article's text is the title, boosted by
 ``index.title_boost``, OR ``content`` (title and body, as Whoosh's ``body``);
-phrases are ``match_phrase`` under the cluster's analyzer (slop 1, side by side,
-is Lucene's slop 0); wildcards meet the forms :meth:`ItalianAnalyzer.wildcard_forms`
-gives; name filters are the keys :func:`searchidx.fields.filter_keys` gives, on
-``keys.FIELD``. An ``exact:`` clause is its stemmed words, checked against the
-stored text by the backend before the search runs (:class:`ExactCheck`).
+phrases are ``match_phrase`` under the cluster's analyzer, or with a slop
+``intervals`` in order (Whoosh's ``~N`` is at most N-1 words between); wildcards
+meet the forms :meth:`ItalianAnalyzer.wildcard_forms` gives; name filters are
+the keys :func:`searchidx.fields.filter_keys` gives, on ``keys.FIELD``. An
+``exact:`` clause is its stemmed words, checked against the stored text by the
+backend before the search runs (:class:`ExactCheck`).
 """
 
 from __future__ import annotations
@@ -126,8 +127,13 @@ class Compiler:
             if not words:
                 return None
             self._terms(name, words)
-            return {"match_phrase": {target: {"query": leaf.text, "analyzer": TEXT_ANALYZER,
-                                              "slop": max(0, leaf.slop - 1), "boost": boost}}}
+            if leaf.slop <= 1:
+                return {"match_phrase": {target: {"query": leaf.text, "analyzer": TEXT_ANALYZER,
+                                                  "boost": boost}}}
+            # in order, as Whoosh's: a sloppy match_phrase would also meet the words swapped
+            return {"intervals": {target: {"match": {
+                "query": leaf.text, "analyzer": TEXT_ANALYZER, "ordered": True,
+                "max_gaps": leaf.slop - 1}, "boost": boost}}}
         terms = self.analyzer.words(leaf.text)
         if not terms:
             return None
