@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .writing import OpenSearchRun
 
 _PAGE = 1000  # hits per request when every hit is wanted
-_HIGHLIGHT_DOCS = 200  # articles whose highlights expand a wildcard or fuzzy word
+_HIGHLIGHT_DOCS = 100  # articles whose highlights expand a wildcard or fuzzy word
 # the values a terms aggregation fetches per facet beyond the ones shown, so that the
 # ties at the cut are ordered as Whoosh orders them (count, then folded name)
 _FACET_MARGIN = 50
@@ -174,7 +174,7 @@ class OpenSearchBackend:
         wanted = plan.limit
         size = _PAGE if wanted is None else min(wanted, _PAGE)
         body["size"] = size
-        answer = self.client.post(self._path("/_search"), body).body
+        answer = self._search(body)
         hits = answer["hits"]["hits"]
         total = answer["hits"]["total"]["value"]
         # more than a page asked for: the next pages after the last hit's sort values
@@ -182,7 +182,7 @@ class OpenSearchBackend:
             page = {**body, "size": _PAGE if wanted is None else min(_PAGE, wanted - len(hits)),
                     "search_after": hits[-1]["sort"], "track_total_hits": False}
             page.pop("aggs", None)
-            more = self.client.post(self._path("/_search"), page).body["hits"]["hits"]
+            more = self._search(page)["hits"]["hits"]
             if not more:
                 break
             hits.extend(more)
@@ -206,6 +206,14 @@ class OpenSearchBackend:
         must = self._resolved(plan.query, filters)
         should = self._prefix_ranking(plan.rank_words) if plan.rank_words else []
         return {"bool": {"must": [must], "filter": filters, "should": should}}
+
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One search of the index. Partial results are refused: a shard whose node has
+        just gone answers as an error, which the client retries (its replica is promoted
+        meanwhile), never as a smaller count."""
+        answer: dict[str, Any] = self.client.post(
+            self._path("/_search"), body, params={"allow_partial_search_results": "false"}).body
+        return answer
 
     def _resolved(self, compiled: Compiled, filters: list[dict[str, Any]]) -> dict[str, Any]:
         """``compiled``'s DSL with each ``exact:`` clause made the ids of the candidates
@@ -234,7 +242,7 @@ class OpenSearchBackend:
                                     "sort": [{"id": "asc"}], "track_total_hits": False}
             if after is not None:
                 body["search_after"] = after
-            page = self.client.post(self._path("/_search"), body).body["hits"]["hits"]
+            page = self._search(body)["hits"]["hits"]
             for hit in page:
                 yield hit["_source"]
             if len(page) < _PAGE:
@@ -299,11 +307,12 @@ class OpenSearchBackend:
 
         (target,) = next(iter(clause.values())).keys()
         body = {"query": clause, "size": _HIGHLIGHT_DOCS, "_source": False,
+                # the whole text, every match marked (0 fragments: no cutting)
                 "highlight": {"fields": {target: {
-                    "type": "unified", "number_of_fragments": 1000, "fragment_size": 1,
-                    "boundary_scanner": "word", "pre_tags": ["\x02"], "post_tags": ["\x03"]}}}}
+                    "type": "unified", "number_of_fragments": 0, "pre_tags": ["\x02"],
+                    "post_tags": ["\x03"]}}}}
         terms: set[str] = set()
-        for hit in self.client.post(self._path("/_search"), body).body["hits"]["hits"]:
+        for hit in self._search(body)["hits"]["hits"]:
             for fragment in hit.get("highlight", {}).get(target, []):
                 for marked in re.findall("\x02(.*?)\x03", fragment):
                     terms.update(self.analyzer().words(marked))
@@ -336,7 +345,7 @@ class OpenSearchBackend:
     def stats(self) -> dict[str, Any]:
         self._searchable()
         self.client.post(self._path("/_refresh"))
-        answer = self.client.post(self._path("/_search"), {
+        answer = self._search({
             "size": 0, "track_total_hits": True,
             "aggs": {"undated": {"filter": {"term": {"dated": False}}},
                      "first": {"min": {"field": "date_start", "format": "basic_date"}},
