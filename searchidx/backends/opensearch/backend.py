@@ -344,12 +344,11 @@ class OpenSearchBackend:
 
     def stats(self) -> dict[str, Any]:
         self._searchable()
-        self.client.post(self._path("/_refresh"))
         answer = self._search({
             "size": 0, "track_total_hits": True,
             "aggs": {"undated": {"filter": {"term": {"dated": False}}},
                      "first": {"min": {"field": "date_start", "format": "basic_date"}},
-                     "last": {"max": {"field": "date_start", "format": "basic_date"}}}}).body
+                     "last": {"max": {"field": "date_start", "format": "basic_date"}}}})
         aggs = answer["aggregations"]
         size = self.client.get(self._path("/_stats/store")).body
         return {
