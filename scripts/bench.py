@@ -15,6 +15,13 @@ date-range query has something to filter, and every engine gets the same dates.
 
     .venv/bin/python scripts/bench.py                        # DICE once, ~5 min
     .venv/bin/python scripts/bench.py --scale 100000 --workdir /tmp/bench
+    .venv/bin/python scripts/bench.py --backend opensearch --url http://127.0.0.1:9200
+
+``--backend opensearch`` compares the two backends instead, back to back on the same
+corpus and queries (issue 23): indexing articles/s, where the indexing time goes
+(extraction in our processes, or the cluster's own indexing, from its ``_stats``), the
+JVM heap of each node, and query p50/p95 per kind, each query asked of Whoosh and of
+the cluster in turn.
 
 Exit status: 0 done, 2 data missing or a step failed.
 """
@@ -260,15 +267,19 @@ def whole_set_lines(times: dict[str, tuple[float, float]], articles: int) -> lis
 
 # -- child processes ------------------------------------------------------------------
 
-def child_main(engine: str, corpus: Path, folder: Path) -> None:
-    """Build one engine's index (in this child process) and print a JSON line of figures."""
+def child_main(engine: str, corpus: Path, folder: Path, url: str | None = None) -> None:
+    """Build one engine's index (in this child process) and print a JSON line of figures;
+    with ``url``, searchidx's index is the OpenSearch index named by ``folder``'s name."""
     started = time.perf_counter()
     out: dict[str, Any] = {}
     if engine == "searchidx":
         from searchidx import Index
         from searchidx.config import load_config
 
-        report = Index(folder, load_config(search_cwd=False)).update([corpus])
+        config = load_config(search_cwd=False)
+        ix = (Index(folder.name, config, backend="opensearch", url=url) if url
+              else Index(folder, config))
+        report = ix.update([corpus], rebuild=bool(url))
         out = {"added": report.added, "unchanged": report.unchanged, "failed": report.failed,
                "errors": [str(e) for e in report.errors[:3]]}
     else:
@@ -305,14 +316,16 @@ def tree_rss(proc: Any) -> int:
     return total
 
 
-def build_in_child(engine: str, corpus: Path, folder: Path) -> Build:
+def build_in_child(engine: str, corpus: Path, folder: Path, url: str | None = None,
+                   sample: Callable[[], None] | None = None) -> Build:
     """Run :func:`child_main` for ``engine``, sampling the RSS of its process tree.
 
     Sampled with psutil, not ``ru_maxrss``: a child's ``ru_maxrss`` starts from
     the parent's size at fork, and workers' peaks would not add up.
     """
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", engine,
-           "--child-corpus", str(corpus), "--workdir", str(folder)]
+           "--child-corpus", str(corpus), "--workdir", str(folder),
+           *(["--url", url] if url else [])]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=folder.parent)
     peak = 0
@@ -322,6 +335,8 @@ def build_in_child(engine: str, corpus: Path, folder: Path) -> Build:
         watched = psutil.Process(proc.pid)
         while proc.poll() is None:
             peak = max(peak, tree_rss(watched))
+            if sample is not None:
+                sample()
             time.sleep(0.05)
     except ImportError:
         pass
@@ -556,6 +571,117 @@ def bench(args: argparse.Namespace, work: Path) -> None:
     print("\n".join(goals(ours, articles, raw_mb, seeds_cold)))
 
 
+# -- OpenSearch against Whoosh (--backend opensearch) --------------------------------------
+
+class ClusterWatch:
+    """The cluster's figures during a run: peak JVM heap per node, indexing time."""
+
+    def __init__(self, url: str) -> None:
+        from searchidx.backends.opensearch.client import Client
+
+        self.client = Client.from_env(url)
+        self.peak_heap: dict[str, int] = {}
+        self.heap_max: dict[str, int] = {}
+        self._last = 0.0
+
+    def sample(self) -> None:
+        """Read every node's heap, at most twice a second."""
+        if time.monotonic() - self._last < 0.5:
+            return
+        self._last = time.monotonic()
+        nodes = self.client.get("/_nodes/stats/jvm").body["nodes"]
+        for node in nodes.values():
+            mem = node["jvm"]["mem"]
+            name = node["name"]
+            self.peak_heap[name] = max(self.peak_heap.get(name, 0), mem["heap_used_in_bytes"])
+            self.heap_max[name] = mem["heap_max_in_bytes"]
+
+    def indexing(self, index: str) -> dict[str, float]:
+        """Seconds the cluster spent indexing, refreshing and merging ``index`` (all
+        copies, primaries and replicas, summed over threads)."""
+        total = self.client.get(f"/{index}/_stats/indexing,refresh,merge").body["_all"]["total"]
+        return {"indexing": total["indexing"]["index_time_in_millis"] / 1000,
+                "refresh": total["refresh"]["total_time_in_millis"] / 1000,
+                "merge": total["merges"]["total_time_in_millis"] / 1000}
+
+    def heap_line(self) -> str:
+        return ", ".join(f"{name} {self.peak_heap[name] / 2**20:,.0f} of "
+                         f"{self.heap_max[name] / 2**20:,.0f} MB"
+                         for name in sorted(self.peak_heap))
+
+
+def bench_backends(args: argparse.Namespace, work: Path) -> None:
+    """Whoosh and OpenSearch side by side: the same corpus, the same queries."""
+    from searchidx import Index
+    from searchidx.config import load_config
+
+    config = load_config(search_cwd=False)
+    corpus = work / "corpus"
+    articles, distinct, raw = write_corpus(args.data, args.scale, corpus)
+    repeated = f", DICE repeated {articles / distinct:.1f}x with new ids" \
+        if articles > distinct else ""
+    print(f"DICE: {articles:,} articles ({distinct:,} distinct texts{repeated}), "
+          f"{raw / 2**20:.1f} MB of raw text; {os.cpu_count()} cores, cluster at {args.url}")
+    sample = read_corpus(corpus)[:distinct]
+    publisher = Counter(d["publisher"] for d in sample).most_common(1)[0][0]
+    queries = make_queries([d["text"] for d in sample], args.queries,
+                           frozenset(config["italian"]["stopwords"]))
+    del sample
+    watch = ClusterWatch(args.url)
+    folder = work / "whoosh"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    print("whoosh: indexing (child process) …", flush=True)
+    whoosh = build_in_child("searchidx", corpus, folder)
+    index_name = f"bench-{articles}"
+    print("opensearch: indexing (child process) …", flush=True)
+    cluster = build_in_child("searchidx", corpus, work / index_name, args.url, watch.sample)
+    spent = watch.indexing(index_name)
+    rows = [("indexing, articles/s", articles / whoosh.seconds, articles / cluster.seconds)]
+    print(f"\n## Whoosh and OpenSearch, {articles:,} articles, back to back\n")
+    print("| | Whoosh | OpenSearch | OpenSearch ÷ Whoosh |\n|---|---:|---:|---:|")
+    print(f"| {rows[0][0]} | {rows[0][1]:,.0f} | {rows[0][2]:,.0f} | "
+          f"{rows[0][2] / rows[0][1]:.2f} |")
+    print(f"| indexing, CPU s of our processes | {whoosh.info['cpu_seconds']:,.0f} | "
+          f"{cluster.info['cpu_seconds']:,.0f} | "
+          f"{cluster.info['cpu_seconds'] / whoosh.info['cpu_seconds']:.2f} |")
+    ix = {"whoosh": Index(folder, config),
+          "opensearch": Index(index_name, config, backend="opensearch", url=args.url)}
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(1 + args.repeat):  # the first pass warms both up, untimed
+        for q in queries:
+            text, options = q.searchidx_args(publisher)
+            for name, index in ix.items():  # in turn: both see the same load
+                started = time.perf_counter()
+                index.search(text, **options)
+                times.setdefault((name, q.kind), []).append(
+                    1000 * (time.perf_counter() - started))
+        watch.sample()
+    for kind, label in KINDS.items():
+        w, o = (times[(name, kind)][len(queries) // len(KINDS):] for name in ix)
+        print(f"| {label}, p50 / p95 ms | {percentile(w, 0.5):.1f} / {percentile(w, 0.95):.1f}"
+              f" | {percentile(o, 0.5):.1f} / {percentile(o, 0.95):.1f} | "
+              f"{percentile(o, 0.5) / percentile(w, 0.5):.2f} / "
+              f"{percentile(o, 0.95) / percentile(w, 0.95):.2f} |")
+    stats = ix["opensearch"].stats()
+    print(f"| size, MB (OpenSearch: primaries) | {folder_mb(folder):,.0f} | "
+          f"{stats['size_bytes'] / 2**20:,.0f} | "
+          f"{stats['size_bytes'] / 2**20 / folder_mb(folder):.2f} |")
+    print(f"\nWhere OpenSearch's indexing time goes: {cluster.seconds:,.0f} s wall; our "
+          f"processes (reading, extraction, building documents, bulk requests) used "
+          f"{cluster.info['cpu_seconds']:,.0f} CPU s; the cluster spent "
+          f"{spent['indexing']:,.0f} s indexing (primaries and replicas, summed over its "
+          f"threads), {spent['refresh']:,.0f} s refreshing, {spent['merge']:,.0f} s merging.")
+    print(f"JVM heap, peak used of max, per node: {watch.heap_line()}.")
+    print(f"Queries: {len(queries)} ({args.queries} per kind), {args.repeat} timed passes "
+          "after one warm-up, each query asked of Whoosh and then of OpenSearch; top 10 with "
+          "snippets, through Index.search on both.")
+    ix["opensearch"].close()
+    watch.client.delete(f"/{index_name}", ok=(404,))
+    watch.client.delete(f"/{index_name}-searchidx-manifest", ok=(404,))
+    watch.client.delete(f"/_index_template/searchidx-{index_name}", ok=(404,))
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Benchmark searchidx on DICE (indexing, memory, size, query latency, cold "
@@ -576,22 +702,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="also time `searchidx index --optimize` and the queries after it")
     parser.add_argument("--workdir", type=Path,
                         help="build the indexes here and keep them (default: a temporary folder)")
+    parser.add_argument("--backend", choices=["whoosh", "opensearch"], default="whoosh",
+                        help="opensearch: compare the OpenSearch backend with Whoosh instead "
+                             "of the peers (needs --url)")
+    parser.add_argument("--url", help="the OpenSearch cluster (--backend opensearch)")
     parser.add_argument("--child", choices=["searchidx", *PEERS], help=argparse.SUPPRESS)
     parser.add_argument("--child-corpus", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.scale is not None and args.scale < 1 or args.queries < 1 or args.repeat < 1:
         parser.error("--scale, --queries and --repeat must be positive")
+    if args.backend == "opensearch" and not args.url:
+        parser.error("--backend opensearch needs --url http://HOST:9200")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
-        child_main(args.child, args.child_corpus, args.workdir)
+        child_main(args.child, args.child_corpus, args.workdir, args.url)
         return 0
     try:
         with work_folder(args.workdir, "searchidx-bench-") as folder:
-            bench(args, folder)
+            if args.backend == "opensearch":
+                bench_backends(args, folder)
+            else:
+                bench(args, folder)
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 2

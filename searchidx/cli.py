@@ -13,7 +13,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -29,15 +29,25 @@ def _fail(message: str) -> None:
 
 
 def _command(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Common options (--index, --config) and one-line errors instead of tracebacks."""
+    """Common options (--index, --backend, --url, --config) and one-line errors instead
+    of tracebacks."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False),
                   help="YAML file overriding the default configuration "
                        "(default: ./searchidx.yaml if present).")
-    @click.option("--index", "index_path", metavar="DIR",
-                  help="Index folder (default: $SEARCHIDX_INDEX, else ./.searchidx).")
+    @click.option("--index", "index_path", metavar="DIR|NAME",
+                  help="Index folder (default: $SEARCHIDX_INDEX, else ./.searchidx); with "
+                       "--backend opensearch, the OpenSearch index (default: searchidx).")
+    @click.option("--backend", metavar="ENGINE",
+                  help="whoosh (embedded, the default) or opensearch (a cluster at --url); "
+                       "else $SEARCHIDX_BACKEND or index.backend.")
+    @click.option("--url", metavar="URL",
+                  help="The OpenSearch cluster, e.g. http://127.0.0.1:9200 (several: "
+                       "comma-separated); else $SEARCHIDX_URL or index.url. Credentials: "
+                       "$SEARCHIDX_OPENSEARCH_USER and $SEARCHIDX_OPENSEARCH_PASSWORD.")
     @functools.wraps(func)
-    def wrapper(config_path: str | None, index_path: str | None, **kwargs: Any) -> Any:
+    def wrapper(config_path: str | None, index_path: str | None, backend: str | None,
+                url: str | None, **kwargs: Any) -> Any:
         from .config import ConfigWarning, load_config
 
         try:
@@ -46,7 +56,7 @@ def _command(func: Callable[..., Any]) -> Callable[..., Any]:
                 config = load_config(config_path)
             for warning in caught:
                 click.echo(f"searchidx: warning: {warning.message}", err=True)
-            return func(config=config, index_path=index_path, **kwargs)
+            return func(config=config, where=IndexTarget(index_path, backend, url), **kwargs)
         except SearchidxError as exc:
             _fail(str(exc))
         except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM during 'index'
@@ -86,10 +96,18 @@ def _stopped_by_signals() -> Iterator[None]:
         signal.signal(each, handler)
 
 
-def _index(config: Any, index_path: str | None) -> Any:
+class IndexTarget(NamedTuple):
+    """The index the common options name: ``--index``, ``--backend``, ``--url``."""
+
+    index: str | None
+    backend: str | None
+    url: str | None
+
+
+def _index(config: Any, where: IndexTarget) -> Any:
     from .index import Index
 
-    return Index(index_path, config)
+    return Index(where.index, config, backend=where.backend, url=where.url)
 
 
 def _csv_list(value: str | None) -> list[str]:
@@ -149,7 +167,7 @@ def main() -> None:
 @click.option("--verbose", "-v", is_flag=True,
               help="Name every file, member and web-archive record skipped, and why.")
 @_command
-def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebuild: bool,
+def index_cmd(config: Any, where: IndexTarget, paths: tuple[str, ...], rebuild: bool,
               fmt: str, quiet: bool, wait: float, optimize: bool, field_map: str | None,
               all_captures: bool, verbose: bool) -> None:
     """Index articles from files and folders (recursive).
@@ -178,7 +196,7 @@ def index_cmd(config: Any, index_path: str | None, paths: tuple[str, ...], rebui
     from .read import set_reading_options
 
     set_reading_options(config, field_map, all_captures)
-    ix = _index(config, index_path)
+    ix = _index(config, where)
     bar: Any = None
     progress = None
     if not quiet and fmt == "text" and sys.stderr.isatty():
@@ -288,7 +306,7 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
                    "topics,keyphrases,tags,snippet,first_line,body (default: a page's "
                    "CSV columns).")
 @_command
-def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
+def query_cmd(config: Any, where: IndexTarget, query: str, any_words: bool,
               facets: str | None, facet_limit: int, facet_by: str, collapse: bool, sort: str,
               limit: int, page: int, fmt: str, no_snippets: bool, batch: Any,
               export_all: bool, fields: str | None,
@@ -326,7 +344,7 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
     """
     from .render import render_search, to_json
 
-    ix = _index(config, index_path)
+    ix = _index(config, where)
     if export_all or fields is not None:
         _check_export(export_all, fmt, facets, batch)
         _export(ix.export(query, fields=_csv_list(fields), any=any_words, sort=sort,
@@ -409,7 +427,7 @@ _NO_SUCH_ID = "no article with id '{}'; find ids with 'searchidx query'"
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_command
-def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None:
+def show_cmd(config: Any, where: IndexTarget, doc_id: str, fmt: str) -> None:
     """Show one article with every field.
 
     \b
@@ -418,7 +436,7 @@ def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None
     """
     from .render import document_text, to_json
 
-    doc = _index(config, index_path).document(doc_id)
+    doc = _index(config, where).document(doc_id)
     if doc is None:
         raise SearchidxError(_NO_SUCH_ID.format(doc_id))
     _out(to_json(doc) if fmt == "json" else document_text(doc))
@@ -429,7 +447,7 @@ def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv"]),
               default="text", show_default=True, help="Output format.")
 @_command
-def story_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None:
+def story_cmd(config: Any, where: IndexTarget, doc_id: str, fmt: str) -> None:
     """Every version of an article's story, oldest first, with what changed.
 
     A story groups the articles whose text is nearly the same (the update of a
@@ -444,7 +462,7 @@ def story_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> Non
     """
     from .render import story_csv, story_text, to_json
 
-    story = _index(config, index_path).story(doc_id)
+    story = _index(config, where).story(doc_id)
     if story is None:
         raise SearchidxError(_NO_SUCH_ID.format(doc_id))
     if fmt == "json":
@@ -465,7 +483,7 @@ def story_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> Non
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv"]),
               default="text", show_default=True, help="Output format.")
 @_command
-def similar_cmd(config: Any, index_path: str | None, doc_id: str, limit: int, fmt: str,
+def similar_cmd(config: Any, where: IndexTarget, doc_id: str, limit: int, fmt: str,
                 **kwargs: Any) -> None:
     """Articles most like this one that are not versions of its story.
 
@@ -480,7 +498,7 @@ def similar_cmd(config: Any, index_path: str | None, doc_id: str, limit: int, fm
     """
     from .render import similar_csv, similar_text, to_json
 
-    similar = _index(config, index_path).similar(doc_id, limit, **_filters(kwargs))
+    similar = _index(config, where).similar(doc_id, limit, **_filters(kwargs))
     if similar is None:
         raise SearchidxError(_NO_SUCH_ID.format(doc_id))
     if fmt == "json":
@@ -498,7 +516,7 @@ def similar_cmd(config: Any, index_path: str | None, doc_id: str, limit: int, fm
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_command
-def stats_cmd(config: Any, index_path: str | None, fmt: str) -> None:
+def stats_cmd(config: Any, where: IndexTarget, fmt: str) -> None:
     """Documents, date range, size, fields and last update of the index.
 
     \b
@@ -508,7 +526,7 @@ def stats_cmd(config: Any, index_path: str | None, fmt: str) -> None:
     """
     from .render import stats_text, to_json
 
-    stats = _index(config, index_path).stats()
+    stats = _index(config, where).stats()
     _out(to_json(stats) if fmt == "json" else stats_text(stats))
 
 
@@ -521,7 +539,7 @@ def stats_cmd(config: Any, index_path: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_command
-def facets_cmd(config: Any, index_path: str | None, field: str, query: str, any_words: bool,
+def facets_cmd(config: Any, where: IndexTarget, field: str, query: str, any_words: bool,
                limit: int | None, fmt: str, **kwargs: Any) -> None:
     """All values of a facet with their counts.
 
@@ -535,7 +553,7 @@ def facets_cmd(config: Any, index_path: str | None, field: str, query: str, any_
     """
     from .render import facet_values_text, to_json
 
-    values = _index(config, index_path).facet_counts(field, query, any=any_words,
+    values = _index(config, where).facet_counts(field, query, any=any_words,
                                                      **_filters(kwargs))
     if limit is not None:
         values = values[:limit]
@@ -554,7 +572,7 @@ def facets_cmd(config: Any, index_path: str | None, field: str, query: str, any_
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text",
               show_default=True)
 @_command
-def quotes_cmd(config: Any, index_path: str | None, query: str, speaker: tuple[str, ...],
+def quotes_cmd(config: Any, where: IndexTarget, query: str, speaker: tuple[str, ...],
                date_from: str | None, date_to: str | None, limit: int, fmt: str) -> None:
     """Who said what: quotes, searchable by their words.
 
@@ -565,7 +583,7 @@ def quotes_cmd(config: Any, index_path: str | None, query: str, speaker: tuple[s
     """
     from .render import quotes_text, to_json
 
-    quotes = _index(config, index_path).quotes(query, speaker=list(speaker),
+    quotes = _index(config, where).quotes(query, speaker=list(speaker),
                                                date_from=date_from, date_to=date_to, limit=limit)
     if fmt == "json":
         _out(to_json({"query": query, "total": len(quotes), "quotes": quotes}))
@@ -601,7 +619,7 @@ def _width() -> int:
               help="Show only the first N people.")
 @_PEOPLE_FORMAT
 @_command
-def people_cmd(config: Any, index_path: str | None, query: str, role: str | None, sort: str,
+def people_cmd(config: Any, where: IndexTarget, query: str, role: str | None, sort: str,
                limit: int | None, fmt: str, **kwargs: Any) -> None:
     """Every person in the matching articles, aliases merged: the articles naming
     them, those quoting them, first and last date, roles, other spellings.
@@ -614,7 +632,7 @@ def people_cmd(config: Any, index_path: str | None, query: str, role: str | None
     """
     from .render_people import render_people
 
-    people = _index(config, index_path).people(query, role=role, sort=sort, **_filters(kwargs))
+    people = _index(config, where).people(query, role=role, sort=sort, **_filters(kwargs))
     _out(render_people(people, fmt, color=fmt == "text" and sys.stdout.isatty(), limit=limit))
     sys.exit(EXIT_OK if people else EXIT_NONE)
 
@@ -628,7 +646,7 @@ def people_cmd(config: Any, index_path: str | None, query: str, role: str | None
               help="Quotes, articles and neighbours listed (0: all).")
 @_PEOPLE_FORMAT
 @_command
-def person_cmd(config: Any, index_path: str | None, name: str, query: str, limit: int,
+def person_cmd(config: Any, where: IndexTarget, name: str, query: str, limit: int,
                fmt: str, **kwargs: Any) -> None:
     """One person's profile: the spellings merged into the name (and where each
     appears), roles over time, a monthly timeline of mentions and quotes, the people,
@@ -648,7 +666,7 @@ def person_cmd(config: Any, index_path: str | None, name: str, query: str, limit
     from .render import to_json
     from .render_people import render_profile
 
-    ix = _index(config, index_path)
+    ix = _index(config, where)
     try:
         profile = ix.person(name, query, listed=limit or None, **_filters(kwargs))
     except UnknownPerson as missing:
@@ -675,7 +693,7 @@ def person_cmd(config: Any, index_path: str | None, name: str, query: str, limit
                    "pip install 'searchidx[plot]').")
 @_PEOPLE_FORMAT
 @_command
-def timeline_cmd(config: Any, index_path: str | None, query: str, by: str, facet: str | None,
+def timeline_cmd(config: Any, where: IndexTarget, query: str, by: str, facet: str | None,
                  top: int, plot_path: str | None, fmt: str, **kwargs: Any) -> None:
     """How many matching articles each day, week, month or year, or how many name
     each of the top values of a facet: bars on a terminal, a table in CSV and JSON.
@@ -695,7 +713,7 @@ def timeline_cmd(config: Any, index_path: str | None, query: str, by: str, facet
         from .plot import checked_plot_path
 
         checked_plot_path(plot_path)
-    timeline = _index(config, index_path).timeline(query, by=by, facet=facet, top=top,
+    timeline = _index(config, where).timeline(query, by=by, facet=facet, top=top,
                                                    **_filters(kwargs))
     if plot_path is not None:
         from .plot import plot_timeline
@@ -712,7 +730,7 @@ def timeline_cmd(config: Any, index_path: str | None, query: str, by: str, facet
 @click.option("--no-body", is_flag=True, help="Leave the article body out of the output.")
 @_reading_options
 @_command
-def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
+def extract_cmd(config: Any, where: IndexTarget, paths: tuple[str, ...],
                 no_body: bool, field_map: str | None, all_captures: bool) -> None:
     """Extract fields without indexing: one JSON object per article, per line.
 
@@ -752,7 +770,7 @@ def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
               help="Port to listen on (0: any free port).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
 @_command
-def serve_cmd(config: Any, index_path: str | None, host: str, port: int,
+def serve_cmd(config: Any, where: IndexTarget, host: str, port: int,
               open_browser: bool) -> None:
     """A local web page over the index: search, facets, date histogram, articles,
     quotes, people. Read-only; it sees what a running 'index' commits.
@@ -766,7 +784,7 @@ def serve_cmd(config: Any, index_path: str | None, host: str, port: int,
     """
     from .web import serve
 
-    serve(_index(config, index_path), host=host, port=port, open_browser=open_browser,
+    serve(_index(config, where), host=host, port=port, open_browser=open_browser,
           echo=click.echo, warn=lambda text: click.echo(f"searchidx: warning: {text}", err=True))
 
 

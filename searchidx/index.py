@@ -12,6 +12,7 @@ changes or ``index.commit_seconds``.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .backends import open_backend
 from .config import Config, load_config
-from .errors import Interrupted, ReadError, SearchidxError
+from .errors import ConfigError, Interrupted, ReadError, SearchidxError
 from .fields import FACETS, normalise_facet
 from .manifest import Changes, Manifest
 
@@ -30,12 +31,55 @@ if TYPE_CHECKING:
     from .models import RawArticle
 
 ENV_INDEX = "SEARCHIDX_INDEX"
+ENV_BACKEND = "SEARCHIDX_BACKEND"
+ENV_URL = "SEARCHIDX_URL"
+DEFAULT_CLUSTER_INDEX = "searchidx"  # the OpenSearch index when none is named
+# what OpenSearch refuses in an index name
+_BAD_INDEX_NAME = re.compile(r'[\\/*?"<>|\s,#:A-Z]|^[-_+.]')
 
 
 def resolve_index_path(index: str | os.PathLike[str] | None, config: Config) -> Path:
     """``--index`` wins, then ``$SEARCHIDX_INDEX``, then ``index.path`` from the config."""
     chosen = index or os.environ.get(ENV_INDEX) or config["index"]["path"]
     return Path(chosen).expanduser()
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an index lives: the engine, and a folder (Whoosh) or an index name and
+    the cluster's address (OpenSearch)."""
+
+    backend: str
+    index: str
+    url: str = ""
+
+
+def resolve_location(index: str | os.PathLike[str] | None, config: Config, *,
+                     backend: str | None = None, url: str | None = None) -> Location:
+    """The engine from ``--backend``, ``$SEARCHIDX_BACKEND`` or ``index.backend``; for a
+    cluster the address from ``--url``, ``$SEARCHIDX_URL`` or ``index.url`` and the index
+    name from ``--index`` or ``$SEARCHIDX_INDEX`` (else ``searchidx``). Bad values are
+    one clear error naming where they came from."""
+    from .backends import BACKENDS
+
+    section = config["index"]
+    name, source = ((backend, "--backend") if backend else
+                    (os.environ.get(ENV_BACKEND), f"${ENV_BACKEND}")
+                    if os.environ.get(ENV_BACKEND) else (section["backend"], "index.backend"))
+    name = str(name).strip().lower()
+    if name not in BACKENDS:
+        raise ConfigError(f"{source}: unknown backend '{name}'; use one of {', '.join(BACKENDS)}")
+    if name == "whoosh":
+        return Location(name, str(resolve_index_path(index, config)))
+    address = url or os.environ.get(ENV_URL) or section["url"]
+    if not address:
+        raise ConfigError(f"--backend opensearch needs the cluster's address: give --url "
+                          f"http://HOST:9200, or set ${ENV_URL} or index.url")
+    chosen = str(index or os.environ.get(ENV_INDEX) or DEFAULT_CLUSTER_INDEX)
+    if _BAD_INDEX_NAME.search(chosen) or len(chosen.encode("utf-8")) > 200:
+        raise ConfigError(f"--index '{chosen}': an OpenSearch index name is lowercase letters, "
+                          "digits and - _ + . (not first), e.g. --index news")
+    return Location(name, chosen, str(address))
 
 
 @dataclass
@@ -85,12 +129,18 @@ class Index:
     >>> ix = Index(".searchidx")            # doctest: +SKIP
     >>> ix.update(["seeds/"]).summary()     # doctest: +SKIP
     >>> ix.search("munizioni", speaker=["Kirby"]).total  # doctest: +SKIP
+
+    On a cluster, ``path`` names the OpenSearch index::
+
+    >>> Index("news", backend="opensearch", url="http://127.0.0.1:9200")  # doctest: +SKIP
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None,
-                 config: Config | None = None) -> None:
+                 config: Config | None = None, *, backend: str | None = None,
+                 url: str | None = None) -> None:
         self.config = config or load_config()
-        self.path = resolve_index_path(path, self.config)
+        self.location = resolve_location(path, self.config, backend=backend, url=url)
+        self.path = Path(self.location.index)
         self._backend: Backend | None = None
         self._groups: tuple[str, dict[str, str]] | None = None  # stories_version, groups
 
@@ -101,7 +151,8 @@ class Index:
     def backend(self) -> Backend:
         """The engine holding this index."""
         if self._backend is None:
-            self._backend = open_backend(self.config, self.path)
+            self._backend = open_backend(self.config, self.path, self.location.backend,
+                                         self.location.url)
         return self._backend
 
     def close(self) -> None:
@@ -350,6 +401,8 @@ class Index:
             manifest.close()
         return {
             "index": str(self.path),
+            "backend": self.location.backend,
+            **({"url": self.location.url} if self.location.url else {}),
             "documents": figures["documents"],
             "files": files,
             "sources": roots,

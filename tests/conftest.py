@@ -8,6 +8,8 @@ import yaml
 from searchidx import Index
 from searchidx.config import load_config
 
+from .opensearch_cluster import cluster_index, os_client  # noqa: F401  (fixtures)
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 GOLD = yaml.safe_load((Path(__file__).parent / "fixtures" / "seeds_gold.yaml").read_text("utf-8"))
@@ -26,6 +28,21 @@ def seeds_index(tmp_path_factory, config):
     report = ix.update([SEEDS])
     assert report.added == 5 and report.failed == 0, report.errors
     return ix
+
+
+@pytest.fixture(scope="session")
+def os_seeds_index(cluster_index, config):  # noqa: F811
+    """The seeds in an index of the test cluster (skips without one)."""
+    ix = cluster_index([SEEDS], config)
+    assert ix.stats()["documents"] == 5
+    return ix
+
+
+@pytest.fixture(params=["whoosh", "opensearch"])
+def any_seeds_index(request):
+    """The seeds index on each backend in turn: the same answers are expected of both."""
+    return request.getfixturevalue("seeds_index" if request.param == "whoosh"
+                                   else "os_seeds_index")
 
 
 def shared_data(relative: str) -> Path:

@@ -44,14 +44,40 @@ def os_client():
     client.close()
 
 
-@pytest.fixture
-def index_name(os_client) -> Iterator[str]:
-    """A fresh index name; the index, its template and its manifest go afterwards."""
+def drop_index(client, name: str) -> None:
+    """Remove an index of the tests, its manifest and its template."""
     from searchidx.backends.opensearch.manifest import manifest_index
     from searchidx.backends.opensearch.schema import template_name
 
+    for index in (name, manifest_index(name)):
+        client.delete(f"/{index}", ok=(404,))
+    client.delete(f"/_index_template/{template_name(name)}", ok=(404,))
+
+
+@pytest.fixture
+def index_name(os_client) -> Iterator[str]:
+    """A fresh index name; the index, its template and its manifest go afterwards."""
     name = f"test-{uuid.uuid4().hex[:12]}"
     yield name
-    for index in (name, manifest_index(name)):
-        os_client.delete(f"/{index}", ok=(404,))
-    os_client.delete(f"/_index_template/{template_name(name)}", ok=(404,))
+    drop_index(os_client, name)
+
+
+@pytest.fixture(scope="session")
+def cluster_index(os_client):
+    """Make indexes in the test cluster with ``cluster_index(paths, config)``: each an
+    ``Index`` on the opensearch backend, removed at the end of the session."""
+    from searchidx import Index
+
+    made: list[str] = []
+
+    def make(paths, config, **options):
+        name = f"test-{uuid.uuid4().hex[:12]}"
+        made.append(name)
+        ix = Index(name, config, backend="opensearch", url=cluster_url())
+        report = ix.update(paths, **options)
+        assert report.failed == 0, report.errors
+        return ix
+
+    yield make
+    for name in made:
+        drop_index(os_client, name)

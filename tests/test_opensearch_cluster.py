@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -58,6 +59,16 @@ def test_a_stem_length_lucene_cannot_mirror_is_refused():
         analysis_settings(config)
 
 
+def test_the_analysis_fingerprint_is_the_same_in_every_process():
+    """Another process (another machine) must find the index built with its analysis."""
+    code = ("from searchidx.backends.opensearch.schema import analysis_fingerprint; "
+            "print(analysis_fingerprint())")
+    prints = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+              for seed in ("1", "2", "3")}
+    assert len(prints) == 1
+
+
 def test_unreachable_cluster_fails_with_one_line():
     from searchidx.backends.opensearch.client import Backoff, Client, ClusterUnavailableError
 
@@ -85,6 +96,7 @@ def test_cluster_analysis_agrees_with_ours_token_for_token(os_client, index_name
     _ensure(os_client, index_name)
     texts = _sample_texts()
     assert len(texts) > 30
+    gaps: list[int] = []
     for analyzer, ours in ((TEXT_ANALYZER, italian_analyzer()),
                            (EXACT_ANALYZER, italian_analyzer(stem=False, stop=False))):
         for text in texts:
@@ -93,9 +105,13 @@ def test_cluster_analysis_agrees_with_ours_token_for_token(os_client, index_name
             got = [(t["token"], t["start_offset"], t["end_offset"]) for t in answer["tokens"]]
             want = list(ours.spans(text))
             assert [g[0] for g in got] == [w[0] for w in want], (analyzer, text[:60])
+            if analyzer == TEXT_ANALYZER:  # stopwords leave no gap, as in ours (phrases)
+                gaps.extend(b["position"] - a["position"]
+                            for a, b in zip(answer["tokens"], answer["tokens"][1:], strict=False))
             # Lucene's elision keeps the whole word's offsets: "all'Eastern", not "Eastern"
             assert all(start <= w_start and w_end <= end for (_, start, end), (_, w_start, w_end)
                        in zip(got, want, strict=True)), (analyzer, text[:60])
+    assert len(gaps) > 4000 and set(gaps) == {1}
 
 
 def test_template_and_index_are_created_once_and_checked(os_client, index_name):  # noqa: F811
@@ -126,7 +142,7 @@ def _seed_articles():
 
 def test_documents_are_written_and_read_back(os_client, index_name, seeds_index):  # noqa: F811
     from searchidx.backends.opensearch.bulk import BulkIndexer
-    from searchidx.backends.opensearch.schema import article_source
+    from searchidx.backends.opensearch.schema import article_source, source_body
 
     _ensure(os_client, index_name, replicas=0)
     articles = _seed_articles()
@@ -137,7 +153,7 @@ def test_documents_are_written_and_read_back(os_client, index_name, seeds_index)
     for article in articles:
         stored = os_client.get(f"/{index_name}/_doc/{article.id}").body["_source"]
         shown = seeds_index.document(article.id)
-        assert stored["body"] == shown["body"] and stored["title"] == (shown["title"] or "")
+        assert source_body(stored) == shown["body"] and stored["title"] == (shown["title"] or "")
         assert stored["data"]["speakers"] == shown["speakers"]
         assert stored["facets"]["people"] == [p.name for p in article.people]
     # what the cluster finds and counts is what the embedded index finds and counts

@@ -21,69 +21,69 @@ def gold_case_id(case):
 
 
 @pytest.mark.parametrize("case", GOLD["queries"], ids=gold_case_id)
-def test_gold_searches_return_exactly_the_expected_articles(seeds_index, case):
+def test_gold_searches_return_exactly_the_expected_articles(any_seeds_index, case):
     options = {}
     for key, value in (case.get("filter") or {}).items():
         options[FILTER_OPTIONS[key]] = value if key.startswith("date") else [value]
-    result = seeds_index.search(case.get("query", ""), limit=50, **options)
+    result = any_seeds_index.search(case.get("query", ""), limit=50, **options)
     assert sorted(h.id for h in result.hits) == sorted(case["expect"])
     assert result.total == len(case["expect"])
 
 
-def test_date_filter_reports_undated_articles_dropped(seeds_index):
-    result = seeds_index.search("", date_from="2023-09-01")
+def test_date_filter_reports_undated_articles_dropped(any_seeds_index):
+    result = any_seeds_index.search("", date_from="2023-09-01")
     assert result.dropped_undated == 3  # 001, 002, 003 have no date
 
 
-def test_italian_natural_dates_in_filters(seeds_index):
-    by_iso = seeds_index.search("", date_from="2023-09-01", date_to="2023-09-30")
-    by_words = seeds_index.search("", date_from="1 settembre 2023", date_to="settembre 2023")
+def test_italian_natural_dates_in_filters(any_seeds_index):
+    by_iso = any_seeds_index.search("", date_from="2023-09-01", date_to="2023-09-30")
+    by_words = any_seeds_index.search("", date_from="1 settembre 2023", date_to="settembre 2023")
     assert [h.id for h in by_iso.hits] == [h.id for h in by_words.hits] == ["000_9d63219bb1120001"]
 
 
-def test_month_precision_overlaps_a_day_range(seeds_index):
+def test_month_precision_overlaps_a_day_range(any_seeds_index):
     # "2023-09" is the whole month: a range inside it still finds the article
-    result = seeds_index.search("", date_from="2023-09-10", date_to="2023-09-12")
+    result = any_seeds_index.search("", date_from="2023-09-10", date_to="2023-09-12")
     assert [h.id for h in result.hits] == ["000_9d63219bb1120001"]
 
 
-def test_empty_query_with_filter_lists_newest_first(seeds_index):
-    result = seeds_index.search("", speaker=["Kirby"])
+def test_empty_query_with_filter_lists_newest_first(any_seeds_index):
+    result = any_seeds_index.search("", speaker=["Kirby"])
     dates = [h.date for h in result.hits]
     assert dates[:2] == ["2023-09", "2023-08-31"]
     assert dates[2] is None  # undated last
     assert all(h.snippet and "<em>" not in h.snippet for h in result.hits)  # the opening
 
 
-def test_title_match_ranks_above_body_match(seeds_index):
-    result = seeds_index.search("elogia")
+def test_title_match_ranks_above_body_match(any_seeds_index):
+    result = any_seeds_index.search("elogia")
     assert result.hits[0].id == "002_3735a5c7a403e3e4"
 
 
-def test_or_not_and_minus(seeds_index):
-    either = {h.id for h in seeds_index.search("Telegram OR Bloomberg", limit=20).hits}
+def test_or_not_and_minus(any_seeds_index):
+    either = {h.id for h in any_seeds_index.search("Telegram OR Bloomberg", limit=20).hits}
     assert either == {"003_f20a1f5d3ef70c67", "004_de43da4d890992ab"}
-    without = {h.id for h in seeds_index.search("munizioni NOT Telegram", limit=20).hits}
+    without = {h.id for h in any_seeds_index.search("munizioni NOT Telegram", limit=20).hits}
     assert without == {"001_830db2598d0653a2", "002_3735a5c7a403e3e4"}
-    minus = {h.id for h in seeds_index.search("munizioni -Telegram", limit=20).hits}
+    minus = {h.id for h in any_seeds_index.search("munizioni -Telegram", limit=20).hits}
     assert minus == without
 
 
-def test_any_mode_ors_the_words(seeds_index):
-    strict = seeds_index.search("Telegram Bloomberg")
-    loose = seeds_index.search("Telegram Bloomberg", any=True)
+def test_any_mode_ors_the_words(any_seeds_index):
+    strict = any_seeds_index.search("Telegram Bloomberg")
+    loose = any_seeds_index.search("Telegram Bloomberg", any=True)
     assert strict.total == 0 and loose.total == 2
 
 
-def test_proximity_phrase(seeds_index):
-    near = {h.id for h in seeds_index.search('"sottomarini nucleare"~3', limit=20).hits}
+def test_proximity_phrase(any_seeds_index):
+    near = {h.id for h in any_seeds_index.search('"sottomarini nucleare"~3', limit=20).hits}
     assert near == {"000_9d63219bb1120001", "001_830db2598d0653a2", "003_f20a1f5d3ef70c67"}
-    assert seeds_index.search('"sottomarini Telegram"~3').total == 0
+    assert any_seeds_index.search('"sottomarini Telegram"~3').total == 0
 
 
-def test_wildcard_and_fuzzy(seeds_index):
-    assert seeds_index.search("munizi*").total == 3
-    assert {h.id for h in seeds_index.search("Bloomberx~").hits} == {"004_de43da4d890992ab"}
+def test_wildcard_and_fuzzy(any_seeds_index):
+    assert any_seeds_index.search("munizi*").total == 3
+    assert {h.id for h in any_seeds_index.search("Bloomberx~").hits} == {"004_de43da4d890992ab"}
 
 
 @pytest.mark.parametrize("pattern, same_as", [
@@ -95,33 +95,33 @@ def test_wildcard_and_fuzzy(seeds_index):
     ("mun*oni", "munizioni"),
     ("l’arriv*", "arrivato OR arrivo OR arrivare OR arrivati OR arriva"),  # elision dropped
 ])
-def test_wildcards_meet_the_words_as_the_index_holds_them(seeds_index, pattern, same_as):
-    found = {h.id for h in seeds_index.search(pattern, limit=20).hits}
-    assert found and found == {h.id for h in seeds_index.search(same_as, limit=20).hits}
+def test_wildcards_meet_the_words_as_the_index_holds_them(any_seeds_index, pattern, same_as):
+    found = {h.id for h in any_seeds_index.search(pattern, limit=20).hits}
+    assert found and found == {h.id for h in any_seeds_index.search(same_as, limit=20).hits}
 
 
-def test_field_queries(seeds_index):
-    assert [h.id for h in seeds_index.search("title:Allarme").hits] == ["004_de43da4d890992ab"]
-    speaker = {h.id for h in seeds_index.search("speaker:kirby").hits}
+def test_field_queries(any_seeds_index):
+    assert [h.id for h in any_seeds_index.search("title:Allarme").hits] == ["004_de43da4d890992ab"]
+    speaker = {h.id for h in any_seeds_index.search("speaker:kirby").hits}
     assert speaker == {"000_9d63219bb1120001", "002_3735a5c7a403e3e4", "004_de43da4d890992ab"}
-    person = {h.id for h in seeds_index.search('person:"Kim Jong Un"').hits}
+    person = {h.id for h in any_seeds_index.search('person:"Kim Jong Un"').hits}
     assert len(person) == 5
 
 
-def test_exact_field_is_unstemmed(seeds_index):
-    assert seeds_index.search("exact:munizione").total == 0
-    assert seeds_index.search("exact:munizioni").total == 3
+def test_exact_field_is_unstemmed(any_seeds_index):
+    assert any_seeds_index.search("exact:munizione").total == 0
+    assert any_seeds_index.search("exact:munizioni").total == 3
 
 
-def test_year_and_month_fields_find_what_their_facets_list(seeds_index):
-    months = dict(seeds_index.facet_counts("month"))
+def test_year_and_month_fields_find_what_their_facets_list(any_seeds_index):
+    months = dict(any_seeds_index.facet_counts("month"))
     assert months  # the seeds have dated articles
     for month, count in months.items():
-        assert seeds_index.search(f"month:{month}").total == count
-    assert seeds_index.search("month:2023-*").total == sum(
+        assert any_seeds_index.search(f"month:{month}").total == count
+    assert any_seeds_index.search("month:2023-*").total == sum(
         n for m, n in months.items() if m.startswith("2023-"))
-    for year, count in seeds_index.facet_counts("year"):
-        assert seeds_index.search(f"year:{year}").total == count
+    for year, count in any_seeds_index.facet_counts("year"):
+        assert any_seeds_index.search(f"year:{year}").total == count
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -130,16 +130,16 @@ def test_year_and_month_fields_find_what_their_facets_list(seeds_index):
     ("munizioni month:2023-13", "'month:2023-13' is not a month: write it as YYYY-MM"),
     ("month:2023", "'month:2023' is not a month"),
 ])
-def test_a_malformed_year_or_month_is_a_clear_error(seeds_index, text, problem):
+def test_a_malformed_year_or_month_is_a_clear_error(any_seeds_index, text, problem):
     with pytest.raises(QueryError, match=re.escape(problem)):
-        seeds_index.search(text)
+        any_seeds_index.search(text)
 
 
-def test_an_unknown_field_is_searched_as_words_with_a_notice(seeds_index):
-    result = seeds_index.search("speakr:Kirby")
+def test_an_unknown_field_is_searched_as_words_with_a_notice(any_seeds_index):
+    result = any_seeds_index.search("speakr:Kirby")
     assert "'speakr:' (did you mean 'speaker:'?) is not a field" in result.notice
-    assert result.total == seeds_index.search("speakr Kirby").total
-    assert seeds_index.search("Kirby:munizioni").total == seeds_index.search(
+    assert result.total == any_seeds_index.search("speakr Kirby").total
+    assert any_seeds_index.search("Kirby:munizioni").total == any_seeds_index.search(
         "Kirby munizioni").total > 0
 
 
@@ -148,16 +148,16 @@ def test_an_unknown_field_is_searched_as_words_with_a_notice(seeds_index):
     "Quale parola è stata criticata da Lutero per averla aggiunta in Romans3:28?",
     "ore 10:30", "Romans3:28", 'detto:"Qui sono qui"', "art. 18:",
 ])
-def test_questions_and_plain_text_with_colons_are_words(seeds_index, text):
+def test_questions_and_plain_text_with_colons_are_words(any_seeds_index, text):
     for any_words in (False, True):
-        result = seeds_index.search(text, any=any_words)  # never a QueryError
+        result = any_seeds_index.search(text, any=any_words)  # never a QueryError
         if any_words or text.endswith("?"):
             assert result.notice is None or "not a field" not in result.notice
 
 
-def test_a_known_field_with_a_bad_value_stays_an_error(seeds_index):
+def test_a_known_field_with_a_bad_value_stays_an_error(any_seeds_index):
     with pytest.raises(QueryError, match="'year:abc' is not a year"):
-        seeds_index.search("munizioni year:abc", any=True)
+        any_seeds_index.search("munizioni year:abc", any=True)
 
 
 @pytest.mark.parametrize("text, operator, side", [
@@ -167,19 +167,19 @@ def test_a_known_field_with_a_bad_value_stays_an_error(seeds_index):
     ("(munizioni OR) Kirby", "OR", "after"),
     ("munizioni AND OR Kirby", "AND", "after"),
 ])
-def test_a_dangling_operator_is_a_clear_error(seeds_index, text, operator, side):
+def test_a_dangling_operator_is_a_clear_error(any_seeds_index, text, operator, side):
     with pytest.raises(QueryError, match=rf"operator {operator} has no word {side} it"):
-        seeds_index.search(text)
+        any_seeds_index.search(text)
 
 
-def test_operators_with_words_on_both_sides_still_work(seeds_index):
-    assert seeds_index.search("munizioni AND NOT Telegram").total == 2
-    assert seeds_index.search("(munizioni OR sottomarini) Kirby").total > 0
-    assert seeds_index.search('"munizioni AND"').total == 0  # inside quotes: words
+def test_operators_with_words_on_both_sides_still_work(any_seeds_index):
+    assert any_seeds_index.search("munizioni AND NOT Telegram").total == 2
+    assert any_seeds_index.search("(munizioni OR sottomarini) Kirby").total > 0
+    assert any_seeds_index.search('"munizioni AND"').total == 0  # inside quotes: words
 
 
-def test_facets_count_the_whole_result_set(seeds_index):
-    result = seeds_index.search("", limit=1, facets=["speakers", "year", "month", "publisher"])
+def test_facets_count_the_whole_result_set(any_seeds_index):
+    result = any_seeds_index.search("", limit=1, facets=["speakers", "year", "month", "publisher"])
     speakers = dict(result.facets["speakers"])
     assert speakers["John Kirby"] == 3
     assert speakers["Adrienne Watson"] == 2
@@ -189,49 +189,49 @@ def test_facets_count_the_whole_result_set(seeds_index):
     assert len(result.hits) == 1 and result.total == 5
 
 
-def test_sort_by_date_ascending_and_paging(seeds_index):
-    page1 = seeds_index.search("", sort="date", limit=2, page=1)
-    page2 = seeds_index.search("", sort="date", limit=2, page=2)
+def test_sort_by_date_ascending_and_paging(any_seeds_index):
+    page1 = any_seeds_index.search("", sort="date", limit=2, page=1)
+    page2 = any_seeds_index.search("", sort="date", limit=2, page=2)
     assert [h.date for h in page1.hits] == ["2023-08-31", "2023-09"]
     assert len(page2.hits) == 2
     assert not {h.id for h in page1.hits} & {h.id for h in page2.hits}
 
 
-def test_snippets_highlight_the_matched_words(seeds_index):
-    hit = seeds_index.search("reciprocita").hits[0]
+def test_snippets_highlight_the_matched_words(any_seeds_index):
+    hit = any_seeds_index.search("reciprocita").hits[0]
     assert "<em>reciprocità</em>" in hit.snippet
 
 
-def test_long_question_falls_back_to_any_words_with_a_notice(seeds_index):
-    result = seeds_index.search("quando Kirby ha parlato di elefanti rosa e missili")
+def test_long_question_falls_back_to_any_words_with_a_notice(any_seeds_index):
+    result = any_seeds_index.search("quando Kirby ha parlato di elefanti rosa e missili")
     assert result.total > 0
     assert "any of them" in result.notice
 
 
-def test_stopword_only_query_says_so(seeds_index):
-    result = seeds_index.search("della")
+def test_stopword_only_query_says_so(any_seeds_index):
+    result = any_seeds_index.search("della")
     assert result.total == 0 and "stopwords" in result.notice
 
 
-def test_bad_dates_and_sort_are_query_errors(seeds_index):
+def test_bad_dates_and_sort_are_query_errors(any_seeds_index):
     with pytest.raises(QueryError, match="--from"):
-        seeds_index.search("", date_from="2023-13-45")
+        any_seeds_index.search("", date_from="2023-13-45")
     with pytest.raises(QueryError, match="--sort"):
-        seeds_index.search("x", sort="size")
+        any_seeds_index.search("x", sort="size")
 
 
-def test_quotes_date_filter_keeps_overlapping_dated_articles_only(seeds_index):
-    september = seeds_index.quotes("", date_from="2023-09-01", date_to="2023-09-30", limit=None)
+def test_quotes_date_filter_keeps_overlapping_dated_articles_only(any_seeds_index):
+    september = any_seeds_index.quotes("", date_from="2023-09-01", date_to="2023-09-30", limit=None)
     assert september and {q["id"] for q in september} == {"000_9d63219bb1120001"}
     # 2023-08-31 overlaps an interval that starts on the 31st; undated quotes never pass
-    late_august = seeds_index.quotes("", date_from="2023-08-31", date_to="2023-08-31",
+    late_august = any_seeds_index.quotes("", date_from="2023-08-31", date_to="2023-08-31",
                                      limit=None)
     assert {q["id"] for q in late_august} == {"004_de43da4d890992ab"}
-    assert seeds_index.quotes("", date_from="2024-01-01", limit=None) == []
+    assert any_seeds_index.quotes("", date_from="2024-01-01", limit=None) == []
 
 
-def test_quotes_by_speaker_and_words(seeds_index):
-    quotes = seeds_index.quotes("reciprocità", speaker=["Kirby"])
+def test_quotes_by_speaker_and_words(any_seeds_index):
+    quotes = any_seeds_index.quotes("reciprocità", speaker=["Kirby"])
     assert quotes and all(q["speaker"] == "John Kirby" for q in quotes)
     assert any("reciprocità" in q["text"] for q in quotes)
 
@@ -299,11 +299,11 @@ def test_facet_counts_are_the_same_looked_up_or_read_whole(tmp_path, config):
     assert every.facets["publisher"] == expected("deposito")
 
 
-def test_filters_narrow_without_changing_the_ranking(seeds_index):
+def test_filters_narrow_without_changing_the_ranking(any_seeds_index):
     """A filter only removes articles: the ones kept keep their order and scores."""
-    plain = seeds_index.search("munizioni", limit=20)
-    kept = {h.id for h in seeds_index.search("", speaker=["Kirby"], limit=20).hits}
-    filtered = seeds_index.search("munizioni", speaker=["Kirby"], limit=20)
+    plain = any_seeds_index.search("munizioni", limit=20)
+    kept = {h.id for h in any_seeds_index.search("", speaker=["Kirby"], limit=20).hits}
+    filtered = any_seeds_index.search("munizioni", speaker=["Kirby"], limit=20)
     expected = [(h.id, h.score) for h in plain.hits if h.id in kept]
     assert [(h.id, h.score) for h in filtered.hits] == expected
     assert filtered.total == len(expected) > 0

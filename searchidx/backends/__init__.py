@@ -3,7 +3,8 @@
 Reading and extraction are shared by every engine; a backend stores the
 extracted articles and answers queries that the query language has parsed into
 an engine-neutral tree (:mod:`searchidx.query`). Whoosh (:mod:`.whoosh`) is the
-embedded default: nothing to install, one folder.
+embedded default: nothing to install, one folder; OpenSearch (:mod:`.opensearch`)
+holds it in a cluster that several machines index into and many people search.
 """
 
 from __future__ import annotations
@@ -19,8 +20,17 @@ if TYPE_CHECKING:
 __all__ = ["SORTS", "Backend", "Found", "FoundHit", "SearchPlan", "Table", "open_backend"]
 
 
-def open_backend(config: Config, path: Path) -> Backend:
-    """The backend of the index at ``path``: Whoosh, the embedded default."""
+BACKENDS = ("whoosh", "opensearch")
+
+
+def open_backend(config: Config, path: Path, name: str = "whoosh", url: str = "") -> Backend:
+    """The backend ``name`` of the index at ``path``: a Whoosh folder, or for
+    ``opensearch`` the index of that name in the cluster at ``url``. The cluster's
+    client is imported only here, so Whoosh commands never load it."""
+    if name == "opensearch":
+        from .opensearch.backend import OpenSearchBackend
+
+        return OpenSearchBackend(config, str(path), url)
     from .whoosh.backend import WhooshBackend
 
     return WhooshBackend(config, path)

@@ -5,7 +5,7 @@ cluster it is an index of its own, ``INDEX-searchidx-manifest``, so that several
 machines can each index a part of one archive into the same index and all see
 which files are indexed, with which content hash and which articles.
 
-One document per source file, whose id is the file's path: machines that index
+One document per source file (or bundle member), whose id is the file's path: machines that index
 different folders never write the same document. Every write of a file's document
 is conditional on the version read (``if_seq_no``/``if_primary_term``, or
 ``op_type=create`` for a file not yet known), so two machines that do index the
@@ -13,8 +13,13 @@ same file at once cannot silently undo each other: the second gets a clear error
 and its next run reads that file again. Roots and metadata are documents of their
 own in the same index.
 
+A bundle's members (``bundle!member``, the files of an archive) are documents of
+kind ``member`` naming their bundle, written under the same conditions.
+
 The methods are those of :class:`searchidx.manifest.Manifest`, plus :meth:`prefetch`
-and :meth:`owners`, which read many files or ids in one request.
+and :meth:`owners`, which read many files or ids in one request. :meth:`owner`, which
+an index run asks for every article it reads, answers from every file's articles
+read in one go on first use (the entries this manifest wrote since, first).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ class _File:
     size: int = 0
     docs: dict[str, str] = field(default_factory=dict)  # article id -> content hash
     version: tuple[int, int] | None = None  # (seq_no, primary_term)
+    bundle: str | None = None  # for a bundle's member: the bundle
 
 
 def manifest_index(index: str) -> str:
@@ -63,7 +69,8 @@ def _doc_id(kind: str, key: str) -> str:
 MAPPINGS = {
     "dynamic": "strict",
     "properties": {
-        "kind": {"type": "keyword"},  # file | root | meta
+        "kind": {"type": "keyword"},  # file | member | root | meta
+        "bundle": {"type": "keyword"},  # a member's bundle (an archive's path)
         "path": {"type": "keyword"},
         "sha1": {"type": "keyword"},
         "size": {"type": "long"},
@@ -85,6 +92,10 @@ class ClusterManifest:
         self.name = manifest_index(index)
         self._files: dict[str, _File] = {}
         self._by = f"{socket.gethostname()}:{os.getpid()}"
+        self._owners: dict[str, str] | None = None  # article id -> file, read on first use
+        self._members: dict[str, list[str]] = {}  # bundle -> its members as recorded
+        self._member_of: dict[str, str] = {}  # member -> bundle, until applied
+        self._expected: dict[str, set[str]] = {}  # bundle -> its members now, until applied
         created = client.put(f"/{path_id(self.name)}", {
             "settings": {"index": {"number_of_shards": 1, "number_of_replicas": replicas}},
             "mappings": MAPPINGS}, ok=(400,))
@@ -110,7 +121,7 @@ class ClusterManifest:
             return _File()
         source = doc["_source"]
         return _File(source["sha1"], source["size"], dict(source.get("hashes") or {}),
-                     (doc["_seq_no"], doc["_primary_term"]))
+                     (doc["_seq_no"], doc["_primary_term"]), source.get("bundle"))
 
     def _file(self, path: str) -> _File:
         got = self._files.get(path)
@@ -123,8 +134,33 @@ class ClusterManifest:
     def file_sha1(self, path: str) -> str | None:
         return self._file(path).sha1
 
+    def member_sha1(self, path: str) -> str | None:
+        entry = self._file(path)
+        return entry.sha1 if entry.bundle is not None else None
+
+    def members_of(self, bundle: str) -> list[str]:
+        if bundle not in self._members:
+            self._members[bundle] = [hit["path"] for hit in self._search(
+                {"bool": {"filter": [{"term": {"kind": "member"}},
+                                     {"term": {"bundle": bundle}}]}}, ["path"])]
+        return list(self._members[bundle])
+
+    def expect_members(self, bundle: str, members: Iterable[str]) -> None:
+        self._expected[bundle] = set(members)
+        self._member_of.update(dict.fromkeys(self._expected[bundle], bundle))
+
     def docs_of(self, path: str) -> dict[str, str]:
-        return dict(self._file(path).docs)
+        entry = self._file(path)
+        docs = dict(entry.docs)
+        if entry.bundle is None and entry.version is not None:  # a file: its members' too
+            self.prefetch(self.members_of(path))
+            for member in self.members_of(path):
+                docs.update(self._file(member).docs)
+        return docs
+
+    def file_count(self) -> int:
+        return int(self.client.post(f"/{path_id(self.name)}/_count",
+                                    {"query": {"term": {"kind": "file"}}}).body["count"])
 
     def owners(self, doc_ids: Iterable[str]) -> dict[str, str]:
         """The file each of these article ids is indexed from, for those that are.
@@ -140,8 +176,8 @@ class ClusterManifest:
         rest = sorted(wanted - found.keys())
         for start in range(0, len(rest), _PAGE):
             part = rest[start:start + _PAGE]
-            for hit in self._search({"bool": {"filter": [{"term": {"kind": "file"}},
-                                                         {"terms": {"ids": part}}]}},
+            for hit in self._search({"bool": {"filter": [
+                    {"terms": {"kind": ["file", "member"]}}, {"terms": {"ids": part}}]}},
                                     ["path", "ids"]):
                 path = hit["path"]
                 if path in self._files:  # what this manifest read is newer
@@ -151,7 +187,17 @@ class ClusterManifest:
         return found
 
     def owner(self, doc_id: str) -> str | None:
-        return self.owners([doc_id]).get(doc_id)
+        for path, entry in self._files.items():
+            if doc_id in entry.docs:
+                return path
+        if self._owners is None:
+            self._owners = {}
+            query = {"terms": {"kind": ["file", "member"]}}
+            for hit in self._search(query, ["path", "ids"]):
+                self._owners.update(dict.fromkeys(hit["ids"], hit["path"]))
+        path = self._owners.get(doc_id)
+        # a file read here since, which no longer holds it, is newer than the map
+        return None if path in self._files else path
 
     def files_under(self, root: str) -> list[str]:
         prefix = root.rstrip(os.sep) + os.sep
@@ -200,10 +246,22 @@ class ClusterManifest:
             # a forgotten file keeps the articles still recorded for it, with no hash:
             # the next run reads it again (as a files row gone beside its docs rows)
             record.sha1, record.size = info if info is not None else (None, 0)
+            bundle = self._member_of.get(path) or record.bundle
+            if bundle is not None:
+                record.bundle = bundle
+                if info is None and bundle:  # its bundle is read again next run
+                    current(bundle).sha1 = ""
+            elif info is None or path in self._expected:  # members forgotten or gone
+                kept = self._expected.get(path, set()) if info is not None else set()
+                for gone in set(self.members_of(path)) - kept:
+                    self._member_of.setdefault(gone, path)
+                    gone_record = current(gone)
+                    gone_record.sha1, gone_record.docs = None, {}
         lines: list[Any] = []
         order: list[str] = []
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         for path, record in changed.items():
+            kind = "member" if record.bundle is not None else "file"
             target = {"_index": self.name, "_id": _doc_id("file", path)}
             if record.version is not None:
                 target.update(if_seq_no=record.version[0], if_primary_term=record.version[1])
@@ -213,9 +271,12 @@ class ClusterManifest:
                 lines.append({"delete": target})
             else:
                 lines.append({"index" if record.version else "create": target})
-                lines.append({"kind": "file", "path": path, "sha1": record.sha1,
-                              "size": record.size, "ids": sorted(record.docs),
-                              "hashes": record.docs, "updated": now, "by": self._by})
+                source = {"kind": kind, "path": path, "sha1": record.sha1,
+                          "size": record.size, "ids": sorted(record.docs),
+                          "hashes": record.docs, "updated": now, "by": self._by}
+                if record.bundle is not None:
+                    source["bundle"] = record.bundle
+                lines.append(source)
             order.append(path)
         if not order:
             return
@@ -235,6 +296,13 @@ class ClusterManifest:
             else:
                 raise OpenSearchError(f"OpenSearch: the manifest entry of {path} was not "
                                       f"written: {error_reason(result)[1]}", result.get("status"))
+        for path in files:
+            if path in self._expected or files[path] is None:
+                self._members[path] = sorted(self._expected.pop(path, ()))
+            bundle = self._member_of.get(path)
+            if bundle and bundle in self._members and files[path] is not None \
+                    and path not in self._members[bundle]:
+                self._members[bundle].append(path)
         self.set_meta("updated", now)
         if conflicts:
             raise ManifestConflictError(
@@ -266,3 +334,5 @@ class ClusterManifest:
     def close(self) -> None:
         """Forget what was read (the client is the caller's to close)."""
         self._files.clear()
+        self._owners = None
+        self._members.clear()

@@ -9,9 +9,10 @@ of :mod:`searchidx.analysis`: words of letters and digits joined by apostrophes
 Python's Unicode tables, rather than ``asciifolding``, which also rewrites letters
 such as ``ß`` and ``ł`` that ours keeps), lowercase, our stopwords, and Lucene's
 ``light_italian`` stemmer,
-which is the same Savoy stemmer as :func:`searchidx.analysis.light_stem`. The
-``exact`` analyzer is that chain without stopwords or stemming (folded, unstemmed
-words for ``exact:`` and names).
+which is the same Savoy stemmer as :func:`searchidx.analysis.light_stem`. Stopwords
+are taken out by a char filter, so that they leave no gap in positions, as ours.
+The ``exact`` analyzer is that chain without stopwords or stemming (folded, unstemmed
+words), kept to check the mirror against :mod:`searchidx.analysis`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -27,11 +29,11 @@ from ...config import Config, default_config
 from ...errors import ConfigError
 from ...fields import FACETS, FILTERABLE
 from ...models import Article
-from ..whoosh.schema import FACET_COLUMNS, document_fields, unpack_body, unpack_data
+from ..whoosh.schema import FACET_COLUMNS, document_fields, unpack_data
 from .client import Client, OpenSearchError, error_reason, path_id
 
 # bumped whenever the mappings change shape: an index of another version is rebuilt
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 4
 TEXT_ANALYZER = "searchidx_italian"
 EXACT_ANALYZER = "searchidx_exact"
 # _id is at most 512 bytes; a longer article id is stored under its digest
@@ -67,11 +69,19 @@ def analysis_settings(config: Config | None = None) -> dict[str, Any]:
     # twice: "dell'un'altra" loses both elided words, as in our split
     words = ["searchidx_elision", "searchidx_elision", "searchidx_apostrophe_parts",
              "lowercase", "searchidx_not_empty"]
-    common = {"type": "custom", "char_filter": ["searchidx_fold"],
-              "tokenizer": "searchidx_words"}
+    stopwords = sorted({fold(s) for s in section["stopwords"]})
+    common = {"type": "custom", "tokenizer": "searchidx_words"}
     return {
-        "char_filter": {"searchidx_fold": {"type": "mapping", "mappings": [
-            *(f"{_escape(a)}=>'" for a in APOSTROPHES), *fold_rules()]}},
+        "char_filter": {
+            "searchidx_fold": {"type": "mapping", "mappings": [
+                *(f"{_escape(a)}=>'" for a in APOSTROPHES), *fold_rules()]},
+            # stopwords go before the tokenizer sees them, so that they leave no gap in
+            # the positions: our analyzer does not count them, and Lucene's stop filter
+            # would (a phrase "sottomarini nucleari"~3 must meet "sottomarini a
+            # propulsione nucleare" as it does on Whoosh); so do the words elision
+            # leaves empty ("dell' Associated") or a stopword ("quest'altro")
+            "searchidx_stopwords": {"type": "pattern_replace", "replacement": "",
+                                    "pattern": stopword_pattern(section)}},
         "tokenizer": {"searchidx_words": {"type": "pattern", "pattern": WORD_PATTERN,
                                           "group": 0}},
         "filter": {
@@ -81,15 +91,29 @@ def analysis_settings(config: Config | None = None) -> dict[str, Any]:
             "searchidx_apostrophe_parts": {"type": "pattern_capture", "patterns": ["([^']+)"],
                                            "preserve_original": False},
             "searchidx_not_empty": {"type": "length", "min": 1},  # "dell'" elided whole
-            "searchidx_stop": {"type": "stop",
-                               "stopwords": sorted({fold(s) for s in section["stopwords"]})},
+            # what the char filter cannot see: a stopword left by elision ("c'e")
+            "searchidx_stop": {"type": "stop", "stopwords": stopwords},
             "searchidx_stemmer": {"type": "stemmer", "language": STEMMERS[stemmer]},
         },
         "analyzer": {
-            TEXT_ANALYZER: {**common, "filter": [*words, "searchidx_stop", "searchidx_stemmer"]},
-            EXACT_ANALYZER: {**common, "filter": words},
+            TEXT_ANALYZER: {**common, "char_filter": ["searchidx_fold", "searchidx_stopwords"],
+                            "filter": [*words, "searchidx_stop", "searchidx_stemmer"]},
+            EXACT_ANALYZER: {**common, "char_filter": ["searchidx_fold"], "filter": words},
         },
     }
+
+
+def stopword_pattern(section: dict[str, Any]) -> str:
+    """The Java expression of what our analyzer drops whole: a stopword, maybe after
+    elided articles, or elided articles that end a word."""
+    def alternatives(words: Any) -> str:
+        # longest first, then alphabetical: the same expression in every process
+        ordered = sorted(sorted({fold(w) for w in words}), key=len, reverse=True)
+        return "|".join(re.escape(w) for w in ordered)
+
+    letter = r"[\p{L}\p{N}]"
+    return (rf"(?iu)(?<![\p{{L}}\p{{N}}'])(?:(?:{alternatives(section['elisions'])})')*"
+            rf"(?:(?:{alternatives(section['stopwords'])})(?!{letter}|'{letter})|(?<=')(?!{letter}))")
 
 
 def _escape(text: str) -> str:
@@ -121,9 +145,9 @@ def analysis_fingerprint(config: Config | None = None) -> str:
 
 
 def _text(**extra: Any) -> dict[str, Any]:
-    """A text field under our analysis, with an ``exact`` sub-field (folded, unstemmed)."""
-    return {"type": "text", "analyzer": TEXT_ANALYZER,
-            "fields": {"exact": {"type": "text", "analyzer": EXACT_ANALYZER}}, **extra}
+    """A searched text field under our analysis (``exact:`` is checked on the stored text,
+    as on Whoosh: no unstemmed copy of the text is indexed)."""
+    return {"type": "text", "analyzer": TEXT_ANALYZER, **extra}
 
 
 def _shown(**extra: Any) -> dict[str, Any]:
@@ -141,10 +165,11 @@ def mappings(config: Config | None = None) -> dict[str, Any]:
         "properties": {
             "id": {"type": "keyword"},
             "path": {"type": "keyword"},
-            # what Whoosh's ``body`` indexes: the title, then the body, as one text
-            "content": _text(position_increment_gap=0),
-            "title": _shown(copy_to="content"),
-            "body": _shown(copy_to="content"),
+            # what Whoosh's ``body`` indexes: the title, then the body, as one text, which
+            # is also what is stored (the body is what follows the title): each article's
+            # text is analysed once, and stored once
+            "content": _shown(),
+            "title": _shown(),
             "quotes": _text(),
             "date": {"type": "object", "enabled": False},  # {"value", "precision"}
             "date_start": {"type": "date", "format": "basic_date"},
@@ -252,7 +277,7 @@ def source_from_fields(fields: dict[str, Any]) -> dict[str, Any]:
         "id": fields["id"],
         "path": fields["path"],
         "title": fields["title"],
-        "body": unpack_body(fields),
+        "content": fields["body"],  # the title, a newline, the body (Whoosh's body field)
         "quotes": fields["quotes"],
         "date": fields["date"],
         "date_start": _basic_date(fields.get("date_start")),
@@ -262,6 +287,12 @@ def source_from_fields(fields: dict[str, Any]) -> dict[str, Any]:
         "keys": filter_keys(fields),
         "facets": facet_values(fields),
     }
+
+
+def source_body(source: dict[str, Any]) -> str:
+    """The article's body from its document: its ``content`` after the title."""
+    title, content = source.get("title") or "", source.get("content") or ""
+    return content[len(title) + 1:] if title else content
 
 
 def article_source(article: Article, stop: frozenset[str] | None = None) -> dict[str, Any]:
