@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 _LETTERS = string.ascii_lowercase  # the index's terms and name keys are folded
 # articles read for how they write a term, or whose name a key is
 _EXAMPLES = 5
+# longer words and names are not typos to correct: a word of n letters has some 55n
+# spellings one slip away, each as long as it (a hostile 10,000-letter query: gigabytes)
+_LONGEST_WORD = 40
+# a query with more unknown words than this is not a slip of the keyboard
+_MOST_CORRECTED = 8
 # terms whose written form is looked up before settling for one two slips away
 _TRIED = 3
 # a plain word is corrected to a person's name when at least this share of the
@@ -76,14 +81,17 @@ def suggest(backend: Backend, text: str) -> Suggestion | None:
     if root is None:
         return None
     analyzer = backend.analyzer()
-    wanted = list(_wanted_words(root, analyzer))
+    wanted = [(word, field) for word, field in _wanted_words(root, analyzer)
+              if len(word) <= _LONGEST_WORD]
     typed = {name_key(word) for word, _ in wanted}
-    corrections = []
+    corrections: list[Correction] = []
     for word, field in wanted:
         correction = (_name_correction(backend, word, field) if field in NAME_FIELDS
                       else _word_correction(backend, analyzer, word, field, typed))
         if correction is not None:
             corrections.append(correction)
+            if len(corrections) > _MOST_CORRECTED:
+                return None
     if not corrections:
         return None
     return Suggestion(_rewritten(text, corrections), tuple(corrections))

@@ -78,3 +78,9 @@ def test_slips_is_a_distance_that_counts_a_swap_as_one(a, b):
     assert abs(len(a) - len(b)) <= slips(a, b) <= max(len(a), len(b))
     if len(a) >= 2:
         assert slips(a, a[1] + a[0] + a[2:]) <= 1
+
+
+@pytest.mark.parametrize("query", ["x" * 10_000, 'speaker:"' + "k" * 5_000 + '"',
+                                   " ".join(["munizzioni"] * 9)])
+def test_hostile_queries_get_no_suggestion_and_cost_little(seeds_index, query):
+    assert seeds_index.search(query).suggestion is None
