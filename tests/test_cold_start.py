@@ -27,10 +27,12 @@ HEAVY = [
     ("plotting and arrays", ("matplotlib", "numpy")),
     ("yaml (the configuration is cached)", ("yaml",)),
 ]
-# Whoosh's query package imports whoosh.lang.morph_en at its top (whoosh/query/terms.py),
-# and every Whoosh query class and whoosh.searching live under it: only a search needs them
+# every Whoosh query class and whoosh.searching live under Whoosh's query package: only a
+# search needs them; and none of ours needs the English morphology it imports at its top
+# (whoosh/query/terms.py), which stands in for it until used (backends/whoosh/storage.py)
 WHOOSH_SEARCHING = ("Whoosh's searching and English morphology",
                     ("whoosh.query", "whoosh.searching", "whoosh.lang.morph_en"))
+ENGLISH_MORPHOLOGY = ("Whoosh's English morphology", ("whoosh.lang.morph_en",))
 NOTHING_BUT_TEXT = [("click", ("click",)), ("Whoosh", ("whoosh",)),
                     ("the index", ("searchidx.index", "searchidx.backends", "sqlite3"))]
 
@@ -44,7 +46,9 @@ try:
 except SystemExit:
     pass
 sys.stdout.flush()
-names = sorted(sys.modules)
+# a stand-in for a module not loaded yet (whoosh.lang.morph_en's) has no import spec
+names = sorted(n for n, m in list(sys.modules.items())
+               if getattr(m, "__spec__", 1) is not None or n == "__main__")
 with open({out!r}, "w") as out:
     out.write("\\n".join(names))
 """
@@ -92,8 +96,26 @@ def test_query_loads_only_what_a_search_needs(tmp_path, index_copy):
     modules, out = warm_loaded_modules(tmp_path, "query", "munizioni", "--index", str(index_copy))
     assert "3 articles for 'munizioni'" in out
     assert_none_of(modules, HEAVY)
+    assert_none_of(modules, [ENGLISH_MORPHOLOGY])
     assert "whoosh.searching" in modules  # the check sees what a search does import
     assert "searchidx.suggest" not in modules  # did-you-mean: only when nothing is found
+
+
+def test_english_morphology_loads_when_first_used(tmp_path):
+    code = ("import sys\nfrom searchidx.backends.whoosh.storage import patch_whoosh\n"
+            "patch_whoosh(writing=False)\nfrom whoosh import query\n"
+            "assert sys.modules['whoosh.lang.morph_en'].__spec__ is None  # a stand-in\n"
+            "from whoosh.query.terms import variations\n"
+            "print(sorted(variations('rendering')))\n"
+            "from whoosh.lang import morph_en\n"
+            "assert morph_en.__spec__ is not None and morph_en.variations('x') is not None\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    real = subprocess.run([sys.executable, "-c", "from whoosh.lang.morph_en import variations;"
+                           "print(sorted(variations('rendering')))"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.stdout == real.stdout and "'renderings'" in done.stdout
 
 
 def test_stats_loads_no_searching(tmp_path, index_copy):

@@ -115,11 +115,12 @@ class WhooshBackend:
                 self._searcher.close()
                 self._searcher = None
             if self._searcher is None:
+                ix = self.folder.whoosh()  # first: it changes Whoosh before its queries load
                 from .scoring import TabledBM25F
 
                 section = self.config["index"]
                 weighting = TabledBM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
-                self._searcher = self.folder.whoosh().searcher(weighting=weighting)
+                self._searcher = ix.searcher(weighting=weighting)
                 self._compiler = None
             return self._searcher
 
@@ -145,9 +146,9 @@ class WhooshBackend:
         return analyzer
 
     def compile(self, node: Node) -> Any | None:
+        searcher = self.searcher()  # first: it changes Whoosh before its queries load
         from .compile import Compiler
 
-        searcher = self.searcher()
         if self._compiler is None:
             self._compiler = Compiler(searcher.schema, self.config)
         return self._compiler.compile(node)

@@ -62,8 +62,11 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import importlib
 import os
 import pickle
+import sys
+import types
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
@@ -131,7 +134,9 @@ class MemoryFile:
 
 def patch_whoosh(*, writing: bool = True) -> None:
     """Apply the process-wide changes to Whoosh, once: segment parts read in
-    place (:func:`_read_segments_in_place`), postings blocks decoded without
+    place (:func:`_read_segments_in_place`), Whoosh's English morphology loaded
+    only when a query asks for English variations (:func:`_defer_english_morphology`),
+    postings blocks decoded without
     a Python step per posting (:func:`_decode_blocks_in_c`), posting cursors that skip by
     bisection (:func:`_skip_postings_by_bisection`), an AND matcher without
     redundant checks (:func:`_intersect_without_rechecks`) and field lengths
@@ -144,6 +149,7 @@ def patch_whoosh(*, writing: bool = True) -> None:
     ``writing=False`` leaves the writing changes, and the import of
     ``whoosh.writing`` they need, to the first writer: a search never writes."""
     if "reading" not in _patched:
+        _defer_english_morphology()
         _read_segments_in_place()
         _decode_blocks_in_c()
         _skip_postings_by_bisection()
@@ -156,6 +162,34 @@ def patch_whoosh(*, writing: bool = True) -> None:
         _count_written_positions()
         _write_postings_tightly()
         _patched.add("writing")
+
+
+_MORPH_EN = "whoosh.lang.morph_en"
+
+
+def _defer_english_morphology() -> None:
+    """``whoosh/query/terms.py`` imports ``variations`` from ``whoosh.lang.morph_en`` at
+    its top, and every Whoosh query class comes through it; that module compiles
+    50 large regular expressions as it loads, a tenth of a cold query's imports. None
+    of our queries expands English words (only ``whoosh.query.Variations`` does): the
+    module stands in for it until a name of it is used, then loads it."""
+    if _MORPH_EN in sys.modules or "whoosh.query.terms" in sys.modules:
+        return
+
+    def real() -> Any:
+        if isinstance(sys.modules.get(_MORPH_EN), _DeferredMorphology):
+            del sys.modules[_MORPH_EN]
+        return importlib.import_module(_MORPH_EN)
+
+    class _DeferredMorphology(types.ModuleType):
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__"):  # what the import system asks (__path__): not loaded
+                raise AttributeError(name)
+            return getattr(real(), name)
+
+    stand_in = _DeferredMorphology(_MORPH_EN, "Whoosh's English morphology, loaded on first use")
+    stand_in.variations = lambda word: real().variations(word)  # type: ignore[attr-defined]
+    sys.modules[_MORPH_EN] = stand_in
 
 
 def _read_segments_in_place() -> None:
