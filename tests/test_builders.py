@@ -20,6 +20,8 @@ QUERIES = ["munizioni", "Kim Jong Un", '"cooperazione militare"', "Putin OR Kirb
 
 
 def _config(tmp_path, workers, **more):
+    # segment counts compared across runs: no commit by time on a slow machine
+    more.setdefault("commit_seconds", 3600)
     lines = [f"  workers: {workers}"] + [f"  {k}: {v}" for k, v in more.items()]
     path = tmp_path / f"workers{workers}.yaml"
     path.write_text("index:\n" + "\n".join(lines) + "\n", encoding="utf-8")
