@@ -113,23 +113,40 @@ def _reading_options(func: Callable[..., Any]) -> Callable[..., Any]:
                              "configuration).")(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# the commands in the order a new user needs them; `searchidx --help` lists them so
+# (a command not named here comes after these, by name)
+COMMAND_ORDER = ("index", "query", "show", "facets", "quotes", "stats", "extract", "serve")
+
+
+class _Commands(click.Group):
+    """A group that lists its commands in :data:`COMMAND_ORDER`, not by name."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        def place(name: str) -> tuple[int, str]:
+            return (COMMAND_ORDER.index(name) if name in COMMAND_ORDER
+                    else len(COMMAND_ORDER), name)
+
+        return sorted(super().list_commands(ctx), key=place)
+
+
+@click.group(cls=_Commands,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="searchidx")
 def main() -> None:
     """Full-text search with faceted filters for Italian news articles.
 
     \b
-    searchidx index seeds/                      build or update the index
-    searchidx query munizioni --speaker Kirby   search it
-    searchidx show 002_3735a5c7a403e3e4         one article, every field
-    searchidx facets speakers                   all values of a facet
-    searchidx quotes --speaker Kirby            who said what
-    searchidx extract seeds/                    extraction only, as JSON lines
-    searchidx stats                             what is in the index
+    Start with the five sample articles in seeds/:
+      searchidx index seeds/
+      searchidx query munizioni --speaker Kirby
+      searchidx serve                    # then open http://127.0.0.1:8765
+
+    Every command's --help has examples. Exit status: 0 found, 1 nothing
+    found (query, quotes), 2 an error.
     """
 
 
-@main.command("index")
+@main.command("index", short_help="Build or update the index from files and folders.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--rebuild", is_flag=True, help="Start the index over instead of updating it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -247,7 +264,7 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@main.command("query")
+@main.command("query", short_help="Search: words, phrases, fields, filters, facets.")
 @click.argument("query", required=False, default="")
 @_filter_options
 @click.option("--any", "any_words", is_flag=True,
@@ -335,7 +352,7 @@ def query_cmd(config: Any, index_path: str | None, query: str, any_words: bool,
     sys.exit(EXIT_OK if result.total else EXIT_NONE)
 
 
-@main.command("show")
+@main.command("show", short_help="One article with every field.")
 @click.argument("doc_id")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -355,7 +372,7 @@ def show_cmd(config: Any, index_path: str | None, doc_id: str, fmt: str) -> None
     _out(to_json(doc) if fmt == "json" else document_text(doc))
 
 
-@main.command("stats")
+@main.command("stats", short_help="What the index holds: documents, dates, size, fields.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_command
@@ -373,7 +390,7 @@ def stats_cmd(config: Any, index_path: str | None, fmt: str) -> None:
     _out(to_json(stats) if fmt == "json" else stats_text(stats))
 
 
-@main.command("facets")
+@main.command("facets", short_help="Every value of a facet, with its count.")
 @click.argument("field")
 @click.option("--query", "-q", "query", default="", help="Count only over articles matching this.")
 @_filter_options
@@ -406,7 +423,7 @@ def facets_cmd(config: Any, index_path: str | None, field: str, query: str, any_
         _out(facet_values_text(values))
 
 
-@main.command("quotes")
+@main.command("quotes", short_help="Who said what: quotes, searchable by their words.")
 @click.argument("query", required=False, default="")
 @click.option("--speaker", multiple=True, help=f"Quotes by this person {_FILTER_HELP}.")
 @click.option("--from", "date_from", metavar="DATE", help="Articles dated on or after DATE.")
@@ -437,7 +454,8 @@ def quotes_cmd(config: Any, index_path: str | None, query: str, speaker: tuple[s
     sys.exit(EXIT_OK if quotes else EXIT_NONE)
 
 
-@main.command("extract")
+@main.command("extract",
+              short_help="Extraction only: one JSON line per article, nothing indexed.")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--no-body", is_flag=True, help="Leave the article body out of the output.")
 @_reading_options
@@ -453,7 +471,7 @@ def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
     \b
     Examples:
       searchidx extract seeds/
-      cat article.txt | searchidx extract -
+      searchidx extract - < seeds/004_de43da4d890992ab.txt --no-body
     """
     from .errors import ReadError
     from .pipeline import extract
@@ -474,7 +492,7 @@ def extract_cmd(config: Any, index_path: str | None, paths: tuple[str, ...],
     sys.exit(EXIT_ERROR if failed else EXIT_OK)
 
 
-@main.command("serve")
+@main.command("serve", short_help="A local web page over the index.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but a loopback address lets every "
                    "machine that can reach this one read the index (a warning says so).")
