@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchidx.cli import main
+from searchidx.config import ConfigWarning, load_config
 from searchidx.fields import FACETS
 
 from .conftest import ROOT, SEEDS
@@ -235,6 +237,17 @@ def test_the_python_example_runs(seeds_copy):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "002_3735a5c7a403e3e4" in done.stdout
+
+
+def test_the_configuration_example_is_valid(tmp_path):
+    (example,) = [body for language, body in code_blocks(sections(README)["## Configuration"])
+                  if language == "yaml"]
+    (tmp_path / "searchidx.yaml").write_text(example, "utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConfigWarning)  # no unknown key
+        config = load_config(tmp_path / "searchidx.yaml")
+        assert config["index"]["title_boost"] == 3.0  # sections are checked when read
+        assert "Giorgia Meloni" in config["people"]["people"]
 
 
 def help_examples(command: str) -> list[str]:
