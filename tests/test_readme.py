@@ -178,13 +178,26 @@ def environment() -> dict[str, str]:
     return env
 
 
-@pytest.fixture()
-def seeds_copy(tmp_path):
-    """A folder as the tour expects it: seeds/ in it, no index yet."""
+def copy_of_the_seeds(folder: Path) -> Path:
+    """``folder`` as the tour expects it: seeds/ in it, no index yet."""
     if not SCRIPT.exists():
         pytest.skip(f"no searchidx console script beside {sys.executable}")
-    shutil.copytree(SEEDS, tmp_path / "seeds")
-    return tmp_path
+    shutil.copytree(SEEDS, folder / "seeds")
+    return folder
+
+
+@pytest.fixture()
+def seeds_copy(tmp_path):
+    return copy_of_the_seeds(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def indexed_seeds(tmp_path_factory):
+    """A copy of the seeds indexed once, for the --help examples of every command."""
+    folder = copy_of_the_seeds(tmp_path_factory.mktemp("help-examples"))
+    status, output = run_example(Example("searchidx index seeds/", 0), folder)
+    assert status == 0, output
+    return folder
 
 
 def run_example(example: Example, folder: Path) -> tuple[int, str]:
@@ -269,15 +282,12 @@ def runs_on_the_seeds(example: str, folder: Path) -> bool:
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
-def test_help_examples_run_on_the_seeds(seeds_copy, command):
+def test_help_examples_run_on_the_seeds(indexed_seeds, command):
     examples = help_examples(command)
     assert examples, f"searchidx {command} --help shows no example"
-    runnable = [e for e in examples if runs_on_the_seeds(e, seeds_copy)]
+    runnable = [e for e in examples if runs_on_the_seeds(e, indexed_seeds)]
     assert runnable, f"no example of searchidx {command} --help runs on the seeds"
-    if command != "index":
-        status, output = run_example(Example("searchidx index seeds/", 0), seeds_copy)
-        assert status == 0, output
     expected = 130 if command == "serve" else 0  # serve runs until Ctrl+C, as in the tour
     for example in runnable:
-        status, output = run_example(Example(example, expected), seeds_copy)
+        status, output = run_example(Example(example, expected), indexed_seeds)
         assert status == expected, f"{example}: exit {status}\n{output}"
