@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchidx import __version__
-from searchidx.cli import main
+from searchidx.cli import COMMAND_ORDER, main
 
 from .conftest import SEEDS
 
@@ -29,9 +29,17 @@ def run(*args, input=None):
 
 def test_version_and_help_with_examples():
     assert __version__ in run("--version").output
-    for command in ("index", "query", "show", "stats", "facets", "quotes", "extract"):
+    for command in main.commands:
         result = run(command, "--help")
         assert result.exit_code == 0 and "Example" in result.output, command
+
+
+def test_help_lists_commands_in_the_order_a_new_user_needs_them():
+    section = run("--help").output.split("Commands:\n", 1)[1]
+    names = [line.split()[0] for line in section.splitlines() if not line.startswith("   ")]
+    assert names[:len(COMMAND_ORDER)] == list(COMMAND_ORDER)
+    assert sorted(names) == sorted(main.commands)  # every command, one line each
+    assert "..." not in section  # no one-line help cut short
 
 
 def test_reindex_is_incremental(index_dir, tmp_path):
