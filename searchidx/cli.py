@@ -353,7 +353,7 @@ def query_cmd(config: Any, where: IndexTarget, query: str, any_words: bool,
       searchidx query "era sovietica" --facets people,speakers --format json
       printf 'munizioni\\ndroni\\n' | searchidx query --batch - --any --limit 3
       searchidx query munizioni --all --format csv --fields id,date,title,speakers
-      searchidx query vaccini --collapse --facets publisher --facet-by story
+      searchidx query munizioni --collapse --facets publisher --facet-by story
     """
     from .render import render_search, to_json
 
@@ -471,7 +471,7 @@ def story_cmd(config: Any, where: IndexTarget, doc_id: str, fmt: str) -> None:
     \b
     Examples:
       searchidx story 002_3735a5c7a403e3e4
-      searchidx story dice-57 --format json
+      searchidx story 004_de43da4d890992ab --format json
     """
     from .render import story_csv, story_text, to_json
 
@@ -507,7 +507,7 @@ def similar_cmd(config: Any, where: IndexTarget, doc_id: str, limit: int, fmt: s
     \b
     Examples:
       searchidx similar 002_3735a5c7a403e3e4
-      searchidx similar dice-57 --limit 5 --publisher "Gazzetta di Modena" --format json
+      searchidx similar 004_de43da4d890992ab --limit 2 --format json
     """
     from .render import similar_csv, similar_text, to_json
 
@@ -672,7 +672,7 @@ def person_cmd(config: Any, where: IndexTarget, name: str, query: str, limit: in
     \b
     Examples:
       searchidx person Kirby
-      searchidx person Shoigu --from 2023-09 --format json
+      searchidx person Kirby --from 2023-09 --format json
       searchidx person "Kim Jong-un" --format csv --limit 0
     """
     from .directory import UnknownPerson
