@@ -103,6 +103,54 @@ def test_every_command_answers_on_the_cluster(os_seeds_index):
     assert _run("show", "no-such-id", *common).exit_code == 2
 
 
+def test_people_person_and_timeline_are_the_same_on_both(seeds_index, os_seeds_index):
+    for ix in (seeds_index, os_seeds_index):
+        assert ix.people()  # the seeds name people: an empty answer would prove nothing
+    assert os_seeds_index.people() == seeds_index.people()
+    assert os_seeds_index.people(sort="speaker") == seeds_index.people(sort="speaker")
+    assert os_seeds_index.people("munizioni") == seeds_index.people("munizioni")
+    for name in ("Vladimir Putin", "John Kirby", "Kim Jong-un"):
+        assert os_seeds_index.person(name) == seeds_index.person(name)
+    assert os_seeds_index.timeline() == seeds_index.timeline()
+    assert os_seeds_index.timeline(by="day", facet="people") == \
+        seeds_index.timeline(by="day", facet="people")
+    assert os_seeds_index.timeline("armi", by="year") == seeds_index.timeline("armi", by="year")
+
+
+def test_did_you_mean_is_the_same_on_both(any_seeds_index):
+    suggestion = any_seeds_index.suggest("Bloombrg")
+    assert suggestion is not None and suggestion.query == "Bloomberg"
+    assert any_seeds_index.suggest("munizioni") is None
+
+
+def test_did_you_mean_names_on_the_cluster(seeds_index, os_seeds_index):
+    for typed in ("Bloombrg", "Putn", "speaker:Kirbi", "munizoni armi"):
+        assert os_seeds_index.suggest(typed) == seeds_index.suggest(typed), typed
+
+
+def test_similar_on_the_cluster_finds_the_same_top_article(seeds_index, os_seeds_index):
+    doc_id = "000_9d63219bb1120001"
+    found = os_seeds_index.similar(doc_id)
+    assert found and doc_id not in {like["id"] for like in found}
+    assert found[0]["id"] == seeds_index.similar(doc_id)[0]["id"]
+    assert found[0]["terms"] and found[0]["people"]
+    kept = os_seeds_index.similar(doc_id, publisher=["Globalist.it"])
+    assert [like["id"] for like in kept] == ["002_3735a5c7a403e3e4"]
+    assert os_seeds_index.similar("no-such-id") is None
+
+
+@pytest.mark.parametrize("args", [["query", "armi", "--collapse"],
+                                  ["query", "armi", "--facet-by", "story"],
+                                  ["story", "000_9d63219bb1120001"]])
+def test_stories_are_one_line_on_the_cluster(os_seeds_index, args):
+    result = _run(*args, "--backend", "opensearch", "--url", cluster_url(), "--index",
+                  str(os_seeds_index.path))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "searchidx: error: stories (--collapse, --facet-by story, story) are not yet "
+        "available on the opensearch backend; use the whoosh backend")
+
+
 def facta_queries(whoosh: Index) -> list[tuple[str, dict]]:
     """Queries over facta with filters and facets: words, pairs, OR, NOT, phrases,
     wildcards, fuzzy words, fields, and each with the corpus's own filter values."""

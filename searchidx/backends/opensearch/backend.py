@@ -11,7 +11,7 @@ drops are counted in the same request.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ...analysis import fold, italian_analyzer
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ...analysis import ItalianAnalyzer
     from ...config import Config
     from ...query import DateWindow, Node
-    from ..base import Found, SearchPlan
+    from ..base import Found, SearchPlan, Similar, Table
     from .writing import OpenSearchRun
 
 _PAGE = 1000  # hits per request when every hit is wanted
@@ -34,6 +34,9 @@ _HIGHLIGHT_DOCS = 100  # articles whose highlights expand a wildcard or fuzzy wo
 # ties at the cut are ordered as Whoosh orders them (count, then folded name)
 _FACET_MARGIN = 50
 _ALL_VALUES = 65_536
+# the key terms a more-like-this query is made of (as many as the Whoosh backend's)
+_SIMILAR_KEY_TERMS = 12
+_TERMS_PER_REQUEST = 1000  # candidate terms counted in one request (filters buckets)
 SORT_CLAUSES = {
     "date": [{"dated": "desc"}, {"date_start": {"order": "asc", "missing": "_last"}},
              {"id": "asc"}],
@@ -287,6 +290,78 @@ class OpenSearchBackend:
         values.sort(key=lambda kv: (-kv[1], fold(str(kv[0]))))
         return values if limit is None else values[:limit]
 
+    def table(self, plan: SearchPlan, columns: tuple[str, ...]) -> Table:
+        """Every match's date and ``columns``, read page by page from only the
+        ``_source`` fields they need: facets from ``facets``, person details from the
+        stored people (the cluster keeps no columns of them)."""
+        from ...fields import PERSON_DETAILS
+        from ..base import Table
+
+        self._searchable()
+        query = self._query(plan)  # a question's prefix ranking only ranks
+        window = _window(plan.dates)
+        if window is not None:
+            query = {"bool": {"must": [query], "filter": [window]}}
+        wanted = ["date"] + [f"facets.{n}" for n in columns if n not in PERSON_DETAILS]
+        if any(n in PERSON_DETAILS for n in columns):
+            wanted.append("data.people")
+        dates: list[dict[str, str] | None] = []
+        out: dict[str, list[tuple[Any, ...]]] = {name: [] for name in columns}
+        for source in self._scan(query, wanted):
+            dates.append(source.get("date"))
+            facets = source.get("facets") or {}
+            people = (source.get("data") or {}).get("people") or []
+            for name in columns:
+                out[name].append(_person_details(people, name) if name in PERSON_DETAILS
+                                 else tuple(facets.get(name) or ()))
+        return Table(dates, out)
+
+    def similar(self, doc_id: str, limit: int, filters: Any, dates: DateWindow | None,
+                exclude: frozenset[str]) -> list[Similar]:
+        """OpenSearch's more like this over the article's ``content`` (its key terms by
+        tf-idf: frequent in it, rare in the index); the terms shared are those of its
+        key terms, as the term vectors' same tf-idf filter picks them, that the other
+        article holds (the more-like-this query is not highlighted)."""
+        from ..base import Similar
+
+        self._searchable()
+        key_terms = self._key_terms(doc_id)
+        if not key_terms:
+            return []
+        narrowing = [self._resolved(filters, [])] if filters is not None else []
+        window = _window(dates)
+        if window is not None:
+            narrowing.append(window)
+        like = {"more_like_this": {
+            "fields": ["content"], "like": [{"_index": self.index, "_id": document_id(doc_id)}],
+            "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": _SIMILAR_KEY_TERMS,
+            "minimum_should_match": 1}}
+        body = {"query": {"bool": {"must": [like], "filter": narrowing,
+                                   "must_not": [{"terms": {"id": sorted(exclude)}}]}},
+                "size": limit, "_source": ["id", "content"], "sort": SORT_CLAUSES["relevance"],
+                "track_total_hits": False}
+        words = self.analyzer().words
+        out = []
+        for hit in self._search(body)["hits"]["hits"]:
+            held = set(words(hit["_source"].get("content") or ""))
+            shared = tuple(term for term, _ in key_terms if term in held)
+            out.append(Similar(hit["_source"]["id"], float(hit.get("_score") or 0.0), shared))
+        return out
+
+    def _key_terms(self, doc_id: str) -> list[tuple[str, float]]:
+        """The article's ``_SIMILAR_KEY_TERMS`` best terms of ``content`` by tf-idf,
+        best first; [] for an id the index does not hold."""
+        answer = self.client.post(
+            self._path(f"/_termvectors/{path_id(document_id(doc_id))}"),
+            {"fields": ["content"], "term_statistics": True, "field_statistics": False,
+             "positions": False, "offsets": False,
+             "filter": {"max_num_terms": _SIMILAR_KEY_TERMS, "min_term_freq": 1,
+                        "min_doc_freq": 1}}, ok=(404,)).body
+        terms = answer.get("term_vectors", {}).get("content", {}).get("terms", {}) \
+            if answer.get("found") else {}
+        return sorted(((t, float(v["score"])) for t, v in terms.items()),
+                      key=lambda tw: (-tw[1], tw[0]))
+
     def highlight_terms(self, compiled: Any, fields: tuple[str, ...]) -> frozenset[str]:
         """The words and phrases' terms as compiled; a wildcard's or fuzzy word's are
         the terms the cluster highlights in the first articles it matches."""
@@ -323,12 +398,30 @@ class OpenSearchBackend:
         return int(self.client.get(self._path("/_count")).body["count"])
 
     def doc_frequency(self, field: str, term: str) -> int:
-        from .compile import TEXT_TARGETS
-
-        target = TEXT_TARGETS.get(field, field)
         answer = self.client.post(self._path("/_count"),
-                                  {"query": {"term": {target: term}}}).body
+                                  {"query": {"term": {_term_target(field): term}}}).body
         return int(answer["count"])
+
+    def held_terms(self, field: str, terms: Iterable[str]) -> dict[str, int]:
+        """One size-0 search per thousand candidates, each a bucket of a ``filters``
+        aggregation: how many articles hold it."""
+        target = _term_target(field)
+        candidates = sorted(set(terms))
+        held: dict[str, int] = {}
+        for at in range(0, len(candidates), _TERMS_PER_REQUEST):
+            chunk = candidates[at:at + _TERMS_PER_REQUEST]
+            buckets = {str(i): {"term": {target: term}} for i, term in enumerate(chunk)}
+            answer = self._search({"size": 0, "track_total_hits": False, "aggs": {
+                "held": {"filters": {"filters": buckets}}}})
+            for key, bucket in answer["aggregations"]["held"]["buckets"].items():
+                if bucket["doc_count"]:
+                    held[chunk[int(key)]] = bucket["doc_count"]
+        return held
+
+    def holding(self, field: str, term: str, limit: int) -> list[dict[str, Any]]:
+        body = {"query": {"term": {_term_target(field): term}}, "size": limit,
+                "sort": [{"id": "asc"}], "_source": True, "track_total_hits": False}
+        return [stored_article(hit["_source"]) for hit in self._search(body)["hits"]["hits"]]
 
     # -- stored articles -----------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:
@@ -367,6 +460,27 @@ def _fields(config: Config) -> list[str]:
     from ..whoosh.schema import build_schema
 
     return sorted(n for n in build_schema(config).names() if not n.startswith("f_"))
+
+
+def _term_target(field: str) -> str:
+    """Where the cluster keeps a Whoosh index field's terms: a text field's analysed
+    words, or a name field's keys (``keys.people`` …)."""
+    from ...fields import FILTERABLE
+    from .compile import TEXT_TARGETS
+
+    if field in TEXT_TARGETS:
+        return TEXT_TARGETS[field]
+    return f"keys.{field}" if field in FILTERABLE else field
+
+
+def _person_details(people: list[dict[str, Any]], detail: str) -> tuple[tuple[str, str], ...]:
+    """(person, role) or (person, spelling) pairs of the stored people, each once, as
+    the Whoosh backend's detail columns hold them."""
+    if detail == "roles":
+        pairs = ((p["name"], p["role"]) for p in people if p.get("role"))
+    else:
+        pairs = ((p["name"], m["text"]) for p in people for m in p.get("mentions") or ())
+    return tuple(dict.fromkeys(pair for pair in pairs if pair[1]))
 
 
 def _window(dates: DateWindow | None) -> dict[str, Any] | None:

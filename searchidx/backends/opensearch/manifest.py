@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...errors import SearchidxError
 from .client import Client, OpenSearchError, error_reason, path_id
 
 MANIFEST_SUFFIX = "-searchidx-manifest"
@@ -41,6 +42,14 @@ _PAGE = 1000  # files per search page, ids per terms lookup
 
 class ManifestConflictError(OpenSearchError):
     """Another indexer changed a file's manifest entry since this one read it."""
+
+
+class StoriesUnavailableError(SearchidxError):
+    """The cluster manifest keeps no stories (near-duplicate groups) yet."""
+
+    def __init__(self) -> None:
+        super().__init__("stories (--collapse, --facet-by story, story) are not yet available "
+                         "on the opensearch backend; use the whoosh backend")
 
 
 @dataclass
@@ -310,6 +319,22 @@ class ClusterManifest:
                                      else "")
                 + " changed in the cluster's manifest while this run indexed them (another "
                   "indexer at work on the same files?); run the index again", 409)
+
+    # -- stories: not kept in the cluster yet (searchidx.stories groups them on Whoosh) --
+    def story_of(self, doc_id: str) -> str:
+        raise StoriesUnavailableError()
+
+    def story_members(self, story: str) -> list[str]:
+        raise StoriesUnavailableError()
+
+    def story_groups(self) -> dict[str, str]:
+        raise StoriesUnavailableError()
+
+    def stories_version(self) -> str:
+        raise StoriesUnavailableError()
+
+    def story_counts(self) -> tuple[int, int]:
+        raise StoriesUnavailableError()
 
     def roots(self) -> list[str]:
         return sorted(hit["path"] for hit in self._search({"term": {"kind": "root"}}, ["path"]))
