@@ -222,15 +222,20 @@ def _short(sentence: str, width: int = 100) -> str:
     return sentence if len(sentence) <= width else sentence[:width].rsplit(" ", 1)[0] + "…"
 
 
+def _numbered_article(number: int, article: dict[str, Any]) -> list[str]:
+    """A blank line, then ``N. title`` and its date, publisher and id, as stories and
+    similar lists show an article."""
+    meta = [article["date"] or "undated", article["publisher"] or "", article["id"]]
+    return ["", f"{number}. {article['title'] or '(untitled)'}",
+            "   " + " · ".join(m for m in meta if m)]
+
+
 def story_text(story: dict[str, Any]) -> str:
     """A story's versions, oldest first, each with what changed since the one before."""
     versions = story["versions"]
     lines = [f"story {story['story']}: {len(versions)} version{'s' if len(versions) != 1 else ''}"]
     for number, version in enumerate(versions, 1):
-        meta = [version["date"] or "undated", version["publisher"] or "", version["id"]]
-        lines.append("")
-        lines.append(f"{number}. {version['title'] or '(untitled)'}")
-        lines.append("   " + " · ".join(m for m in meta if m))
+        lines.extend(_numbered_article(number, version))
         if number == 1:
             continue
         added, removed = version["added"], version["removed"]
@@ -265,10 +270,7 @@ def similar_text(doc_id: str, similar: list[dict[str, Any]]) -> str:
         return f"no article like {doc_id} (other than its own versions)"
     lines = [f"articles like {doc_id}:"]
     for rank, like in enumerate(similar, 1):
-        meta = [like["date"] or "undated", like["publisher"] or "", like["id"]]
-        lines.append("")
-        lines.append(f"{rank}. {like['title'] or '(untitled)'}")
-        lines.append("   " + " · ".join(m for m in meta if m))
+        lines.extend(_numbered_article(rank, like))
         why = []
         if like["terms"]:
             why.append("terms: " + ", ".join(like["terms"]))

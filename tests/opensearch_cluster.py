@@ -11,9 +11,12 @@ Without it the cluster tests skip, saying so.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +84,19 @@ def cluster_index(os_client):
     yield make
     for name in made:
         drop_index(os_client, name)
+
+
+def cluster_script(*args: str) -> subprocess.CompletedProcess[str]:
+    """``scripts/opensearch-cluster.sh ARGS``, as a user runs it."""
+    script = Path(__file__).resolve().parents[1] / "scripts" / "opensearch-cluster.sh"
+    return subprocess.run(["bash", str(script), *args], capture_output=True, text=True,
+                          timeout=400)
+
+
+def start_own_cluster(folder: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Two nodes of a test's own in ``folder`` (which it may stop): what the launcher
+    answered, and each node's URL from its report on standard error."""
+    started = cluster_script("start", "--nodes", "2", "--port", "0", "--heap", "384m",
+                             "--dir", str(folder))
+    assert started.returncode == 0, started.stderr
+    return started, re.findall(r"node-\d (http://\S+)", started.stderr)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from searchidx import Index
 from searchidx.cli import main
 
 from .conftest import ROOT, shared_data
-from .opensearch_cluster import cluster_url, drop_index
+from .opensearch_cluster import cluster_script, cluster_url, drop_index, start_own_cluster
 
 WORDS = ["vaccino", "governo", "foto", "video", "euro", "immigrati", "scuola", "pensione",
          "ospedale", "guerra", "medici", "tasse", "Salvini", "Conte", "Draghi", "Meloni",
@@ -277,24 +276,16 @@ def test_two_index_processes_over_two_folders_into_one_index(tmp_path, os_client
 
 
 # -- a cluster of its own: 2 nodes, 2 shards, 1 replica, one node stopped ----------------
-def _script(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(ROOT / "scripts" / "opensearch-cluster.sh"), *args],
-                          capture_output=True, text=True, timeout=400)
-
-
 @pytest.fixture
 def own_cluster(tmp_path):
     """A 2-node cluster of this test's own, whose nodes it may stop; stopped afterwards."""
     cluster_url()  # where the backend tests run (CI, or a developer who opted in)
     folder = tmp_path / "cluster"
-    started = _script("start", "--nodes", "2", "--port", "0", "--heap", "384m",
-                      "--dir", str(folder))
     try:
-        assert started.returncode == 0, started.stderr
-        urls = re.findall(r"node-\d (http://\S+)", started.stderr)
+        _, urls = start_own_cluster(folder)
         yield folder, urls
     finally:
-        _script("stop", "--dir", str(folder))
+        cluster_script("stop", "--dir", str(folder))
 
 
 def _not_manager(urls: list[str]) -> str:
@@ -340,21 +331,22 @@ def test_a_node_stopped_during_queries_and_during_an_index_run(own_cluster, tmp_
     asker = threading.Thread(target=ask)
     asker.start()
     time.sleep(1.0)
-    assert _script("stop", "--dir", str(folder), "--node", victim).returncode == 0
+    assert cluster_script("stop", "--dir", str(folder), "--node", victim).returncode == 0
     time.sleep(3.0)
     stop_queries.set()
     asker.join(timeout=120)
     assert answers and set(answers) == {expected}
 
     # an index run that loses a node mid-way: what it could not write, the next run writes
-    assert _script("start", "--dir", str(folder)).returncode == 0
+    assert cluster_script("start", "--dir", str(folder)).returncode == 0
     client.health("survive", wait_for="green", timeout_s=120)
     run = _cli("index", str(parts[1]), "--index", "survive", "--config", str(settings),
                env=env)
     time.sleep(8.0)
-    assert _script("stop", "--dir", str(folder), "--node", _not_manager(urls)).returncode == 0
+    stopped = cluster_script("stop", "--dir", str(folder), "--node", _not_manager(urls))
+    assert stopped.returncode == 0
     run.wait(timeout=600)
-    assert _script("start", "--dir", str(folder)).returncode == 0
+    assert cluster_script("start", "--dir", str(folder)).returncode == 0
     client.health("survive", wait_for="green", timeout_s=120)
     again = _cli("index", str(parts[0]), str(parts[1]), "--index", "survive", "--config",
                  str(settings), "--format", "json", env=env)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -20,7 +19,13 @@ from searchidx.config import Config
 from searchidx.errors import ConfigError
 
 from .conftest import ROOT, SEEDS, shared_data
-from .opensearch_cluster import cluster_url, index_name, os_client  # noqa: F401
+from .opensearch_cluster import (  # noqa: F401
+    cluster_script,
+    cluster_url,
+    index_name,
+    os_client,
+    start_own_cluster,
+)
 
 
 def _ensure(client, name, **options):
@@ -335,12 +340,6 @@ def test_cluster_script_refuses_bad_options():
         assert done.returncode == 2 and message in done.stderr, done.stderr
 
 
-def _script(*args: str) -> subprocess.CompletedProcess[str]:
-    script = ROOT / "scripts" / "opensearch-cluster.sh"
-    return subprocess.run(["bash", str(script), *args], capture_output=True, text=True,
-                          timeout=300)
-
-
 def _processes_of(folder) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -362,11 +361,8 @@ def test_a_cluster_of_its_own_survives_a_node_and_stops_whole(tmp_path):
 
     cluster_url()  # runs where the backend tests run (CI, or a developer who opted in)
     folder = tmp_path / "cluster"
-    started = _script("start", "--nodes", "2", "--port", "0", "--heap", "384m",
-                      "--dir", str(folder))
     try:
-        assert started.returncode == 0, started.stderr
-        urls = re.findall(r"node-\d (http://\S+)", started.stderr)
+        started, urls = start_own_cluster(folder)
         assert started.stdout.strip() == urls[0] and len(urls) == 2
         client = Client(urls)
         ensure_index(client, "survivor", shards=2, replicas=1)
@@ -376,15 +372,15 @@ def test_a_cluster_of_its_own_survives_a_node_and_stops_whole(tmp_path):
         client.health("survivor", wait_for="green")
         manager = client.get("/_cat/cluster_manager", params={"format": "json"}).body[0]["node"]
         other = "node-2" if manager == "node-1" else "node-1"
-        assert _script("stop", "--dir", str(folder), "--node", other).returncode == 0
-        assert f"{other} stopped" in _script("status", "--dir", str(folder)).stdout
+        assert cluster_script("stop", "--dir", str(folder), "--node", other).returncode == 0
+        assert f"{other} stopped" in cluster_script("status", "--dir", str(folder)).stdout
         for _ in range(3):  # the replicas answer, whichever node the client tries first
             assert client.post("/survivor/_count", {}).body["count"] == 5
-        again = _script("start", "--dir", str(folder))
+        again = cluster_script("start", "--dir", str(folder))
         assert again.returncode == 0, again.stderr
         assert client.health("survivor", wait_for="green")["number_of_nodes"] == 2
         assert client.post("/survivor/_count", {}).body["count"] == 5
     finally:
-        stopped = _script("stop", "--dir", str(folder))
+        stopped = cluster_script("stop", "--dir", str(folder))
     assert stopped.returncode == 0, stopped.stderr
     assert _processes_of(folder) == []
