@@ -364,7 +364,8 @@ class OpenSearchBackend:
 
     def highlight_terms(self, compiled: Any, fields: tuple[str, ...]) -> frozenset[str]:
         """The words and phrases' terms as compiled; a wildcard's or fuzzy word's are
-        the terms the cluster highlights in the first articles it matches."""
+        the terms the cluster highlights in the query's first matches (the hits a page
+        shows, so their snippets mark what they hold)."""
         if compiled is None:
             return frozenset()
         terms: set[str] = set()
@@ -372,18 +373,19 @@ class OpenSearchBackend:
             terms.update(compiled.terms.get(name, ()))
         for name, clause in compiled.expanding:
             if name in fields:
-                terms.update(self._expanded(clause))
+                terms.update(self._expanded(compiled.dsl, clause))
         return frozenset(terms)
 
-    def _expanded(self, clause: dict[str, Any]) -> set[str]:
+    def _expanded(self, query: dict[str, Any], clause: dict[str, Any]) -> set[str]:
         """The index terms ``clause`` meets, as the cluster highlights them in the first
-        ``_HIGHLIGHT_DOCS`` articles it matches."""
+        ``_HIGHLIGHT_DOCS`` articles ``query`` ranks (a wildcard alone is constant-scored:
+        its first articles would be any, not the ones shown)."""
         import re
 
         (target,) = next(iter(clause.values())).keys()
-        body = {"query": clause, "size": _HIGHLIGHT_DOCS, "_source": False,
+        body = {"query": query, "size": _HIGHLIGHT_DOCS, "_source": False,
                 # the whole text, every match marked (0 fragments: no cutting)
-                "highlight": {"fields": {target: {
+                "highlight": {"highlight_query": clause, "fields": {target: {
                     "type": "unified", "number_of_fragments": 0, "pre_tags": ["\x02"],
                     "post_tags": ["\x03"]}}}}
         terms: set[str] = set()
