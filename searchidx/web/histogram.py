@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from ..timeline import periods_between
+
 MONTHS_AS_YEARS = 48  # a span of more months than this is shown by year
 DAYS_WITHIN_MONTHS = 2  # a span of at most this many months is shown by day ...
 DAY_HITS = 300  # ... when the result set has at most this many articles (each hit read)
@@ -56,15 +58,6 @@ class Histogram:
         return [self.bars[round(i * step)] for i in range(5)]
 
 
-def _months_between(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:7])
-    out = []
-    while f"{year:04d}-{month:02d}" <= last:
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
 def _label(period: str) -> str:
     if len(period) == 4:
         return period
@@ -86,7 +79,7 @@ def choose(years: dict[str, int], months: dict[str, int] | None,
     """The unit and the periods of the histogram for the counts known so far."""
     first_year, last_year = min(years), max(years)
     if months:
-        spanned = _months_between(min(months), max(months))
+        spanned = periods_between(min(months), max(months), "month")
         if days and len(spanned) <= DAYS_WITHIN_MONTHS:
             first = dt.date.fromisoformat(min(days))
             n = (dt.date.fromisoformat(max(days)) - first).days + 1
@@ -122,7 +115,7 @@ def date_histogram(index: Any, query: str, options: dict[str, Any], total: int,
         months = counts("month")
     days = None
     if (months and total <= DAY_HITS
-            and len(_months_between(min(months), max(months))) <= DAYS_WITHIN_MONTHS):
+            and len(periods_between(min(months), max(months), "month")) <= DAYS_WITHIN_MONTHS):
         result = index.search(query, **options, limit=total, snippets=False)
         days = dict(Counter(h.date for h in result.hits if h.date and len(h.date) == 10))
     unit, periods = choose(years, months, days)
