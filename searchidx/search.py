@@ -148,12 +148,11 @@ def run_search(backend: Backend, config: Config, req: SearchRequest,
     while len(heads) < end and wanted < found.total:
         wanted *= 4
         heads = _story_heads(_matches(backend, config, req, wanted, stories).ranked, stories)
-    ids = found.ids or []
     shared: dict[str, list[str]] = {}  # story -> its matching articles, for shared stories
-    for doc_id in ids:
+    for doc_id in found.ids or []:
         if doc_id in stories:  # the few that share theirs: the others are stories alone
             shared.setdefault(stories[doc_id], []).append(doc_id)
-    result.stories = len(ids) - sum(len(m) for m in shared.values()) + len(shared)
+    result.stories = found.total - sum(len(m) for m in shared.values()) + len(shared)
     for hit, score in heads[start:end]:
         shown = _hit(hit, score, marker)
         shown.story = stories.get(shown.id, shown.id)

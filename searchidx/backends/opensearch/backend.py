@@ -34,6 +34,9 @@ _HIGHLIGHT_DOCS = 100  # articles whose highlights expand a wildcard or fuzzy wo
 # ties at the cut are ordered as Whoosh orders them (count, then folded name)
 _FACET_MARGIN = 50
 _ALL_VALUES = 65_536
+# stories counted exactly per facet value up to this many (a cardinality aggregation's
+# most; beyond it, an estimate within a few percent)
+_EXACT_STORIES = 40_000
 # the key terms a more-like-this query is made of (as many as the Whoosh backend's)
 _SIMILAR_KEY_TERMS = 12
 _TERMS_PER_REQUEST = 1000  # candidate terms counted in one request (filters buckets)
@@ -56,6 +59,9 @@ class OpenSearchHit:
         self.key = key
         self.score = score
         self.source = source
+
+    def doc_id(self) -> str:
+        return str(self.source["id"])
 
     def title(self) -> str:
         return self.source.get("title") or ""
@@ -196,7 +202,15 @@ class OpenSearchBackend:
                   for name in plan.facets}
         scored = plan.sort == "relevance"
         return Found([OpenSearchHit(i, hit.get("_score") if scored else None, hit["_source"])
-                      for i, hit in enumerate(hits)], total, dropped, facets)
+                      for i, hit in enumerate(hits)], total, dropped, facets,
+                     self._shared_ids(query, window) if plan.ids else None)
+
+    def _shared_ids(self, query: dict[str, Any], window: dict[str, Any] | None) -> list[str]:
+        """The ids of the matches whose story has other articles (``story_size > 1``):
+        the few that a collapsed search counts and names as versions."""
+        narrowed = [{"range": {"story_size": {"gt": 1}}}, *([window] if window else [])]
+        return [s["id"] for s in self._scan({"bool": {"must": [query], "filter": narrowed}},
+                                            ["id"])]
 
     def _query(self, plan: SearchPlan) -> dict[str, Any]:
         """The query of ``plan``: its words (with their ``exact:`` checks done), the
@@ -277,6 +291,12 @@ class OpenSearchBackend:
             else:
                 aggs[name] = {"terms": {"field": f"facets.{name}", "size": size,
                                         "shard_size": max(size * 2, 100)}}
+            if plan.facet_groups is not None:  # a value counts once per story
+                counted = aggs[name].get("aggs", {}).get("values", aggs[name])
+                counted["aggs"] = {"stories": {"cardinality": {
+                    "field": "story", "precision_threshold": _EXACT_STORIES}}}
+                if "terms" in counted:
+                    counted["terms"]["order"] = [{"stories": "desc"}, {"_key": "asc"}]
         return aggs
 
     @staticmethod
@@ -285,7 +305,8 @@ class OpenSearchBackend:
         """Most frequent first, ties by folded name (as the Whoosh backend orders them)."""
         agg = aggs.get(name, {})
         agg = agg.get("values", agg)
-        values = [(b.get("key_as_string", b["key"]), b["doc_count"])
+        values = [(b.get("key_as_string", b["key"]),
+                   int(b["stories"]["value"]) if "stories" in b else b["doc_count"])
                   for b in agg.get("buckets", []) if b["doc_count"] > 0]
         values.sort(key=lambda kv: (-kv[1], fold(str(kv[0]))))
         return values if limit is None else values[:limit]
