@@ -28,7 +28,7 @@ from .bulk import BulkIndexer
 from .client import Client, path_id
 from .manifest import ClusterManifest, manifest_index
 from .schema import ensure_index, source_from_fields, template_name
-from .stories import THRESHOLD_KEY, VERSION_KEY, StoryWriter, new_version
+from .stories import THRESHOLD_KEY, VERSION_KEY, StoryWriter, new_version, signature_fields
 
 if TYPE_CHECKING:
     from ...config import Config
@@ -47,9 +47,12 @@ def _extracted(batch: list[RawArticle], config: Config, stop: frozenset[str]
                ) -> tuple[list[dict[str, Any]], list[Failure]]:
     """The cluster documents of ``batch``, and the articles whose extraction failed."""
     sources, failed = [], []
+    min_words = story_settings(config).min_words
     for raw in batch:
         try:
-            sources.append(source_from_fields(document_fields(extract_one(raw, config), stop)))
+            source = source_from_fields(document_fields(extract_one(raw, config), stop))
+            source.update(signature_fields(raw.body, min_words))
+            sources.append(source)
         except Exception as exc:  # a bug met by one article must not stop the run
             failed.append((raw.id, raw.path, raw.line, f"{type(exc).__name__}: {exc}"))
     return sources, failed
@@ -142,7 +145,7 @@ class OpenSearchRun:
             self.put_ids[raw.id] = (raw.path, raw.line)
             self.deleted.discard(raw.id)
         # before the new versions are sent: the stories they were in (see .stories)
-        self.stories.remember(raw.id for raw in articles)
+        self.stories.prepare(raw.id for raw in articles)
         if self.pool is None and self.written + len(articles) <= _IN_PROCESS_UP_TO:
             self.written += len(articles)
             self._write(*_extracted(articles, self.config, self.stop))
@@ -174,7 +177,7 @@ class OpenSearchRun:
         self.failed.extend(failed)
         bulk = self._bulk()
         for source in sources:
-            source.update(self.stories.kept(source["id"]))
+            self.stories.stamp(source)
             bulk.index(source)
 
     def delete(self, doc_id: str) -> None:
