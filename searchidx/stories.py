@@ -134,7 +134,8 @@ def regroup(source: MemberSource, stories: Collection[str], seeds: Iterable[Memb
             seq = parent[seq]
         return seq
 
-    add(source.in_stories(sorted(stories)))
+    read = set(stories)  # the stories read whole
+    add(source.in_stories(sorted(read)))
     add(seeds)
     keys_of: dict[int, frozenset[int]] = {}
 
@@ -143,25 +144,29 @@ def regroup(source: MemberSource, stories: Collection[str], seeds: Iterable[Memb
             keys_of[member.seq] = frozenset(band_keys(member.sig))
         return keys_of[member.seq]
 
-    while frontier:  # in waves: one read of the candidates of every member of a wave
+    while frontier:  # in waves: one read of the candidates, one of the stories they link
         wave, frontier[:] = list(frontier), []
         by_key: dict[int, list[Member]] = {}
         for candidate in {m.seq: m for m in source.sharing_bands(wave)}.values():
             for key in keys(candidate):
                 by_key.setdefault(key, []).append(candidate)
+        linked: set[str] = set()
         for member in wave:
             near = {c.seq: c for key in keys(member) for c in by_key.get(key, ())
                     if c.seq != member.seq}
             for other in near.values():
                 if other.seq not in nodes and similarity(member.sig, other.sig) >= threshold:
-                    add([other])  # a link: its whole story too
-                    add(source.in_stories([other.story]))
+                    add([other])  # a link: its whole story too (read after the wave)
+                    linked.add(other.story)
             for other in near.values():
                 if other.seq in nodes and similarity(member.sig, nodes[other.seq].sig) \
                         >= threshold:
                     a, b = root(member.seq), root(other.seq)
                     if a != b:
                         parent[max(a, b)] = min(a, b)
+        if linked - read:
+            add(source.in_stories(sorted(linked - read)))
+            read |= linked
     return {seq: (member, nodes[root(seq)].doc_id) for seq, member in nodes.items()}
 
 

@@ -100,6 +100,7 @@ class OpenSearchBackend:
         self._analyzer: ItalianAnalyzer | None = None
         self._compiler: Compiler | None = None
         self._checked = False
+        self._manifest_made = False  # the manifest index made (or found) once
 
     @property
     def client(self) -> Client:
@@ -117,7 +118,10 @@ class OpenSearchBackend:
         return self.client.request("HEAD", self._path(), ok=(404,)).status == 200
 
     def manifest(self) -> ClusterManifest:
-        return ClusterManifest(self.client, self.index, replicas=self._replicas())
+        manifest = ClusterManifest(self.client, self.index, replicas=self._replicas(),
+                                   create=not self._manifest_made)
+        self._manifest_made = True
+        return manifest
 
     def _replicas(self) -> int:
         return int(self.config["index"]["opensearch_replicas"])

@@ -88,7 +88,8 @@ MAPPINGS = {
 class ClusterManifest:
     """Source files and their articles, in the cluster (see the module doc)."""
 
-    def __init__(self, client: Client, index: str, *, replicas: int = 1) -> None:
+    def __init__(self, client: Client, index: str, *, replicas: int = 1,
+                 create: bool = True) -> None:
         self.client = client
         self.index = index
         self.name = manifest_index(index)
@@ -98,6 +99,8 @@ class ClusterManifest:
         self._members: dict[str, list[str]] = {}  # bundle -> its members as recorded
         self._member_of: dict[str, str] = {}  # member -> bundle, until applied
         self._expected: dict[str, set[str]] = {}  # bundle -> its members now, until applied
+        if not create:  # made already by this process (each search asks for the stories)
+            return
         created = client.put(f"/{path_id(self.name)}", {
             "settings": {"index": {"number_of_shards": 1, "number_of_replicas": replicas}},
             "mappings": MAPPINGS}, ok=(400,))
