@@ -211,10 +211,11 @@ class OpenSearchBackend:
 
     def _shared_ids(self, query: dict[str, Any], window: dict[str, Any] | None) -> list[str]:
         """The ids of the matches whose story has other articles (``story_size > 1``):
-        the few that a collapsed search counts and names as versions."""
+        the few that a collapsed search counts and names as versions, in the order they
+        were indexed (as the Whoosh backend lists them)."""
         narrowed = [{"range": {"story_size": {"gt": 1}}}, *([window] if window else [])]
         return [s["id"] for s in self._scan({"bool": {"must": [query], "filter": narrowed}},
-                                            ["id"])]
+                                            ["id"], [{"story_seq": "asc"}, {"id": "asc"}])]
 
     def _query(self, plan: SearchPlan) -> dict[str, Any]:
         """The query of ``plan``: its words (with their ``exact:`` checks done), the
@@ -255,12 +256,14 @@ class OpenSearchBackend:
         resolved: dict[str, Any] = substitute(compiled.dsl, kept, compiled.exact)
         return resolved
 
-    def _scan(self, query: dict[str, Any], fields: list[str] | bool) -> Iterator[dict[str, Any]]:
-        """The ``_source`` (``fields`` of it) of every article ``query`` matches, by id."""
+    def _scan(self, query: dict[str, Any], fields: list[str] | bool,
+              sort: list[Any] | None = None) -> Iterator[dict[str, Any]]:
+        """The ``_source`` (``fields`` of it) of every article ``query`` matches, by id
+        (or by ``sort``, which ends with the id)."""
         after: list[Any] | None = None
         while True:
             body: dict[str, Any] = {"query": query, "size": _PAGE, "_source": fields,
-                                    "sort": [{"id": "asc"}], "track_total_hits": False}
+                                    "sort": sort or [{"id": "asc"}], "track_total_hits": False}
             if after is not None:
                 body["search_after"] = after
             page = self._search(body)["hits"]["hits"]
