@@ -34,9 +34,10 @@ _HIGHLIGHT_DOCS = 100  # articles whose highlights expand a wildcard or fuzzy wo
 # ties at the cut are ordered as Whoosh orders them (count, then folded name)
 _FACET_MARGIN = 50
 _ALL_VALUES = 65_536
-# stories counted exactly per facet value up to this many (a cardinality aggregation's
-# most; beyond it, an estimate within a few percent)
-_EXACT_STORIES = 40_000
+# shared stories counted exactly per facet value up to this many (a cardinality
+# aggregation's default; beyond it, an estimate within a few percent). 40,000, its most,
+# made a 512 MB node's request breaker refuse (429) two facets per story over Facta
+_EXACT_SHARED_STORIES = 3_000
 # the key terms a more-like-this query is made of (as many as the Whoosh backend's)
 _SIMILAR_KEY_TERMS = 12
 _TERMS_PER_REQUEST = 1000  # candidate terms counted in one request (filters buckets)
@@ -300,10 +301,10 @@ class OpenSearchBackend:
                                         "shard_size": max(size * 2, 100)}}
             if plan.facet_groups is not None:  # a value counts once per story
                 counted = aggs[name].get("aggs", {}).get("values", aggs[name])
-                counted["aggs"] = {"stories": {"cardinality": {
-                    "field": "story", "precision_threshold": _EXACT_STORIES}}}
-                if "terms" in counted:
-                    counted["terms"]["order"] = [{"stories": "desc"}, {"_key": "asc"}]
+                counted["aggs"] = {"shared": {
+                    "filter": {"range": {"story_size": {"gt": 1}}},
+                    "aggs": {"stories": {"cardinality": {
+                        "field": "story", "precision_threshold": _EXACT_SHARED_STORIES}}}}}
         return aggs
 
     @staticmethod
@@ -312,8 +313,7 @@ class OpenSearchBackend:
         """Most frequent first, ties by folded name (as the Whoosh backend orders them)."""
         agg = aggs.get(name, {})
         agg = agg.get("values", agg)
-        values = [(b.get("key_as_string", b["key"]),
-                   int(b["stories"]["value"]) if "stories" in b else b["doc_count"])
+        values = [(b.get("key_as_string", b["key"]), _counted(b))
                   for b in agg.get("buckets", []) if b["doc_count"] > 0]
         values.sort(key=lambda kv: (-kv[1], fold(str(kv[0]))))
         return values if limit is None else values[:limit]
@@ -490,6 +490,15 @@ def _fields(config: Config) -> list[str]:
     from ..whoosh.schema import build_schema
 
     return sorted(n for n in build_schema(config).names() if not n.startswith("f_"))
+
+
+def _counted(bucket: dict[str, Any]) -> int:
+    """A facet bucket's count: its articles, or with ``shared`` (per story) its articles
+    less those of shared stories plus those stories (every other article is a story)."""
+    shared = bucket.get("shared")
+    if shared is None:
+        return int(bucket["doc_count"])
+    return int(bucket["doc_count"]) - int(shared["doc_count"]) + int(shared["stories"]["value"])
 
 
 def _term_target(field: str) -> str:

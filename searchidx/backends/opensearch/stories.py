@@ -93,13 +93,24 @@ class ClusterMembers:
     member read, so that only the changed ones are written back."""
 
     def __init__(self, client: Client, index: str,
-                 pending: Mapping[str, Member | None] | None = None) -> None:
+                 pending: Mapping[str, Member | None] | None = None,
+                 new: tuple[int, int] | None = None) -> None:
         self.client, self.index = client, index
         self.pending = dict(pending or {})
         self.held: dict[str, tuple[str, int]] = {}
+        # the pending articles the cluster holds too are left out by the query itself
+        # (else every wave would read most of a commit's articles back): the new ones
+        # by their ``story_seq`` range ``new``, the re-written ones by id
+        renewed = sorted(i for i, m in self.pending.items()
+                         if m is not None and (new is None or not new[0] <= m.seq <= new[1]))
+        self.left_out: list[dict[str, Any]] = [{"terms": {"id": renewed}}] if renewed else []
+        if new is not None:
+            self.left_out.append({"range": {"story_seq": {"gte": new[0], "lte": new[1]}}})
 
     def read(self, query: dict[str, Any]) -> Iterator[Member]:
         """The members ``query`` matches (those of ``pending`` aside)."""
+        if self.left_out:
+            query = {"bool": {"filter": [query], "must_not": self.left_out}}
         for source in scan(self.client, self.index, query, FIELDS):
             member = _member(source)
             if member is not None and source["id"] not in self.pending:
@@ -181,6 +192,7 @@ class StoryWriter:
         touched: set[str] = set()
         seeds: list[Member] = []
         sent: dict[str, tuple[str, int]] = {}
+        fresh: list[int] = []  # the seqs of the articles new to the index
         for doc_id, packed in signatures.items():
             old = _member(self.previous.pop(doc_id, None) or {})
             seq = self.seqs.pop(doc_id, None)
@@ -195,9 +207,12 @@ class StoryWriter:
             member = Member(seq, doc_id, written[0], packed)
             pending[doc_id], sent[doc_id] = member, written
             seeds.append(member)
+            if old is None:
+                fresh.append(seq)
         if not touched and not seeds:
             return False
-        source = ClusterMembers(self.client, self.index, pending)
+        source = ClusterMembers(self.client, self.index, pending,
+                                (min(fresh), max(fresh)) if fresh else None)
         grouped = regroup(source, touched, seeds, self.threshold)
         return self._write(grouped, {**source.held, **sent})
 
