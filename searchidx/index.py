@@ -468,13 +468,9 @@ class Index:
             article = backend.document(doc_id)
             if article is None:
                 return None
-            from .backends.opensearch.manifest import StoriesUnavailableError
-
             manifest = backend.manifest()
             try:
                 copies = frozenset(manifest.story_members(manifest.story_of(doc_id)))
-            except StoriesUnavailableError:  # no stories kept: only the article itself
-                copies = frozenset()
             finally:
                 manifest.close()
             compiled, dates = compile_filters(backend, request)

@@ -148,9 +148,8 @@ def run_search(backend: Backend, config: Config, req: SearchRequest,
     while len(heads) < end and wanted < found.total:
         wanted *= 4
         heads = _story_heads(_matches(backend, config, req, wanted, stories).ranked, stories)
-    ids = found.ids or []
-    shared = _shared_stories(ids, stories)
-    result.stories = len(ids) - sum(len(m) for m in shared.values()) + len(shared)
+    shared = _shared_stories(found.ids or [], stories)
+    result.stories = found.total - sum(len(m) for m in shared.values()) + len(shared)
     for hit, score in heads[start:end]:
         shown = _hit(hit, score, marker)
         shown.story = stories.get(shown.id, shown.id)
@@ -183,8 +182,8 @@ class _Matches:
 def _matches(backend: Backend, config: Config, req: SearchRequest, wanted: int | None,
              stories: Mapping[str, str] | None = None, ids: bool = False) -> _Matches:
     """Run ``req`` for its first ``wanted`` ranked hits (0: none, only counted; None: all);
-    ``stories`` as :func:`run_search` takes them; ``ids``: the ids of every match too
-    (as ``collapse`` asks for them)."""
+    ``stories`` as :func:`run_search` takes them; ``ids``: the ids of the matches that share
+    their story too (as ``collapse`` asks for them; SearchPlan.ids)."""
     ids = ids or req.collapse
     if req.sort not in SORTS:
         raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")

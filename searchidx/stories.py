@@ -24,8 +24,9 @@ import re
 import sqlite3
 import struct
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from .config import STORY_SHINGLE_WORDS as SHINGLE_WORDS
 
@@ -85,6 +86,90 @@ def band_keys(packed: bytes) -> list[int]:
     return keys
 
 
+@dataclass(frozen=True)
+class Member:
+    """An article with a signature, as a story store holds it: ``seq`` orders the
+    articles as they were indexed (a story is named after its smallest)."""
+
+    seq: int
+    doc_id: str
+    story: str
+    sig: bytes
+
+
+class MemberSource(Protocol):
+    """Where :func:`regroup` reads the stories: the manifest's SQLite, or the cluster."""
+
+    def in_stories(self, stories: Collection[str]) -> Iterable[Member]:
+        """Every member of ``stories``."""
+
+    def sharing_bands(self, members: Sequence[Member]) -> Iterable[Member]:
+        """Every member sharing an LSH band key with one of ``members`` (those
+        themselves may be among them)."""
+
+
+def regroup(source: MemberSource, stories: Collection[str], seeds: Iterable[Member],
+            threshold: float) -> dict[int, tuple[Member, str]]:
+    """The stories reachable from ``seeds`` and from ``stories``' members, recomputed:
+    seq -> (member as read, its story now), for every member reached.
+
+    A member links to the candidates sharing a band whose estimated Jaccard reaches
+    ``threshold``; a linked candidate's whole story is read too, so a story is always
+    recomputed whole (a removal re-splits it). A story is a connected component of
+    links, named after the member indexed first (the smallest ``seq``)."""
+    nodes: dict[int, Member] = {}
+    frontier: list[Member] = []
+    parent: dict[int, int] = {}
+
+    def add(members: Iterable[Member]) -> None:
+        for member in members:
+            if member.seq not in nodes:
+                nodes[member.seq] = member
+                parent[member.seq] = member.seq
+                frontier.append(member)
+
+    def root(seq: int) -> int:
+        while parent[seq] != seq:
+            parent[seq] = parent[parent[seq]]
+            seq = parent[seq]
+        return seq
+
+    read = set(stories)  # the stories read whole
+    add(source.in_stories(sorted(read)))
+    add(seeds)
+    keys_of: dict[int, frozenset[int]] = {}
+
+    def keys(member: Member) -> frozenset[int]:
+        if member.seq not in keys_of:
+            keys_of[member.seq] = frozenset(band_keys(member.sig))
+        return keys_of[member.seq]
+
+    while frontier:  # in waves: one read of the candidates, one of the stories they link
+        wave, frontier[:] = list(frontier), []
+        by_key: dict[int, list[Member]] = {}
+        for candidate in {m.seq: m for m in source.sharing_bands(wave)}.values():
+            for key in keys(candidate):
+                by_key.setdefault(key, []).append(candidate)
+        linked: set[str] = set()
+        for member in wave:
+            near = {c.seq: c for key in keys(member) for c in by_key.get(key, ())
+                    if c.seq != member.seq}
+            for other in near.values():
+                if other.seq not in nodes and similarity(member.sig, other.sig) >= threshold:
+                    add([other])  # a link: its whole story too (read after the wave)
+                    linked.add(other.story)
+            for other in near.values():
+                if other.seq in nodes and similarity(member.sig, nodes[other.seq].sig) \
+                        >= threshold:
+                    a, b = root(member.seq), root(other.seq)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+        if linked - read:
+            add(source.in_stories(sorted(linked - read)))
+            read |= linked
+    return {seq: (member, nodes[root(seq)].doc_id) for seq, member in nodes.items()}
+
+
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS story_docs (seq INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL,"
     " story TEXT NOT NULL, sig BLOB NOT NULL);"
@@ -92,6 +177,28 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS story_bands (key INTEGER, seq INTEGER,"
     " PRIMARY KEY (key, seq)) WITHOUT ROWID;"
 )
+
+
+class _SqliteMembers:
+    """The :class:`MemberSource` of the manifest's tables."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def in_stories(self, stories: Collection[str]) -> Iterator[Member]:
+        for chunk in _chunks(list(stories)):
+            for row in self.db.execute("SELECT seq, id, story, sig FROM story_docs WHERE story"
+                                       f" IN ({','.join('?' * len(chunk))})", chunk):
+                yield Member(*row)
+
+    def sharing_bands(self, members: Sequence[Member]) -> Iterator[Member]:
+        keys = sorted({k for m in members for k in band_keys(m.sig)})
+        for chunk in _chunks(keys):
+            for row in self.db.execute(
+                    "SELECT DISTINCT d.seq, d.id, d.story, d.sig FROM story_bands b JOIN"
+                    f" story_docs d ON d.seq = b.seq WHERE b.key IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                yield Member(*row)
 
 
 class StoryTable:
@@ -105,7 +212,7 @@ class StoryTable:
         """Record new signatures (None: the article left, or has none) and regroup
         the stories they touch: those the articles were in, and those they join."""
         touched: set[str] = set()
-        seeds: set[int] = set()
+        seeds: list[Member] = []
         for doc_id, packed in signatures.items():
             row = self.db.execute("SELECT seq, story, sig FROM story_docs WHERE id=?",
                                   (doc_id,)).fetchone()
@@ -123,14 +230,21 @@ class StoryTable:
             elif packed is None:
                 continue
             else:
+                story = doc_id
                 seq = self.db.execute("INSERT INTO story_docs (id, story, sig) VALUES (?,?,?)",
                                       (doc_id, doc_id, packed)).lastrowid
             self.db.executemany("INSERT OR IGNORE INTO story_bands VALUES (?,?)",
                                 [(k, seq) for k in band_keys(packed)])
-            seeds.add(seq)
+            seeds.append(Member(seq, doc_id, story, packed))
         if touched or seeds:
             self._regroup(touched, seeds, threshold)
             self._changed()
+
+    def _regroup(self, stories: set[str], seeds: list[Member], threshold: float) -> None:
+        for seq, (member, story) in regroup(_SqliteMembers(self.db), stories, seeds,
+                                            threshold).items():
+            if member.story != story:
+                self.db.execute("UPDATE story_docs SET story=? WHERE seq=?", (story, seq))
 
     def _changed(self) -> None:
         """Count a change of the stories: readers that keep :meth:`groups` know theirs
@@ -143,62 +257,6 @@ class StoryTable:
         row = self.db.execute("SELECT value FROM meta WHERE key='stories_version'").fetchone()
         return row[0] if row else "0"
 
-    def _regroup(self, stories: set[str], seeds: set[int], threshold: float) -> None:
-        """Recompute the components reachable from ``seeds`` and ``stories``' members."""
-        nodes: dict[int, tuple[str, str, bytes]] = {}  # seq -> id, story, signature
-        frontier: list[int] = []
-
-        def add(rows: Iterable[tuple[int, str, str, bytes]]) -> None:
-            for seq, doc_id, story, packed in rows:
-                if seq not in nodes:
-                    nodes[seq] = (doc_id, story, packed)
-                    frontier.append(seq)
-
-        for chunk in _chunks(sorted(stories)):
-            add(self.db.execute("SELECT seq, id, story, sig FROM story_docs WHERE story IN "
-                                f"({','.join('?' * len(chunk))})", chunk))
-        for chunk in _chunks(sorted(seeds)):
-            add(self.db.execute("SELECT seq, id, story, sig FROM story_docs WHERE seq IN "
-                                f"({','.join('?' * len(chunk))})", chunk))
-        parent = {seq: seq for seq in nodes}
-
-        def root(seq: int) -> int:
-            while parent[seq] != seq:
-                parent[seq] = parent[parent[seq]]
-                seq = parent[seq]
-            return seq
-
-        while frontier:
-            seq = frontier.pop()
-            packed = nodes[seq][2]
-            keys = band_keys(packed)
-            near = [s for (s,) in self.db.execute(
-                f"SELECT DISTINCT seq FROM story_bands WHERE key IN ({','.join('?' * len(keys))})"
-                " AND seq != ?", (*keys, seq))]
-            unknown = [s for s in near if s not in nodes]
-            for chunk in _chunks(unknown):
-                rows = self.db.execute("SELECT seq, id, story, sig FROM story_docs WHERE seq IN "
-                                       f"({','.join('?' * len(chunk))})", chunk).fetchall()
-                for other, doc_id, story, other_sig in rows:
-                    if similarity(packed, other_sig) >= threshold:  # a link: its story too
-                        add([(other, doc_id, story, other_sig)])
-                        parent.setdefault(other, other)
-                        for member in self.db.execute(
-                                "SELECT seq, id, story, sig FROM story_docs WHERE story=?",
-                                (story,)).fetchall():
-                            add([member])
-                            parent.setdefault(member[0], member[0])
-            for other in near:
-                if other in nodes and similarity(packed, nodes[other][2]) >= threshold:
-                    a, b = root(seq), root(other)
-                    if a != b:
-                        parent[max(a, b)] = min(a, b)
-        for seq, (_, story, _) in nodes.items():
-            first = root(seq)  # the smallest seq of the component: indexed first
-            wanted = nodes[first][0]
-            if story != wanted:
-                self.db.execute("UPDATE story_docs SET story=? WHERE seq=?", (wanted, seq))
-
     def use_threshold(self, threshold: float) -> bool:
         """Regroup every story when ``threshold`` is not the one they were grouped at
         (``index.stories.threshold`` changed); whether it was."""
@@ -207,10 +265,10 @@ class StoryTable:
             return False
         with self.db:
             if row is not None:
-                stories = {s for (s,) in self.db.execute("SELECT DISTINCT story FROM story_docs")}
-                seqs = {q for (q,) in self.db.execute("SELECT seq FROM story_docs")}
-                if seqs:
-                    self._regroup(stories, seqs, threshold)
+                members = [Member(*r) for r in self.db.execute(
+                    "SELECT seq, id, story, sig FROM story_docs")]
+                if members:
+                    self._regroup(set(), members, threshold)
                     self._changed()
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('stories_threshold', ?)",
                             (repr(threshold),))

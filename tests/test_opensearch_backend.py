@@ -138,18 +138,6 @@ def test_similar_on_the_cluster_finds_the_same_top_article(seeds_index, os_seeds
     assert os_seeds_index.similar("no-such-id") is None
 
 
-@pytest.mark.parametrize("args", [["query", "armi", "--collapse"],
-                                  ["query", "armi", "--facet-by", "story"],
-                                  ["story", "000_9d63219bb1120001"]])
-def test_stories_are_one_line_on_the_cluster(os_seeds_index, args):
-    result = _run(*args, "--backend", "opensearch", "--url", cluster_url(), "--index",
-                  str(os_seeds_index.path))
-    assert result.exit_code == 2
-    assert result.output.strip() == (
-        "searchidx: error: stories (--collapse, --facet-by story, story) are not yet "
-        "available on the opensearch backend; use the whoosh backend")
-
-
 def facta_queries(whoosh: Index) -> list[tuple[str, dict]]:
     """Queries over facta with filters and facets: words, pairs, OR, NOT, phrases,
     wildcards, fuzzy words, fields, and each with the corpus's own filter values."""

@@ -4,6 +4,7 @@ come, change and go; searches collapsed to one hit per story."""
 import json
 import random
 import re
+import uuid
 
 import pytest
 
@@ -13,6 +14,7 @@ from searchidx.errors import ConfigError
 from searchidx.stories import signature, similarity
 
 from .conftest import SEEDS
+from .opensearch_cluster import cluster_url, drop_index
 
 
 def seed_text(name: str) -> str:
@@ -36,8 +38,42 @@ def write(folder, name, records):
     return path
 
 
+@pytest.fixture(params=["whoosh", "opensearch"])
+def backend(request):
+    """Each test of stories on both backends (the cluster's skip without one)."""
+    return request.param
+
+
 @pytest.fixture()
-def corpus(tmp_path):
+def new_index(tmp_path, backend):
+    """``new_index(config)``: an empty index on the test's backend (on the cluster, a
+    fresh index, removed afterwards)."""
+    made: list[Index] = []
+
+    def make(config):
+        if backend == "whoosh":
+            made.append(Index(tmp_path / f"index-{len(made)}", config))
+        else:
+            made.append(Index(f"test-{uuid.uuid4().hex[:12]}", config, backend="opensearch",
+                              url=cluster_url()))
+        return made[-1]
+
+    yield make
+    for ix in made:
+        if backend == "opensearch":
+            drop_index(ix.backend().client, str(ix.path))
+        ix.close()
+
+
+def same_index(ix, config):
+    """Another ``Index`` on the index ``ix`` opens (another configuration)."""
+    if ix.location.backend == "whoosh":
+        return Index(ix.path, config)
+    return Index(str(ix.path), config, backend="opensearch", url=ix.location.url)
+
+
+@pytest.fixture()
+def corpus(tmp_path, new_index):
     putin, kirby, other = seed_text("000"), seed_text("002"), seed_text("004")
     records = [
         {"id": "a1", "title": "Putin e Kim", "date": "2023-09-04", "publisher": "Uno",
@@ -55,7 +91,7 @@ def corpus(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     write(data, "news.jsonl", records)
-    ix = Index(tmp_path / "index", load_config(search_cwd=False))
+    ix = new_index(load_config(search_cwd=False))
     report = ix.update([data])
     assert report.added == len(records) and not report.errors
     return ix, data, records
@@ -108,7 +144,7 @@ def test_stories_follow_changes_and_removals(corpus):
     assert story(ix, "a2") == ("a2", ["a2"])
 
 
-def test_removal_splits_a_story_held_together_by_one_article(tmp_path):
+def test_removal_splits_a_story_held_together_by_one_article(tmp_path, new_index):
     words = seed_text("000").split()
     half = len(words) // 2
     left, right = " ".join(words[:half]), " ".join(words[half:])
@@ -119,7 +155,7 @@ def test_removal_splits_a_story_held_together_by_one_article(tmp_path):
     write(data, "x.jsonl", records)
     config = load_config(search_cwd=False)
     config["index"]["stories"]["threshold"] = 0.3  # each half shares ~0.5 with the whole
-    ix = Index(tmp_path / "index", config)
+    ix = new_index(config)
     ix.update([data])
     assert story(ix, "right")[1] == ["left", "both", "right"]
     write(data, "x.jsonl", [records[0], records[2]])
@@ -132,7 +168,7 @@ def test_a_new_threshold_regroups_every_story(corpus):
     ix, data, _ = corpus
     strict = load_config(search_cwd=False)
     strict["index"]["stories"]["threshold"] = 1.0
-    again = Index(ix.path, strict)
+    again = same_index(ix, strict)
     report = again.update([data])
     assert report.unchanged == 8
     assert any("regrouped" in w for w in report.warnings)
@@ -211,7 +247,10 @@ def run_cli(ix, *args):
 
     from searchidx.cli import main
 
-    return CliRunner().invoke(main, [*args, "--index", str(ix.path)])
+    where = ["--index", str(ix.path)]
+    if ix.location.backend == "opensearch":
+        where += ["--backend", "opensearch", "--url", ix.location.url]
+    return CliRunner().invoke(main, [*args, *where])
 
 
 def test_query_collapse_on_the_command_line(corpus):
@@ -256,9 +295,13 @@ def test_similar_leaves_out_the_story_and_says_why(corpus):
     similar = ix.similar("a1", limit=5)
     ids = [s["id"] for s in similar]
     assert ids and not {"a1", "a2", "a3"} & set(ids)
-    assert ids[0] == "c1"  # seed 004: the same Putin-Kim arms story, told otherwise
-    assert {"putin", "kim"} <= set(similar[0]["terms"])
-    assert "Vladimir Putin" in similar[0]["people"]
+    # seed 004 (c1): the same Putin-Kim arms story, told otherwise. The cluster's key
+    # terms (tf-idf over 8 articles, 3 of them one story) rank b1 first: the order of
+    # similar may differ between backends (docs/scaling.md), what it leaves out may not
+    arms = next(s for s in similar if s["id"] == "c1")
+    assert ids[0] == "c1" or ix.location.backend == "opensearch"
+    assert {"putin", "kim"} <= set(arms["terms"])
+    assert "Vladimir Putin" in arms["people"]
     assert [s["id"] for s in ix.similar("a1", limit=5, publisher=["Uno"])] == \
         [i for i in ids if i in {"b1", "c1"}]
     assert len(ix.similar("a1", limit=1)) == 1
@@ -278,7 +321,8 @@ def test_story_and_similar_on_the_command_line(corpus):
     like = run_cli(ix, "similar", "a1", "--limit", "2")
     assert like.exit_code == 0 and "shares terms:" in like.output
     data = json.loads(run_cli(ix, "similar", "a1", "--format", "json").output)
-    assert data["id"] == "a1" and data["similar"][0]["id"] == "c1"
+    assert data["id"] == "a1" and data["similar"][0]["id"] in ("c1", "b1")  # see above
+    assert not {"a1", "a2", "a3"} & {like["id"] for like in data["similar"]}
     assert run_cli(ix, "similar", "a1", "--format", "csv").output.startswith("like,id,")
     for command in ("story", "similar"):
         missing = run_cli(ix, command, "nope")

@@ -49,7 +49,9 @@ class SearchPlan:
     rank_words: str | None = None
     facets: tuple[str, ...] = ()  # canonical facet names (searchidx.fields.FACETS)
     facet_limit: int | None = 10  # values per facet, most frequent first; None: all
-    ids: bool = False  # list every match's id in Found.ids (to count stories)
+    # list in Found.ids the ids of the matches whose story has other articles (to count
+    # stories; a backend may list every match's)
+    ids: bool = False
     # article id -> story (searchidx.stories; an id not in it is a story of its own):
     # facet values are then counted once per story, not once per article
     facet_groups: Mapping[str, str] | None = None
@@ -83,7 +85,8 @@ class Found:
     total: int  # every match, not only the hits returned
     dropped_undated: int = 0  # matches left out by a date window for having no date
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    ids: list[str] | None = None  # every match's id, when the plan asked for them
+    ids: list[str] | None = None  # when the plan asked: at least the ids of the matches
+    # whose story has other articles
 
 
 @dataclass(frozen=True)

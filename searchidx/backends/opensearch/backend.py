@@ -34,6 +34,10 @@ _HIGHLIGHT_DOCS = 100  # articles whose highlights expand a wildcard or fuzzy wo
 # ties at the cut are ordered as Whoosh orders them (count, then folded name)
 _FACET_MARGIN = 50
 _ALL_VALUES = 65_536
+# shared stories counted exactly per facet value up to this many (a cardinality
+# aggregation's default; beyond it, an estimate within a few percent). 40,000, its most,
+# made a 512 MB node's request breaker refuse (429) two facets per story over Facta
+_EXACT_SHARED_STORIES = 3_000
 # the key terms a more-like-this query is made of (as many as the Whoosh backend's)
 _SIMILAR_KEY_TERMS = 12
 _TERMS_PER_REQUEST = 1000  # candidate terms counted in one request (filters buckets)
@@ -56,6 +60,9 @@ class OpenSearchHit:
         self.key = key
         self.score = score
         self.source = source
+
+    def doc_id(self) -> str:
+        return str(self.source["id"])
 
     def title(self) -> str:
         return self.source.get("title") or ""
@@ -94,6 +101,7 @@ class OpenSearchBackend:
         self._analyzer: ItalianAnalyzer | None = None
         self._compiler: Compiler | None = None
         self._checked = False
+        self._manifest_made = False  # the manifest index made (or found) once
 
     @property
     def client(self) -> Client:
@@ -111,7 +119,10 @@ class OpenSearchBackend:
         return self.client.request("HEAD", self._path(), ok=(404,)).status == 200
 
     def manifest(self) -> ClusterManifest:
-        return ClusterManifest(self.client, self.index, replicas=self._replicas())
+        manifest = ClusterManifest(self.client, self.index, replicas=self._replicas(),
+                                   create=not self._manifest_made)
+        self._manifest_made = True
+        return manifest
 
     def _replicas(self) -> int:
         return int(self.config["index"]["opensearch_replicas"])
@@ -196,7 +207,16 @@ class OpenSearchBackend:
                   for name in plan.facets}
         scored = plan.sort == "relevance"
         return Found([OpenSearchHit(i, hit.get("_score") if scored else None, hit["_source"])
-                      for i, hit in enumerate(hits)], total, dropped, facets)
+                      for i, hit in enumerate(hits)], total, dropped, facets,
+                     self._shared_ids(query, window) if plan.ids else None)
+
+    def _shared_ids(self, query: dict[str, Any], window: dict[str, Any] | None) -> list[str]:
+        """The ids of the matches whose story has other articles (``story_size > 1``):
+        the few that a collapsed search counts and names as versions, in the order they
+        were indexed (as the Whoosh backend lists them)."""
+        narrowed = [{"range": {"story_size": {"gt": 1}}}, *([window] if window else [])]
+        return [s["id"] for s in self._scan({"bool": {"must": [query], "filter": narrowed}},
+                                            ["id"], [{"story_seq": "asc"}, {"id": "asc"}])]
 
     def _query(self, plan: SearchPlan) -> dict[str, Any]:
         """The query of ``plan``: its words (with their ``exact:`` checks done), the
@@ -237,12 +257,14 @@ class OpenSearchBackend:
         resolved: dict[str, Any] = substitute(compiled.dsl, kept, compiled.exact)
         return resolved
 
-    def _scan(self, query: dict[str, Any], fields: list[str] | bool) -> Iterator[dict[str, Any]]:
-        """The ``_source`` (``fields`` of it) of every article ``query`` matches, by id."""
+    def _scan(self, query: dict[str, Any], fields: list[str] | bool,
+              sort: list[Any] | None = None) -> Iterator[dict[str, Any]]:
+        """The ``_source`` (``fields`` of it) of every article ``query`` matches, by id
+        (or by ``sort``, which ends with the id)."""
         after: list[Any] | None = None
         while True:
             body: dict[str, Any] = {"query": query, "size": _PAGE, "_source": fields,
-                                    "sort": [{"id": "asc"}], "track_total_hits": False}
+                                    "sort": sort or [{"id": "asc"}], "track_total_hits": False}
             if after is not None:
                 body["search_after"] = after
             page = self._search(body)["hits"]["hits"]
@@ -277,6 +299,12 @@ class OpenSearchBackend:
             else:
                 aggs[name] = {"terms": {"field": f"facets.{name}", "size": size,
                                         "shard_size": max(size * 2, 100)}}
+            if plan.facet_groups is not None:  # a value counts once per story
+                counted = aggs[name].get("aggs", {}).get("values", aggs[name])
+                counted["aggs"] = {"shared": {
+                    "filter": {"range": {"story_size": {"gt": 1}}},
+                    "aggs": {"stories": {"cardinality": {
+                        "field": "story", "precision_threshold": _EXACT_SHARED_STORIES}}}}}
         return aggs
 
     @staticmethod
@@ -285,7 +313,7 @@ class OpenSearchBackend:
         """Most frequent first, ties by folded name (as the Whoosh backend orders them)."""
         agg = aggs.get(name, {})
         agg = agg.get("values", agg)
-        values = [(b.get("key_as_string", b["key"]), b["doc_count"])
+        values = [(b.get("key_as_string", b["key"]), _counted(b))
                   for b in agg.get("buckets", []) if b["doc_count"] > 0]
         values.sort(key=lambda kv: (-kv[1], fold(str(kv[0]))))
         return values if limit is None else values[:limit]
@@ -462,6 +490,15 @@ def _fields(config: Config) -> list[str]:
     from ..whoosh.schema import build_schema
 
     return sorted(n for n in build_schema(config).names() if not n.startswith("f_"))
+
+
+def _counted(bucket: dict[str, Any]) -> int:
+    """A facet bucket's count: its articles, or with ``shared`` (per story) its articles
+    less those of shared stories plus those stories (every other article is a story)."""
+    shared = bucket.get("shared")
+    if shared is None:
+        return int(bucket["doc_count"])
+    return int(bucket["doc_count"]) - int(shared["doc_count"]) + int(shared["stories"]["value"])
 
 
 def _term_target(field: str) -> str:

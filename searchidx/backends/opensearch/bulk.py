@@ -90,6 +90,13 @@ class BulkIndexer:
         size = len(json.dumps(source, ensure_ascii=False).encode("utf-8")) + 80
         self._add(_Action(article_id, [action, source], size))
 
+    def update(self, article_id: str, fields: dict[str, Any]) -> None:
+        """Queue a change of some fields of one article (its other fields stay)."""
+        action = {"update": {"_index": self.index_name, "_id": document_id(article_id)}}
+        body = {"doc": fields}
+        self._add(_Action(article_id, [action, body],
+                          len(json.dumps(body).encode("utf-8")) + 80))
+
     def delete(self, article_id: str) -> None:
         """Queue the removal of one article (absent already is fine)."""
         action = {"delete": {"_index": self.index_name, "_id": document_id(article_id)}}

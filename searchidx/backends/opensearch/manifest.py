@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...errors import SearchidxError
+from . import stories
 from .client import Client, OpenSearchError, error_reason, path_id
 
 MANIFEST_SUFFIX = "-searchidx-manifest"
@@ -42,14 +42,6 @@ _PAGE = 1000  # files per search page, ids per terms lookup
 
 class ManifestConflictError(OpenSearchError):
     """Another indexer changed a file's manifest entry since this one read it."""
-
-
-class StoriesUnavailableError(SearchidxError):
-    """The cluster manifest keeps no stories (near-duplicate groups) yet."""
-
-    def __init__(self) -> None:
-        super().__init__("stories (--collapse, --facet-by story, story) are not yet available "
-                         "on the opensearch backend; use the whoosh backend")
 
 
 @dataclass
@@ -96,8 +88,10 @@ MAPPINGS = {
 class ClusterManifest:
     """Source files and their articles, in the cluster (see the module doc)."""
 
-    def __init__(self, client: Client, index: str, *, replicas: int = 1) -> None:
+    def __init__(self, client: Client, index: str, *, replicas: int = 1,
+                 create: bool = True) -> None:
         self.client = client
+        self.index = index
         self.name = manifest_index(index)
         self._files: dict[str, _File] = {}
         self._by = f"{socket.gethostname()}:{os.getpid()}"
@@ -105,6 +99,8 @@ class ClusterManifest:
         self._members: dict[str, list[str]] = {}  # bundle -> its members as recorded
         self._member_of: dict[str, str] = {}  # member -> bundle, until applied
         self._expected: dict[str, set[str]] = {}  # bundle -> its members now, until applied
+        if not create:  # made already by this process (each search asks for the stories)
+            return
         created = client.put(f"/{path_id(self.name)}", {
             "settings": {"index": {"number_of_shards": 1, "number_of_replicas": replicas}},
             "mappings": MAPPINGS}, ok=(400,))
@@ -320,21 +316,21 @@ class ClusterManifest:
                 + " changed in the cluster's manifest while this run indexed them (another "
                   "indexer at work on the same files?); run the index again", 409)
 
-    # -- stories: not kept in the cluster yet (searchidx.stories groups them on Whoosh) --
+    # -- stories: fields of the articles themselves (see .stories) ----------------------
     def story_of(self, doc_id: str) -> str:
-        raise StoriesUnavailableError()
+        return stories.story_of(self.client, self.index, doc_id)
 
     def story_members(self, story: str) -> list[str]:
-        raise StoriesUnavailableError()
+        return stories.story_members(self.client, self.index, story)
 
     def story_groups(self) -> dict[str, str]:
-        raise StoriesUnavailableError()
+        return stories.story_groups(self.client, self.index)
 
     def stories_version(self) -> str:
-        raise StoriesUnavailableError()
+        return self.meta(stories.VERSION_KEY) or "0"
 
     def story_counts(self) -> tuple[int, int]:
-        raise StoriesUnavailableError()
+        return stories.story_counts(self.client, self.index)
 
     def roots(self) -> list[str]:
         return sorted(hit["path"] for hit in self._search({"term": {"kind": "root"}}, ["path"]))

@@ -33,7 +33,7 @@ from ..whoosh.schema import FACET_COLUMNS, document_fields, unpack_data
 from .client import Client, OpenSearchError, error_reason, path_id
 
 # bumped whenever the mappings change shape: an index of another version is rebuilt
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TEXT_ANALYZER = "searchidx_italian"
 EXACT_ANALYZER = "searchidx_exact"
 # _id is at most 512 bytes; a longer article id is stored under its digest
@@ -155,6 +155,16 @@ def _shown(**extra: Any) -> dict[str, Any]:
     return {"type": "text", "analyzer": TEXT_ANALYZER, "index_options": "offsets", **extra}
 
 
+# an article's story and what groups it (searchidx.backends.opensearch.stories)
+STORY_MAPPINGS: dict[str, Any] = {
+    "story": {"type": "keyword"},
+    "story_size": {"type": "integer"},
+    "story_seq": {"type": "long"},
+    "story_sig": {"type": "binary"},
+    "story_bands": {"type": "keyword"},
+}
+
+
 def mappings(config: Config | None = None) -> dict[str, Any]:
     """The index's mappings: what each article field becomes in the cluster."""
     keyword_group = {"type": "object", "properties": {}}
@@ -182,6 +192,7 @@ def mappings(config: Config | None = None) -> dict[str, Any]:
             # facet values as extracted, for terms aggregations
             "facets": {**keyword_group, "properties": {
                 name: {"type": "keyword"} for name in FACETS}},
+            **STORY_MAPPINGS,
         },
     }
 
@@ -286,6 +297,9 @@ def source_from_fields(fields: dict[str, Any]) -> dict[str, Any]:
         "data": data,
         "keys": filter_keys(fields),
         "facets": facet_values(fields),
+        # a story of its own until a commit groups it (see .stories)
+        "story": fields["id"],
+        "story_size": 1,
     }
 
 

@@ -7,6 +7,7 @@ back-pressure and retries. A commit waits for every bulk, refreshes the index so
 that readers see the articles, and only then records the manifest in the
 cluster: a run stopped between the two leaves the manifest behind, and the next
 run reads those files again (documents are replaced by id, never duplicated).
+Between the two, the commit groups its articles into stories (:mod:`.stories`).
 
 There is no write lock: several machines may each index a part of one archive
 into the same index at once (the manifest refuses two writers of one file).
@@ -20,12 +21,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ...analysis import name_key
+from ...config import story_settings
 from ...pipeline import extract_one
 from ..whoosh.schema import document_fields
 from .bulk import BulkIndexer
 from .client import Client, path_id
 from .manifest import ClusterManifest, manifest_index
 from .schema import ensure_index, source_from_fields, template_name
+from .stories import THRESHOLD_KEY, VERSION_KEY, StoryWriter, new_version, signature_fields
 
 if TYPE_CHECKING:
     from ...config import Config
@@ -44,9 +47,12 @@ def _extracted(batch: list[RawArticle], config: Config, stop: frozenset[str]
                ) -> tuple[list[dict[str, Any]], list[Failure]]:
     """The cluster documents of ``batch``, and the articles whose extraction failed."""
     sources, failed = [], []
+    min_words = story_settings(config).min_words
     for raw in batch:
         try:
-            sources.append(source_from_fields(document_fields(extract_one(raw, config), stop)))
+            source = source_from_fields(document_fields(extract_one(raw, config), stop))
+            source.update(signature_fields(raw.body, min_words))
+            sources.append(source)
         except Exception as exc:  # a bug met by one article must not stop the run
             failed.append((raw.id, raw.path, raw.line, f"{type(exc).__name__}: {exc}"))
     return sources, failed
@@ -107,6 +113,21 @@ class OpenSearchRun:
         self.deleted: set[str] = set()
         self.failed: list[Failure] = []
         self.written = 0
+        self.stories = StoryWriter(client, index, story_settings(config).threshold)
+        self.removed: set[str] = set()  # deleted since the last commit
+        self._use_threshold()
+
+    def _use_threshold(self) -> None:
+        """Regroup every story when ``index.stories.threshold`` is not the one they were
+        grouped at (as the embedded index does)."""
+        threshold = self.stories.threshold
+        before = self.manifest.meta(THRESHOLD_KEY)
+        if before is not None and float(before) == threshold:
+            return
+        if before is not None and self.stories.regroup_all():
+            self.manifest.set_meta(VERSION_KEY, new_version())
+            self.notes.append(f"stories regrouped at the new index.stories.threshold {threshold}")
+        self.manifest.set_meta(THRESHOLD_KEY, repr(threshold))
 
     def _bulk(self) -> BulkIndexer:
         if self.bulk is None:
@@ -123,6 +144,8 @@ class OpenSearchRun:
         for raw in articles:
             self.put_ids[raw.id] = (raw.path, raw.line)
             self.deleted.discard(raw.id)
+        # before the new versions are sent: the stories they were in (see .stories)
+        self.stories.prepare(raw.id for raw in articles)
         if self.pool is None and self.written + len(articles) <= _IN_PROCESS_UP_TO:
             self.written += len(articles)
             self._write(*_extracted(articles, self.config, self.stop))
@@ -154,6 +177,7 @@ class OpenSearchRun:
         self.failed.extend(failed)
         bulk = self._bulk()
         for source in sources:
+            self.stories.stamp(source)
             bulk.index(source)
 
     def delete(self, doc_id: str) -> None:
@@ -163,6 +187,8 @@ class OpenSearchRun:
     def gather(self) -> list[Failure]:
         self._drain(wait=True)
         bulk = self._bulk()
+        self.stories.remember(self.deleted)
+        self.removed.update(self.deleted)
         for doc_id in sorted(self.deleted):
             bulk.delete(doc_id)
         report = bulk.close()
@@ -175,8 +201,13 @@ class OpenSearchRun:
         return failed
 
     def commit(self, changes: Changes, *, by_time: bool) -> None:
-        """Make the written articles visible (a refresh), then record the manifest."""
+        """Make the written articles visible (a refresh), group them into stories, then
+        record the manifest."""
         self.client.post(f"/{path_id(self.index)}/_refresh")
+        removed = self.removed | {i for i, entry in changes.docs.items() if entry is None}
+        self.removed = set()
+        if changes.signatures and self.stories.apply(changes.signatures, removed):
+            self.manifest.set_meta(VERSION_KEY, new_version())
         if changes.files or changes.docs:
             self.manifest.apply(changes.files, changes.docs)
 
