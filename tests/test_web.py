@@ -5,6 +5,7 @@ real ``searchidx serve`` process that sees new commits (browser tests are in
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -25,6 +26,7 @@ from .web_support import (
     HOSTILE_PERSON,
     PEOPLE,
     build_index,
+    build_story_index,
     require_web,
     start_server,
     stop_server,
@@ -55,6 +57,17 @@ def web_index(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(web_index):
     with TestClient(create_app(web_index), base_url="http://127.0.0.1:8765") as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def story_index(tmp_path_factory):
+    return build_story_index(tmp_path_factory.mktemp("story-index"))
+
+
+@pytest.fixture(scope="module")
+def story_client(story_index):
+    with TestClient(create_app(story_index), base_url="http://127.0.0.1:8765") as test_client:
         yield test_client
 
 
@@ -251,6 +264,42 @@ def test_the_article_page_marks_quotes_and_people_and_lists_every_field(client, 
     assert client.get("/article/nope").status_code == 404
     assert client.get("/api/article/nope").json() == {
         "error": "no article with id 'nope'; find ids with a search"}
+
+
+def test_the_article_page_lists_the_other_versions_of_its_story(story_client, story_index):
+    page = story_client.get("/article/s2")
+    versions = page.text.split('id="versions"')[1].split("</section>")[0]
+    assert '<a class="related-title" href="/article/s1" lang="it">Putin e Kim</a>' in versions
+    assert "(this one)" in versions and "+1 −0 sentences · new title" in versions
+    assert story_client.get("/api/story/s2").json() == cli_json(story_index, "story", "s2")
+    alone = story_client.get("/article/s3").text  # a story of one: no versions section
+    assert 'id="versions"' not in alone and "/api/story/" not in alone
+
+
+def test_the_article_page_lists_similar_articles_with_what_they_share(story_client,
+                                                                      story_index):
+    page = story_client.get("/article/s1")
+    similar = page.text.split('id="similar"')[1].split("</section>")[0]
+    expected = cli_json(story_index, "similar", "s1", "--limit", "5")["similar"]
+    assert re.findall(r'href="/article/([^"]+)"', similar) == [s["id"] for s in expected]
+    assert "/article/s2" not in similar  # its own version is not "similar"
+    assert "shares " in similar and ", ".join(expected[0]["terms"]) in similar
+    for args in ([], ["--limit", "1"], ["--publisher", "Tre"], ["--from", "2023-09-05"]):
+        params = {"--limit": "limit", "--publisher": "publisher", "--from": "from"}
+        query = "&".join(f"{params[a]}={v}" for a, v in zip(args[::2], args[1::2], strict=True))
+        assert story_client.get(f"/api/similar/s1?{query}").json() == \
+            cli_json(story_index, "similar", "s1", *args), args
+
+
+def test_unknown_ids_and_bad_parameters_of_story_and_similar_are_one_line(story_client):
+    for path in ("/api/story/nope", "/api/similar/nope", "/article/nope"):
+        answer = story_client.get(path)
+        assert answer.status_code == 404, path
+        assert "no article with id 'nope'" in html.unescape(answer.text), path
+        assert "Traceback" not in answer.text
+    assert story_client.get("/api/similar/s1?limit=0").json() == {
+        "error": "limit: 0 is out of range; give a number between 1 and 1000"}
+    assert story_client.get("/api/similar/s1?top=3").status_code == 400
 
 
 def test_article_ids_with_slashes_and_hashes_have_pages(tmp_path):

@@ -17,7 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .web_support import HOSTILE_PERSON, build_index, require_web, start_server, stop_server
+from .web_support import (
+    HOSTILE_PERSON,
+    build_index,
+    build_story_index,
+    require_web,
+    start_server,
+    stop_server,
+)
 
 require_web()
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,6 +54,16 @@ INJECTED = ("img, iframe, object, embed, script:not([src]), [onerror], [onload],
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     ix = build_index(tmp_path_factory.mktemp("browser-index"))
+    process, url = start_server(ix.path)
+    yield url
+    assert "Traceback" not in stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def story_server(tmp_path_factory):
+    """A second server, over real articles with two versions of one story and a
+    surname two people share."""
+    ix = build_story_index(tmp_path_factory.mktemp("browser-story-index"))
     process, url = start_server(ix.path)
     yield url
     assert "Traceback" not in stop_server(process)
@@ -113,6 +130,25 @@ def test_search_facet_chip_histogram_article_and_back(page, server):
     assert [h.inner_text() for h in page.locator(".hit-title").all()] == before
     page.go_forward()
     page.wait_for_url("**/article/**")
+
+
+def test_an_article_links_its_other_versions_and_similar_articles(page, story_server):
+    page.goto(story_server + "article/s2")
+    versions = page.locator("#versions li")
+    assert versions.count() == 2
+    assert "(this one)" in versions.nth(1).inner_text()
+    versions.nth(0).locator("a").click()
+    page.wait_for_url("**/article/s1")
+    assert page.locator("h1").inner_text() == "Putin e Kim"
+    similar = page.locator("#similar a.related-title")
+    first = similar.first.inner_text()
+    assert similar.count() >= 2 and "Putin e Kim" not in similar.all_inner_texts()
+    similar.first.click()
+    page.wait_for_url(lambda url: not url.endswith("/article/s1"))
+    assert page.locator("h1").inner_text() == first
+    page.go_back()
+    page.wait_for_url("**/article/s1")
+    assert axe_violations(page) == []
 
 
 def test_dragging_across_the_histogram_filters_to_that_range(page, server):
