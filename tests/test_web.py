@@ -326,16 +326,67 @@ def build_corpus_index(tmp_path, folder):
     return ix
 
 
-def test_the_person_page_lists_what_the_index_knows_of_them(client):
+def test_the_person_page_shows_the_profile_of_searchidx_person(client, web_index):
     page = client.get("/person/Kirby")
     assert page.status_code == 200
-    assert "John Kirby" in page.text and "portavoce" in page.text
+    profile = cli_json(web_index, "person", "Kirby")
+    assert "<h1>John Kirby</h1>" in page.text and profile["known_role"] in page.text
     assert re.search(r"<strong>4</strong> articles naming them", page.text)
     assert re.search(r"<strong>4</strong> quoting them", page.text)
-    assert "La Corea del Nord fornisce munizioni alla Russia" in page.text  # a quote
-    beside = page.text.split('aria-label="Beside them"')[1]
-    assert "Mosca" in beside and ">John Kirby<" not in beside
+    assert re.search(r"<strong>6</strong> quotes", page.text)
+    roles = page.text.split('id="roles"')[1].split("</section>")[0]
+    assert [r["role"] for r in profile["roles"]] == re.findall(r"<li>([^<]+?) <span", roles)
+    spellings = page.text.split('id="spellings"')[1].split("</section>")[0]
+    assert re.findall(r"<strong>([^<]+)</strong>", spellings) == ["John Kirby", "Kirby"]
+    assert 'href="/article/a08"' in spellings  # each spelling links its articles
+    beside = page.text.split('id="beside"')[1].split("</section>")[0]
+    assert 'href="/person/Kim%20Jong-un"' in beside and ">John Kirby<" not in beside
+    assert "Mosca" in page.text.split('aria-label="About them"')[1]
+    for quote in profile["latest_quotes"]:
+        assert quote["text"] in html.unescape(page.text)
+    bars = re.findall(r'<a class="bar" href="([^"]+)" data-period="([^"]+)"', page.text)
+    mentions, quotes = profile["timeline"]["series"]
+    months = [p for p, n in zip(profile["timeline"]["periods"], mentions["counts"], strict=True)
+              if n]
+    assert [p for _, p in bars[:len(months)]] == months  # then the quotes' months
+    assert "person=John+Kirby&amp;from=2023-09&amp;to=2023-09" in bars[len(months) - 1][0]
+    assert len(bars) == len(months) + sum(1 for n in quotes["counts"] if n)
+
+
+def test_the_person_api_answers_what_the_cli_prints(client, web_index):
+    for query, args in (("", []), ("?limit=2", ["--limit", "2"]),
+                        ("?from=2023-09&limit=0", ["--from", "2023-09", "--limit", "0"]),
+                        ("?q=munizioni&place=Mosca", ["--query", "munizioni", "--place", "Mosca"])):
+        answer = client.get("/api/person/Kirby" + query)
+        assert answer.status_code == 200
+        assert answer.json() == cli_json(web_index, "person", "Kirby", *args), query
+    narrowed = client.get("/person/Kirby?from=2023-09").text
+    assert re.search(r"<strong>3</strong> articles naming them", narrowed)
+
+
+def test_an_ambiguous_name_lists_the_people_it_could_be(story_client, story_index):
+    page = story_client.get("/person/Bianchi")
+    assert page.status_code == 300 and "Which one?" in page.text
+    assert {link for link in Tags(page.text).links() if link.startswith("/person/")} == {
+        "/person/Luca%20Bianchi", "/person/Marco%20Bianchi"}
+    answer = story_client.get("/api/person/Bianchi")
+    assert answer.status_code == 300
+    assert answer.json() == cli_json(story_index, "person", "Bianchi")
+    assert story_client.get("/person/Marco%20Bianchi").status_code == 200
+
+
+def test_an_unknown_person_is_a_404_with_the_nearest_names(client, web_index):
+    page = client.get("/person/Kirbi")
+    assert page.status_code == 404 and "/person/John%20Kirby" in Tags(page.text).links()
+    answer = client.get("/api/person/Kirbi")
+    assert answer.status_code == 404
+    assert answer.json() == cli_json(web_index, "person", "Kirbi")
     assert client.get("/person/Nessuno%20Mai").status_code == 404
+    assert client.get("/person/").status_code == 404
+    assert client.get("/api/person/%20").json() == {
+        "error": "no person named: give a name, e.g. /person/Kirby"}
+    assert client.get("/api/person/Kirby?from=nowhen").status_code == 400
+    assert "unknown parameter 'speakr'" in client.get("/api/person/Kirby?speakr=x").text
 
 
 def test_the_quotes_page_filters_by_speaker_words_and_period(client):

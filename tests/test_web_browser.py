@@ -151,6 +151,29 @@ def test_an_article_links_its_other_versions_and_similar_articles(page, story_se
     assert axe_violations(page) == []
 
 
+def test_a_person_page_leads_to_their_articles_and_the_people_beside_them(page, server):
+    page.goto(server + "person/Kirby")
+    assert page.locator("h1").inner_text() == "John Kirby"
+    assert page.locator("#roles li").count() == 2
+    page.locator('#mentions-caption ~ svg a.bar[data-period="2023-09"]').click()
+    page.wait_for_url("**/?person=John+Kirby&from=2023-09&to=2023-09")
+    assert summary(page).startswith("3 articles")
+    page.go_back()
+    page.locator("#beside a", has_text="Kim Jong-un").click()
+    page.wait_for_url("**/person/Kim%20Jong-un")
+    assert page.locator("h1").inner_text() == "Kim Jong-un"
+
+
+def test_an_ambiguous_name_offers_the_people_it_could_be(page, story_server):
+    page.goto(story_server + "person/Bianchi")
+    assert page.locator("h1").inner_text() == "Which one?"
+    assert axe_violations(page) == []
+    page.locator(".candidates a", has_text="Marco Bianchi").click()
+    page.wait_for_url("**/person/Marco%20Bianchi")
+    assert page.locator("h1").inner_text() == "Marco Bianchi"
+    assert "È un accordo storico" in page.locator(".quotes").inner_text()
+
+
 def test_dragging_across_the_histogram_filters_to_that_range(page, server):
     page.goto(server + "?q=munizioni+OR+grano")
     periods = page.locator("svg.bars").get_attribute("data-periods").split(",")
