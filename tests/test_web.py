@@ -402,18 +402,62 @@ def test_the_quotes_page_filters_by_speaker_words_and_period(client):
 
 # -- export ----------------------------------------------------------------------
 
-def test_export_streams_the_whole_result_set_as_the_cli_formats_it(client, monkeypatch):
-    monkeypatch.setattr(search_view, "EXPORT_CHUNK", 3)  # several searches per export
-    total = client.get("/api/search?q=").json()["total"]
-    exported = client.get("/export.csv?q=&sort=date")
-    assert exported.headers["content-disposition"] == \
-        'attachment; filename="searchidx-export.csv"'
-    rows = list(csv.reader(io.StringIO(exported.text)))
-    assert rows[0][:3] == ["id", "score", "title"]
+def cli_export(web_index, *args):
+    result = CliRunner().invoke(main, ["query", *args, "--all", "--index", str(web_index.path),
+                                       "--config", str(PEOPLE)])
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+@pytest.mark.parametrize("query, args", [
+    ("q=&sort=date", ["", "--sort", "date"]),
+    ("q=munizioni", ["munizioni"]),
+    ("q=munizioni+Kirby&any=1&from=2023-09", ["munizioni Kirby", "--any", "--from", "2023-09"]),
+    ("q=&speaker=John+Kirby&fields=id,date,speakers,body",
+     ["", "--speaker", "John Kirby", "--fields", "id,date,speakers,body"]),
+])
+def test_export_streams_what_query_all_prints(client, web_index, monkeypatch, query, args):
+    monkeypatch.setattr(search_view, "EXPORT_SEND", 200)  # several sends per export
+    for fmt in ("csv", "jsonl"):
+        exported = client.get(f"/export.{fmt}?{query}")
+        assert exported.status_code == 200
+        assert exported.headers["content-disposition"] == \
+            f'attachment; filename="searchidx-export.{fmt}"'
+        assert exported.text == cli_export(web_index, *args, "--format", fmt), (query, fmt)
+    rows = list(csv.reader(io.StringIO(client.get(f"/export.csv?{query}").text)))
+    total = client.get(f"/api/search?{query.split('&fields')[0]}").json()["total"]
     assert len(rows) == total + 1 and len({r[0] for r in rows[1:]}) == total
-    lines = client.get("/export.jsonl?q=munizioni").text.splitlines()
-    assert len(lines) == 5 and all(json.loads(line)["id"] for line in lines)
-    assert client.get("/export.csv?q=munizioni+AND").status_code == 400
+
+
+def test_a_bad_export_is_one_line_before_any_row(client):
+    for path, message in (
+            ("/export.csv?q=munizioni+AND", "AND has no word after it"),
+            ("/export.csv?q=munizioni&limit=2", "limit: an export gives every hit"),
+            ("/export.jsonl?fields=id,colour", "--fields: unknown field 'colour'"),
+            ("/export.csv?speakr=Kirby", "unknown parameter 'speakr'")):
+        answer = client.get(path)
+        assert answer.status_code == 400 and message in answer.json()["error"], path
+
+
+def test_an_export_is_one_result_set_though_the_index_changes_under_it(tmp_path):
+    """Pages reopen the index after a commit; an export begun before it goes on
+    reading the index it began with, to its last row."""
+    from searchidx.web.responses import Archive
+
+    ix = build_index(tmp_path / "ix")
+    archive = Archive(ix)
+    before = ix.search("").total
+    rows = archive.export("", fields=["id"], sort="date")
+    first = next(rows)
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(json.dumps({"id": f"new-{i}", "title": "Nuovo",
+                                        "text": "Un nuovo articolo."}) + "\n"
+                            for i in range(3)), "utf-8")
+    assert ix.update([ARTICLES, more]).added == 3
+    with archive.reading() as shared:
+        assert shared.search("").total == before + 3  # the pages see the commit
+    ids = [first["id"], *(row["id"] for row in rows)]
+    assert len(ids) == before and not any(i.startswith("new-") for i in ids)
 
 
 # -- security ----------------------------------------------------------------------
