@@ -40,8 +40,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-MAIN_PAGES = {"search": "?q=Peskov+OR+Austin+OR+Putin", "home": "", "article": "article/a01",
-              "quotes": "quotes", "person": "person/John%20Kirby"}
+# name: (server, path); "stories" is the index of real articles with versions
+MAIN_PAGES = {"search": ("web", "?q=Peskov+OR+Austin+OR+Putin"), "home": ("web", ""),
+              "article": ("stories", "article/s2"), "quotes": ("web", "quotes"),
+              "person": ("web", "person/John%20Kirby"),
+              "person-choice": ("stories", "person/Bianchi")}
 HOSTILE_PAGES = ["", "?q=munizioni", "article/xss-1", "quotes",
                  "person/" + HOSTILE_PERSON.replace(" ", "%20"),
                  "?q=%3Cscript%3Ealert(1)%3C/script%3E%20%22%3E%3Cimg%20src=x%20onerror=alert(2)%3E",
@@ -67,6 +70,11 @@ def story_server(tmp_path_factory):
     process, url = start_server(ix.path)
     yield url
     assert "Traceback" not in stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def servers(server, story_server):
+    return {"web": server, "stories": story_server}
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +222,39 @@ def test_keyboard_shortcuts(page, server):
     assert page.locator("h1").inner_text() == second
 
 
+def test_keys_move_through_a_persons_quotes_and_slash_leads_to_the_search_box(page, server):
+    page.goto(server + "person/Kirby")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.locator(".hit.current").count() == 1
+    assert page.locator(".quotes .hit").nth(1).get_attribute("class") == "hit current"
+    page.keyboard.press("k")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == page.locator(".quotes .hit a").first.inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/article/**")
+    assert page.locator("h1").inner_text() == focused
+    page.keyboard.press("/")  # no box on an article: the search page, its box focused
+    page.wait_for_url("**/#q")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("droni")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?q=droni")
+
+
+def test_a_bad_id_or_name_is_a_clear_not_found_page(page, server):
+    answer = page.goto(server + "article/nope")
+    assert answer.status == 404 and page.locator("h1").inner_text() == "Not found"
+    assert page.locator(".error").inner_text() == \
+        "no article with id 'nope'; find ids with a search"
+    answer = page.goto(server + "person/Kirbi")
+    assert answer.status == 404
+    assert "no person 'Kirbi' in the articles" in page.locator(".error").inner_text()
+    page.locator(".candidates a", has_text="John Kirby").click()
+    page.wait_for_url("**/person/John%20Kirby")
+    assert "Traceback" not in page.content()
+
+
 def test_export_downloads_the_whole_result_set(page, server, tmp_path):
     page.goto(server + "?q=munizioni&limit=2")
     with page.expect_download() as download:
@@ -275,8 +316,9 @@ def axe_violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("name", sorted(MAIN_PAGES))
-def test_main_pages_have_no_serious_accessibility_violations(page, server, name):
-    page.goto(server + MAIN_PAGES[name])
+def test_main_pages_have_no_serious_accessibility_violations(page, servers, name):
+    where, path = MAIN_PAGES[name]
+    page.goto(servers[where] + path)
     assert axe_violations(page) == []
 
 
@@ -297,14 +339,14 @@ LAYOUT_SHIFT = """() => new Promise(done => {
 
 
 @pytest.mark.parametrize("viewport", ["laptop", "phone"])
-def test_main_pages_fit_the_screen_without_layout_jumps(browser, server, tmp_path_factory,
+def test_main_pages_fit_the_screen_without_layout_jumps(browser, servers, tmp_path_factory,
                                                         viewport):
     folder = screenshot_folder(tmp_path_factory)
     tab = browser.new_page()
     tab.set_viewport_size(LAPTOP if viewport == "laptop" else PHONE)
     try:
-        for name, path in MAIN_PAGES.items():
-            tab.goto(server + path)
+        for name, (where, path) in MAIN_PAGES.items():
+            tab.goto(servers[where] + path)
             tab.wait_for_load_state("load")
             shift = tab.evaluate(LAYOUT_SHIFT)
             assert shift < 0.01, f"{name}: layout shift {shift:.3f}"
