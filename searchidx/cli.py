@@ -316,8 +316,8 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
 @click.option("--fields", metavar="LIST",
               help="With --all: the fields of each hit, in order: id,score,title,date,"
                    "publisher,url,path,line,people,speakers,places,organizations,media,"
-                   "topics,keyphrases,tags,snippet,first_line,body (default: a page's "
-                   "CSV columns).")
+                   "topics,keyphrases,tags,snippet,first_line,body,story,versions "
+                   "(default: a page's CSV columns).")
 @_command
 def query_cmd(config: Any, where: IndexTarget, query: str, any_words: bool,
               facets: str | None, facet_limit: int, facet_by: str, collapse: bool, sort: str,
@@ -361,7 +361,7 @@ def query_cmd(config: Any, where: IndexTarget, query: str, any_words: bool,
     if export_all or fields is not None:
         _check_export(export_all, fmt, facets, batch)
         _export(ix.export(query, fields=_csv_list(fields), any=any_words, sort=sort,
-                          snippets=not no_snippets, **_filters(kwargs)),
+                          collapse=collapse, snippets=not no_snippets, **_filters(kwargs)),
                 _csv_list(fields), fmt)
     options = dict(any=any_words, facets=_csv_list(facets), facet_limit=facet_limit,
                    facet_by=facet_by, collapse=collapse, sort=sort, limit=limit, page=page,
