@@ -429,6 +429,13 @@ def test_export_streams_what_query_all_prints(client, web_index, monkeypatch, qu
     assert len(rows) == total + 1 and len({r[0] for r in rows[1:]}) == total
 
 
+def test_an_export_can_name_each_hits_story(story_client, story_index):
+    exported = story_client.get("/export.csv?q=Putin&fields=id,story,versions").text
+    assert exported == cli_export(story_index, "Putin", "--fields", "id,story,versions",
+                                  "--format", "csv")
+    assert "s2,s1," in exported
+
+
 def test_a_bad_export_is_one_line_before_any_row(client):
     for path, message in (
             ("/export.csv?q=munizioni+AND", "AND has no word after it"),
