@@ -623,3 +623,14 @@ def test_a_search_that_finds_nothing_links_the_suggestion(client):
     assert query_of(link) == {"q": ["munizioni"], "sort": ["-date"]}
     assert client.get(link).status_code == 200
     assert not Tags(client.get("/?q=munizioni").text).links("suggestion")
+
+
+def test_the_export_benchmark_counts_a_whole_export(seeds_index, capsys):
+    sys.path.insert(0, str(ARTICLES.parents[3] / "scripts"))
+    import bench_web_export
+
+    assert bench_web_export.main(["--index", str(seeds_index.path), "--format", "jsonl"]) == 0
+    line = capsys.readouterr().out
+    assert re.match(r"export\.jsonl q='': status 200, [\d,]+ bytes in [\d.]+ s, peak RSS", line)
+    size = int(line.split("status 200, ")[1].split(" bytes")[0].replace(",", ""))
+    assert size == len(cli_export(seeds_index, "", "--format", "jsonl").encode())
