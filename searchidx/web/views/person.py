@@ -17,7 +17,7 @@ from starlette.routing import Route
 from ...directory import UnknownPerson
 from ..histogram import Histogram, bars
 from ..markup import article_url, person_url
-from ..responses import archive, json_response, render
+from ..responses import archive, json_response, render, wants_json
 from ..state import FILTERS, Params, SearchState
 
 PERSON_PARAMS = ("q", "from", "to", "limit", *FILTERS)
@@ -57,7 +57,7 @@ def _histogram(timeline: Any, series: str) -> Histogram | None:
 def _missing(request: Request, missing: UnknownPerson) -> Response:
     """Several people (300, each a link) or no one (404, the nearest names)."""
     status = 300 if missing.ambiguous else 404
-    if request.url.path.startswith("/api/"):
+    if wants_json(request):
         return json_response(missing.to_dict(), status)
     return render(request, "person_missing.html", status, missing=missing,
                   person_url=person_url)
