@@ -5,6 +5,7 @@ real ``searchidx serve`` process that sees new commits (browser tests are in
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -25,6 +26,7 @@ from .web_support import (
     HOSTILE_PERSON,
     PEOPLE,
     build_index,
+    build_story_index,
     require_web,
     start_server,
     stop_server,
@@ -55,6 +57,17 @@ def web_index(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(web_index):
     with TestClient(create_app(web_index), base_url="http://127.0.0.1:8765") as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def story_index(tmp_path_factory):
+    return build_story_index(tmp_path_factory.mktemp("story-index"))
+
+
+@pytest.fixture(scope="module")
+def story_client(story_index):
+    with TestClient(create_app(story_index), base_url="http://127.0.0.1:8765") as test_client:
         yield test_client
 
 
@@ -253,6 +266,42 @@ def test_the_article_page_marks_quotes_and_people_and_lists_every_field(client, 
         "error": "no article with id 'nope'; find ids with a search"}
 
 
+def test_the_article_page_lists_the_other_versions_of_its_story(story_client, story_index):
+    page = story_client.get("/article/s2")
+    versions = page.text.split('id="versions"')[1].split("</section>")[0]
+    assert '<a class="related-title" href="/article/s1" lang="it">Putin e Kim</a>' in versions
+    assert "(this one)" in versions and "+1 −0 sentences · new title" in versions
+    assert story_client.get("/api/story/s2").json() == cli_json(story_index, "story", "s2")
+    alone = story_client.get("/article/s3").text  # a story of one: no versions section
+    assert 'id="versions"' not in alone and "/api/story/" not in alone
+
+
+def test_the_article_page_lists_similar_articles_with_what_they_share(story_client,
+                                                                      story_index):
+    page = story_client.get("/article/s1")
+    similar = page.text.split('id="similar"')[1].split("</section>")[0]
+    expected = cli_json(story_index, "similar", "s1", "--limit", "5")["similar"]
+    assert re.findall(r'href="/article/([^"]+)"', similar) == [s["id"] for s in expected]
+    assert "/article/s2" not in similar  # its own version is not "similar"
+    assert "shares " in similar and ", ".join(expected[0]["terms"]) in similar
+    for args in ([], ["--limit", "1"], ["--publisher", "Tre"], ["--from", "2023-09-05"]):
+        params = {"--limit": "limit", "--publisher": "publisher", "--from": "from"}
+        query = "&".join(f"{params[a]}={v}" for a, v in zip(args[::2], args[1::2], strict=True))
+        assert story_client.get(f"/api/similar/s1?{query}").json() == \
+            cli_json(story_index, "similar", "s1", *args), args
+
+
+def test_unknown_ids_and_bad_parameters_of_story_and_similar_are_one_line(story_client):
+    for path in ("/api/story/nope", "/api/similar/nope", "/article/nope"):
+        answer = story_client.get(path)
+        assert answer.status_code == 404, path
+        assert "no article with id 'nope'" in html.unescape(answer.text), path
+        assert "Traceback" not in answer.text
+    assert story_client.get("/api/similar/s1?limit=0").json() == {
+        "error": "limit: 0 is out of range; give a number between 1 and 1000"}
+    assert story_client.get("/api/similar/s1?top=3").status_code == 400
+
+
 def test_article_ids_with_slashes_and_hashes_have_pages(tmp_path):
     folder = tmp_path / "in" / "sub dir"
     folder.mkdir(parents=True)
@@ -277,16 +326,67 @@ def build_corpus_index(tmp_path, folder):
     return ix
 
 
-def test_the_person_page_lists_what_the_index_knows_of_them(client):
+def test_the_person_page_shows_the_profile_of_searchidx_person(client, web_index):
     page = client.get("/person/Kirby")
     assert page.status_code == 200
-    assert "John Kirby" in page.text and "portavoce" in page.text
+    profile = cli_json(web_index, "person", "Kirby")
+    assert "<h1>John Kirby</h1>" in page.text and profile["known_role"] in page.text
     assert re.search(r"<strong>4</strong> articles naming them", page.text)
     assert re.search(r"<strong>4</strong> quoting them", page.text)
-    assert "La Corea del Nord fornisce munizioni alla Russia" in page.text  # a quote
-    beside = page.text.split('aria-label="Beside them"')[1]
-    assert "Mosca" in beside and ">John Kirby<" not in beside
+    assert re.search(r"<strong>6</strong> quotes", page.text)
+    roles = page.text.split('id="roles"')[1].split("</section>")[0]
+    assert [r["role"] for r in profile["roles"]] == re.findall(r"<li>([^<]+?) <span", roles)
+    spellings = page.text.split('id="spellings"')[1].split("</section>")[0]
+    assert re.findall(r"<strong>([^<]+)</strong>", spellings) == ["John Kirby", "Kirby"]
+    assert 'href="/article/a08"' in spellings  # each spelling links its articles
+    beside = page.text.split('id="beside"')[1].split("</section>")[0]
+    assert 'href="/person/Kim%20Jong-un"' in beside and ">John Kirby<" not in beside
+    assert "Mosca" in page.text.split('aria-label="About them"')[1]
+    for quote in profile["latest_quotes"]:
+        assert quote["text"] in html.unescape(page.text)
+    bars = re.findall(r'<a class="bar" href="([^"]+)" data-period="([^"]+)"', page.text)
+    mentions, quotes = profile["timeline"]["series"]
+    months = [p for p, n in zip(profile["timeline"]["periods"], mentions["counts"], strict=True)
+              if n]
+    assert [p for _, p in bars[:len(months)]] == months  # then the quotes' months
+    assert "person=John+Kirby&amp;from=2023-09&amp;to=2023-09" in bars[len(months) - 1][0]
+    assert len(bars) == len(months) + sum(1 for n in quotes["counts"] if n)
+
+
+def test_the_person_api_answers_what_the_cli_prints(client, web_index):
+    for query, args in (("", []), ("?limit=2", ["--limit", "2"]),
+                        ("?from=2023-09&limit=0", ["--from", "2023-09", "--limit", "0"]),
+                        ("?q=munizioni&place=Mosca", ["--query", "munizioni", "--place", "Mosca"])):
+        answer = client.get("/api/person/Kirby" + query)
+        assert answer.status_code == 200
+        assert answer.json() == cli_json(web_index, "person", "Kirby", *args), query
+    narrowed = client.get("/person/Kirby?from=2023-09").text
+    assert re.search(r"<strong>3</strong> articles naming them", narrowed)
+
+
+def test_an_ambiguous_name_lists_the_people_it_could_be(story_client, story_index):
+    page = story_client.get("/person/Bianchi")
+    assert page.status_code == 300 and "Which one?" in page.text
+    assert {link for link in Tags(page.text).links() if link.startswith("/person/")} == {
+        "/person/Luca%20Bianchi", "/person/Marco%20Bianchi"}
+    answer = story_client.get("/api/person/Bianchi")
+    assert answer.status_code == 300
+    assert answer.json() == cli_json(story_index, "person", "Bianchi")
+    assert story_client.get("/person/Marco%20Bianchi").status_code == 200
+
+
+def test_an_unknown_person_is_a_404_with_the_nearest_names(client, web_index):
+    page = client.get("/person/Kirbi")
+    assert page.status_code == 404 and "/person/John%20Kirby" in Tags(page.text).links()
+    answer = client.get("/api/person/Kirbi")
+    assert answer.status_code == 404
+    assert answer.json() == cli_json(web_index, "person", "Kirbi")
     assert client.get("/person/Nessuno%20Mai").status_code == 404
+    assert client.get("/person/").status_code == 404
+    assert client.get("/api/person/%20").json() == {
+        "error": "no person named: give a name, e.g. /person/Kirby"}
+    assert client.get("/api/person/Kirby?from=nowhen").status_code == 400
+    assert "unknown parameter 'speakr'" in client.get("/api/person/Kirby?speakr=x").text
 
 
 def test_the_quotes_page_filters_by_speaker_words_and_period(client):
@@ -302,18 +402,69 @@ def test_the_quotes_page_filters_by_speaker_words_and_period(client):
 
 # -- export ----------------------------------------------------------------------
 
-def test_export_streams_the_whole_result_set_as_the_cli_formats_it(client, monkeypatch):
-    monkeypatch.setattr(search_view, "EXPORT_CHUNK", 3)  # several searches per export
-    total = client.get("/api/search?q=").json()["total"]
-    exported = client.get("/export.csv?q=&sort=date")
-    assert exported.headers["content-disposition"] == \
-        'attachment; filename="searchidx-export.csv"'
-    rows = list(csv.reader(io.StringIO(exported.text)))
-    assert rows[0][:3] == ["id", "score", "title"]
+def cli_export(web_index, *args):
+    result = CliRunner().invoke(main, ["query", *args, "--all", "--index", str(web_index.path),
+                                       "--config", str(PEOPLE)])
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+@pytest.mark.parametrize("query, args", [
+    ("q=&sort=date", ["", "--sort", "date"]),
+    ("q=munizioni", ["munizioni"]),
+    ("q=munizioni+Kirby&any=1&from=2023-09", ["munizioni Kirby", "--any", "--from", "2023-09"]),
+    ("q=&speaker=John+Kirby&fields=id,date,speakers,body",
+     ["", "--speaker", "John Kirby", "--fields", "id,date,speakers,body"]),
+])
+def test_export_streams_what_query_all_prints(client, web_index, monkeypatch, query, args):
+    monkeypatch.setattr(search_view, "EXPORT_SEND", 200)  # several sends per export
+    for fmt in ("csv", "jsonl"):
+        exported = client.get(f"/export.{fmt}?{query}")
+        assert exported.status_code == 200
+        assert exported.headers["content-disposition"] == \
+            f'attachment; filename="searchidx-export.{fmt}"'
+        assert exported.text == cli_export(web_index, *args, "--format", fmt), (query, fmt)
+    rows = list(csv.reader(io.StringIO(client.get(f"/export.csv?{query}").text)))
+    total = client.get(f"/api/search?{query.split('&fields')[0]}").json()["total"]
     assert len(rows) == total + 1 and len({r[0] for r in rows[1:]}) == total
-    lines = client.get("/export.jsonl?q=munizioni").text.splitlines()
-    assert len(lines) == 5 and all(json.loads(line)["id"] for line in lines)
-    assert client.get("/export.csv?q=munizioni+AND").status_code == 400
+
+
+def test_an_export_can_name_each_hits_story(story_client, story_index):
+    exported = story_client.get("/export.csv?q=Putin&fields=id,story,versions").text
+    assert exported == cli_export(story_index, "Putin", "--fields", "id,story,versions",
+                                  "--format", "csv")
+    assert "s2,s1," in exported
+
+
+def test_a_bad_export_is_one_line_before_any_row(client):
+    for path, message in (
+            ("/export.csv?q=munizioni+AND", "AND has no word after it"),
+            ("/export.csv?q=munizioni&limit=2", "limit: an export gives every hit"),
+            ("/export.jsonl?fields=id,colour", "--fields: unknown field 'colour'"),
+            ("/export.csv?speakr=Kirby", "unknown parameter 'speakr'")):
+        answer = client.get(path)
+        assert answer.status_code == 400 and message in answer.json()["error"], path
+
+
+def test_an_export_is_one_result_set_though_the_index_changes_under_it(tmp_path):
+    """Pages reopen the index after a commit; an export begun before it goes on
+    reading the index it began with, to its last row."""
+    from searchidx.web.responses import Archive
+
+    ix = build_index(tmp_path / "ix")
+    archive = Archive(ix)
+    before = ix.search("").total
+    rows = archive.export("", fields=["id"], sort="date")
+    first = next(rows)
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(json.dumps({"id": f"new-{i}", "title": "Nuovo",
+                                        "text": "Un nuovo articolo."}) + "\n"
+                            for i in range(3)), "utf-8")
+    assert ix.update([ARTICLES, more]).added == 3
+    with archive.reading() as shared:
+        assert shared.search("").total == before + 3  # the pages see the commit
+    ids = [first["id"], *(row["id"] for row in rows)]
+    assert len(ids) == before and not any(i.startswith("new-") for i in ids)
 
 
 # -- security ----------------------------------------------------------------------
@@ -472,3 +623,14 @@ def test_a_search_that_finds_nothing_links_the_suggestion(client):
     assert query_of(link) == {"q": ["munizioni"], "sort": ["-date"]}
     assert client.get(link).status_code == 200
     assert not Tags(client.get("/?q=munizioni").text).links("suggestion")
+
+
+def test_the_export_benchmark_counts_a_whole_export(seeds_index, capsys):
+    sys.path.insert(0, str(ARTICLES.parents[3] / "scripts"))
+    import bench_web_export
+
+    assert bench_web_export.main(["--index", str(seeds_index.path), "--format", "jsonl"]) == 0
+    line = capsys.readouterr().out
+    assert re.match(r"export\.jsonl q='': status 200, [\d,]+ bytes in [\d.]+ s, peak RSS", line)
+    size = int(line.split("status 200, ")[1].split(" bytes")[0].replace(",", ""))
+    assert size == len(cli_export(seeds_index, "", "--format", "jsonl").encode())

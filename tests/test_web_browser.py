@@ -17,7 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .web_support import HOSTILE_PERSON, build_index, require_web, start_server, stop_server
+from .web_support import (
+    HOSTILE_PERSON,
+    build_index,
+    build_story_index,
+    require_web,
+    start_server,
+    stop_server,
+)
 
 require_web()
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,8 +40,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-MAIN_PAGES = {"search": "?q=Peskov+OR+Austin+OR+Putin", "home": "", "article": "article/a01",
-              "quotes": "quotes", "person": "person/John%20Kirby"}
+# name: (server, path); "stories" is the index of real articles with versions
+MAIN_PAGES = {"search": ("web", "?q=Peskov+OR+Austin+OR+Putin"), "home": ("web", ""),
+              "article": ("stories", "article/s2"), "quotes": ("web", "quotes"),
+              "person": ("web", "person/John%20Kirby"),
+              "person-choice": ("stories", "person/Bianchi")}
 HOSTILE_PAGES = ["", "?q=munizioni", "article/xss-1", "quotes",
                  "person/" + HOSTILE_PERSON.replace(" ", "%20"),
                  "?q=%3Cscript%3Ealert(1)%3C/script%3E%20%22%3E%3Cimg%20src=x%20onerror=alert(2)%3E",
@@ -50,6 +60,21 @@ def server(tmp_path_factory):
     process, url = start_server(ix.path)
     yield url
     assert "Traceback" not in stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def story_server(tmp_path_factory):
+    """A second server, over real articles with two versions of one story and a
+    surname two people share."""
+    ix = build_story_index(tmp_path_factory.mktemp("browser-story-index"))
+    process, url = start_server(ix.path)
+    yield url
+    assert "Traceback" not in stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def servers(server, story_server):
+    return {"web": server, "stories": story_server}
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +140,48 @@ def test_search_facet_chip_histogram_article_and_back(page, server):
     page.wait_for_url("**/article/**")
 
 
+def test_an_article_links_its_other_versions_and_similar_articles(page, story_server):
+    page.goto(story_server + "article/s2")
+    versions = page.locator("#versions li")
+    assert versions.count() == 2
+    assert "(this one)" in versions.nth(1).inner_text()
+    versions.nth(0).locator("a").click()
+    page.wait_for_url("**/article/s1")
+    assert page.locator("h1").inner_text() == "Putin e Kim"
+    similar = page.locator("#similar a.related-title")
+    first = similar.first.inner_text()
+    assert similar.count() >= 2 and "Putin e Kim" not in similar.all_inner_texts()
+    similar.first.click()
+    page.wait_for_url(lambda url: not url.endswith("/article/s1"))
+    assert page.locator("h1").inner_text() == first
+    page.go_back()
+    page.wait_for_url("**/article/s1")
+    assert axe_violations(page) == []
+
+
+def test_a_person_page_leads_to_their_articles_and_the_people_beside_them(page, server):
+    page.goto(server + "person/Kirby")
+    assert page.locator("h1").inner_text() == "John Kirby"
+    assert page.locator("#roles li").count() == 2
+    page.locator('#mentions-caption ~ svg a.bar[data-period="2023-09"]').click()
+    page.wait_for_url("**/?person=John+Kirby&from=2023-09&to=2023-09")
+    assert summary(page).startswith("3 articles")
+    page.go_back()
+    page.locator("#beside a", has_text="Kim Jong-un").click()
+    page.wait_for_url("**/person/Kim%20Jong-un")
+    assert page.locator("h1").inner_text() == "Kim Jong-un"
+
+
+def test_an_ambiguous_name_offers_the_people_it_could_be(page, story_server):
+    page.goto(story_server + "person/Bianchi")
+    assert page.locator("h1").inner_text() == "Which one?"
+    assert axe_violations(page) == []
+    page.locator(".candidates a", has_text="Marco Bianchi").click()
+    page.wait_for_url("**/person/Marco%20Bianchi")
+    assert page.locator("h1").inner_text() == "Marco Bianchi"
+    assert "È un accordo storico" in page.locator(".quotes").inner_text()
+
+
 def test_dragging_across_the_histogram_filters_to_that_range(page, server):
     page.goto(server + "?q=munizioni+OR+grano")
     periods = page.locator("svg.bars").get_attribute("data-periods").split(",")
@@ -153,6 +220,39 @@ def test_keyboard_shortcuts(page, server):
     page.keyboard.press("Enter")
     page.wait_for_url("**/article/**")
     assert page.locator("h1").inner_text() == second
+
+
+def test_keys_move_through_a_persons_quotes_and_slash_leads_to_the_search_box(page, server):
+    page.goto(server + "person/Kirby")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.locator(".hit.current").count() == 1
+    assert page.locator(".quotes .hit").nth(1).get_attribute("class") == "hit current"
+    page.keyboard.press("k")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == page.locator(".quotes .hit a").first.inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/article/**")
+    assert page.locator("h1").inner_text() == focused
+    page.keyboard.press("/")  # no box on an article: the search page, its box focused
+    page.wait_for_url("**/#q")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("droni")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?q=droni")
+
+
+def test_a_bad_id_or_name_is_a_clear_not_found_page(page, server):
+    answer = page.goto(server + "article/nope")
+    assert answer.status == 404 and page.locator("h1").inner_text() == "Not found"
+    assert page.locator(".error").inner_text() == \
+        "no article with id 'nope'; find ids with a search"
+    answer = page.goto(server + "person/Kirbi")
+    assert answer.status == 404
+    assert "no person 'Kirbi' in the articles" in page.locator(".error").inner_text()
+    page.locator(".candidates a", has_text="John Kirby").click()
+    page.wait_for_url("**/person/John%20Kirby")
+    assert "Traceback" not in page.content()
 
 
 def test_export_downloads_the_whole_result_set(page, server, tmp_path):
@@ -216,8 +316,9 @@ def axe_violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("name", sorted(MAIN_PAGES))
-def test_main_pages_have_no_serious_accessibility_violations(page, server, name):
-    page.goto(server + MAIN_PAGES[name])
+def test_main_pages_have_no_serious_accessibility_violations(page, servers, name):
+    where, path = MAIN_PAGES[name]
+    page.goto(servers[where] + path)
     assert axe_violations(page) == []
 
 
@@ -238,14 +339,14 @@ LAYOUT_SHIFT = """() => new Promise(done => {
 
 
 @pytest.mark.parametrize("viewport", ["laptop", "phone"])
-def test_main_pages_fit_the_screen_without_layout_jumps(browser, server, tmp_path_factory,
+def test_main_pages_fit_the_screen_without_layout_jumps(browser, servers, tmp_path_factory,
                                                         viewport):
     folder = screenshot_folder(tmp_path_factory)
     tab = browser.new_page()
     tab.set_viewport_size(LAPTOP if viewport == "laptop" else PHONE)
     try:
-        for name, path in MAIN_PAGES.items():
-            tab.goto(server + path)
+        for name, (where, path) in MAIN_PAGES.items():
+            tab.goto(servers[where] + path)
             tab.wait_for_load_state("load")
             shift = tab.evaluate(LAYOUT_SHIFT)
             assert shift < 0.01, f"{name}: layout shift {shift:.3f}"

@@ -3,6 +3,7 @@ days, with hostile markup in every field) and a real ``searchidx serve`` process
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -38,6 +39,40 @@ def build_index(folder: Path) -> Index:
     ix = Index(folder, web_config())
     report = ix.update([ARTICLES])
     assert report.added == 13 and not report.failed, report.errors
+    return ix
+
+
+def build_story_index(folder: Path) -> Index:
+    """Real articles from the seeds with what the web fixture lacks: two versions of
+    one story (s1, and s2 a sentence longer under a new title), articles like them,
+    and a surname two people share (Bianchi)."""
+    from .conftest import SEEDS
+
+    def seed(name: str) -> str:
+        return next(SEEDS.glob(f"{name}_*.txt")).read_text("utf-8").split("\n", 1)[1].strip()
+
+    putin = seed("000")
+    records = [
+        {"id": "s1", "title": "Putin e Kim", "date": "2023-09-04", "publisher": "Uno",
+         "text": putin},
+        {"id": "s2", "title": "Putin e Kim, l'aggiornamento", "date": "2023-09-05",
+         "publisher": "Due", "text": putin + " Aggiornamento delle ore 18: nessuna conferma."},
+        {"id": "s3", "title": "Kirby", "date": "2023-09-04", "publisher": "Uno",
+         "text": seed("002")},
+        {"id": "s4", "title": "Altro", "date": "2023-09-06", "publisher": "Tre",
+         "text": seed("004")},
+        {"id": "s5", "title": "Due Bianchi", "date": "2023-09-07", "publisher": "Tre",
+         "text": "Il ministro Marco Bianchi ha incontrato il sindaco Luca Bianchi a Roma. "
+                 "Marco Bianchi ha detto: «È un accordo storico». Luca Bianchi ha risposto "
+                 "che la città è pronta."},
+    ]
+    data = folder / "data"
+    data.mkdir()
+    (data / "stories.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    ix = Index(folder / "index", web_config())
+    report = ix.update([data])
+    assert report.added == len(records) and not report.failed, report.errors
     return ix
 
 

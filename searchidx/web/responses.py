@@ -30,6 +30,27 @@ class Archive:
         with self._lock:
             yield self.index
 
+    def export(self, query: str, **options: Any) -> Iterator[dict[str, Any]]:
+        """:meth:`searchidx.Index.export` over a reader of its own, opened for this
+        export and closed after it: a long download neither holds the pages' lock nor
+        loses its searcher when a page reopens theirs after a commit, so it is one
+        result set from its first row to its last. A bad option raises now."""
+        ix = self.index
+        own = type(ix)(ix.path, ix.config, backend=ix.location.backend, url=ix.location.url)
+        try:
+            rows = own.export(query, **options)
+        except BaseException:
+            own.close()
+            raise
+
+        def stream() -> Iterator[dict[str, Any]]:
+            try:
+                yield from rows
+            finally:
+                own.close()
+
+        return stream()
+
 
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.startswith("/export.")

@@ -8,7 +8,10 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
   }
 
-  // "/" focuses the search box; j/k move through the hits; Escape leaves the box.
+  // "/" focuses the search box (on a page without one, opens the search page at
+  // "/#q", which focuses it); j/k move through the hits; Escape leaves the box.
+  var searchBox = document.getElementById("q");
+  if (searchBox && window.location.hash === "#q") { searchBox.focus(); }
   var current = -1;
   function hits() { return Array.prototype.slice.call(document.querySelectorAll("[data-hit]")); }
   function select(index) {
@@ -27,10 +30,9 @@
       return;
     }
     var box = document.getElementById("q");
-    if (event.key === "/" && box) {
+    if (event.key === "/") {
       event.preventDefault();
-      box.focus();
-      box.select();
+      if (box) { box.focus(); box.select(); } else { window.location.assign("/#q"); }
     } else if (event.key === "j") {
       select(current + 1);
     } else if (event.key === "k") {

@@ -1,9 +1,8 @@
-"""A person's page (``/person/{name}``): the articles naming and quoting them,
-their quotes, when they were in the news, and the people and places beside them.
-
-Built from what the API gives today (name filters, facets, quotes); a profile
-of its own (``searchidx person``) will add to :func:`profile` when it exists.
-"""
+"""A person's page (``/person/{name}``) and its JSON (``/api/person/{name}``): the
+profile ``searchidx person`` prints (:meth:`searchidx.Index.person`): the spellings
+merged into the name, roles over time, a monthly timeline of mentions and quotes,
+the people, organisations and places beside them, their latest quotes and articles.
+A name that is several people lists them; an unknown one, the nearest names."""
 
 from __future__ import annotations
 
@@ -15,63 +14,90 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...analysis import name_key
-from ..histogram import HISTOGRAM_FACET_LIMIT, date_histogram
-from ..markup import article_url, person_url, snippet_html
-from ..responses import archive, render
-from ..state import SearchState
+from ...directory import UnknownPerson
+from ..histogram import Histogram, bars
+from ..markup import article_url, person_url
+from ..responses import archive, json_response, render, wants_json
+from ..state import FILTERS, Params, SearchState
 
-BESIDE = (("people", "People named with them", "person"), ("places", "Places", "place"),
-          ("organizations", "Organisations", "org"), ("topics", "Topics", "topic"))
-LISTED = 10
-
-
-def _is_them(value: str, key: str) -> bool:
-    """Whether a facet value is the person asked for (``Kirby`` is ``John Kirby``)."""
-    value_key = name_key(value)
-    return value_key == key or key in value_key.split()
+PERSON_PARAMS = ("q", "from", "to", "limit", *FILTERS)
+SPELLING_ARTICLES = 5  # articles linked under each spelling; "more" is a search
 
 
-def profile(ix: Any, name: str) -> dict[str, Any] | None:
-    """What the index knows of ``name`` (a full name, an alias or a surname)."""
-    key = name_key(name)
-    naming = ix.search("", person=[name], sort="-date", limit=LISTED,
-                       facets=[*(f for f, _, _ in BESIDE), "year", "month"],
-                       facet_limit=HISTOGRAM_FACET_LIMIT)
-    quoting = ix.search("", speaker=[name], limit=0)
-    if not naming.total and not quoting.total:
+def _asked(request: Request) -> tuple[str, SearchState, int | None]:
+    """The name, the articles it is asked over (query, filters, dates), and how many
+    quotes, articles and neighbours to list (``limit``, as ``--limit``: 0 is all)."""
+    name = request.path_params["name"].strip()
+    if not name:
+        raise HTTPException(404, "no person named: give a name, e.g. /person/Kirby")
+    params = Params(request.query_params, PERSON_PARAMS)
+    state = SearchState(q=params.text("q"),
+                        filters=tuple((o, v.strip()) for o in FILTERS for v in params.texts(o)),
+                        date_from=params.date("from"), date_to=params.date("to"))
+    return name, state, params.integer("limit", 10, 0) or None
+
+
+def _profile(request: Request) -> tuple[Any, SearchState]:
+    name, state, listed = _asked(request)
+    options = {k: v for k, v in state.filter_options().items() if k != "any"}
+    with archive(request).reading() as ix:
+        return ix.person(name, state.q, listed=listed, **options), state
+
+
+def _histogram(timeline: Any, series: str) -> Histogram | None:
+    """One series of the profile's monthly timeline as the page's bars."""
+    found = next(s for s in timeline.series if s.name == series)
+    if not timeline.periods or not found.total:
         return None
-    full_names = [v for v, _ in naming.facets.get("people", []) if _is_them(v, key)]
-    role = None
-    for hit in naming.hits[:3]:
-        doc = ix.document(hit.id) or {}
-        role = next((p.get("role") for p in doc.get("people", [])
-                     if p["name"] in full_names and p.get("role")), None)
-        if role:
-            break
-    beside = {facet: [(v, c) for v, c in naming.facets.get(facet, []) if not _is_them(v, key)]
-              [:LISTED] for facet, _, _ in BESIDE}
-    return {"name": name, "full_names": full_names, "role": role, "naming": naming,
-            "quoting": quoting.total, "beside": beside,
-            "quotes": ix.quotes("", speaker=[name], limit=LISTED),
-            "histogram": date_histogram(ix, "", {"person": [name]}, naming.total,
-                                        naming.facets, HISTOGRAM_FACET_LIMIT)}
+    counts = dict(zip(timeline.periods, found.counts, strict=True))
+    return Histogram("month", bars(counts, timeline.periods), found.coarser,
+                     sum(found.counts))
+
+
+def _missing(request: Request, missing: UnknownPerson) -> Response:
+    """Several people (300, each a link) or no one (404, the nearest names)."""
+    status = 300 if missing.ambiguous else 404
+    if wants_json(request):
+        return json_response(missing.to_dict(), status)
+    return render(request, "person_missing.html", status, missing=missing,
+                  person_url=person_url)
 
 
 def person_page(request: Request) -> Response:
-    name = request.path_params["name"].strip()
-    with archive(request).reading() as ix:
-        found = profile(ix, name) if name_key(name) else None
-    if found is None:
-        raise HTTPException(404, f"no article names or quotes '{name}'")
-    naming = SearchState(filters=(("person", name),))
-    quoting = SearchState(filters=(("speaker", name),))
-    beside = [(heading, [(v, c, naming.with_filter(option, v)) for v, c in found["beside"][f]])
-              for f, heading, option in BESIDE if found["beside"][f]]
-    return render(request, "person.html", person=found, beside=beside, naming=naming,
-                  quoting=quoting, article_url=article_url, person_url=person_url,
-                  snippet_html=snippet_html,
-                  quotes_url="/quotes?" + urlencode([("speaker", name)]))
+    try:
+        profile, state = _profile(request)
+    except UnknownPerson as missing:
+        return _missing(request, missing)
+    within = state.filters
+    naming = SearchState(q=state.q, filters=(*within, ("person", profile.name)),
+                         date_from=state.date_from, date_to=state.date_to)
+    quoting = SearchState(q=state.q, filters=(*within, ("speaker", profile.name)),
+                          date_from=state.date_from, date_to=state.date_to)
+    dates = [(k, v) for k, v in (("from", state.date_from), ("to", state.date_to)) if v]
+    titles = {row["id"]: row["title"] for row in profile.latest_articles}
+    beside = [("Organisations", "org", profile.organizations),
+              ("Places", "place", profile.places)]
+    return render(request, "person.html", person=profile, naming=naming, quoting=quoting,
+                  mentions=_histogram(profile.timeline, "mentions"),
+                  quoted=_histogram(profile.timeline, "quotes"),
+                  titles=titles, spelling_articles=SPELLING_ARTICLES,
+                  beside=[(heading, [(v, c, naming.with_filter(option, v)) for v, c in values])
+                          for heading, option, values in beside if values],
+                  article_url=article_url, person_url=person_url,
+                  api_url=state.url("/api" + person_url(profile.name)),
+                  quotes_url="/quotes?" + urlencode([("speaker", profile.name), *dates]))
 
 
-routes = [Route("/person/{name:path}", person_page)]
+def api_person(request: Request) -> Response:
+    """What ``searchidx person NAME --format json`` prints for the same options."""
+    try:
+        profile, _ = _profile(request)
+    except UnknownPerson as missing:
+        return _missing(request, missing)
+    return json_response(profile.to_dict())
+
+
+routes = [
+    Route("/person/{name:path}", person_page),
+    Route("/api/person/{name:path}", api_person),
+]

@@ -13,7 +13,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ...errors import QueryError
-from ...render import search_csv, search_jsonl
+from ...render import export_lines
+from ...search import export_fields
 from ..histogram import HISTOGRAM_FACET_LIMIT, date_histogram
 from ..markup import article_url, person_url, snippet_html
 from ..responses import archive, json_response, render
@@ -24,7 +25,7 @@ SIDEBAR = (("speakers", "Speakers"), ("people", "People"), ("places", "Places"),
            ("organizations", "Organisations"), ("publisher", "Publisher"),
            ("topics", "Topics"), ("media", "Cited media"))
 FACET_STEP = 10  # values a facet shows at first, and how many more each "more" adds
-EXPORT_CHUNK = 500  # hits per search while streaming an export
+EXPORT_SEND = 64 * 1024  # characters of an export sent at a time
 FILTER_LABELS = {"person": "person", "speaker": "speaker", "place": "place",
                  "org": "organisation", "topic": "topic", "publisher": "publisher",
                  "media": "cited", "tag": "tag"}
@@ -139,32 +140,37 @@ def api_facets(request: Request) -> Response:
 
 
 def _export(request: Request, fmt: str) -> Response:
-    """The whole result set, streamed a few hundred hits per search, as the CLI's
-    ``--format csv`` / ``jsonl`` would print it page after page."""
-    state = SearchState.parse(request.query_params)
-    reading = archive(request).reading
-    with reading() as ix:  # a malformed query is an error now, not a broken download
-        first = ix.search(state.q, **state.filter_options(), sort=state.sort,
-                          limit=EXPORT_CHUNK, page=1)
-
-    def chunks() -> Iterator[str]:
-        result, page = first, 1
-        while True:
-            text = search_csv(result) if fmt == "csv" else search_jsonl(result)
-            if fmt == "csv" and page > 1:
-                text = text.split("\n", 1)[1] if "\n" in text else ""
-            if text:
-                yield text + "\n"
-            if page * EXPORT_CHUNK >= result.total:
-                return
-            page += 1
-            with reading() as ix:
-                result = ix.search(state.q, **state.filter_options(), sort=state.sort,
-                                   limit=EXPORT_CHUNK, page=page)
-
+    """The whole result set (:meth:`searchidx.Index.export`), streamed as it is read,
+    in the columns of ``searchidx query --all --format csv|jsonl`` (``fields=`` as
+    ``--fields``)."""
+    params = request.query_params
+    for name in ("page", "limit", "facets", "facet_limit"):
+        if name in params:
+            raise QueryError(f"{name}: an export gives every hit of the search; drop {name}=")
+    fields = [f for value in params.getlist("fields") for f in value.split(",")]
+    state = SearchState.parse(ImmutableMultiDict(
+        [(k, v) for k, v in params.multi_items() if k != "fields"]))
+    rows = archive(request).export(state.q, fields=fields, sort=state.sort,
+                                   **state.filter_options())
+    lines = export_lines(rows, export_fields(fields), fmt)
     media = "text/csv" if fmt == "csv" else "application/x-ndjson"
-    return StreamingResponse(chunks(), media_type=f"{media}; charset=utf-8", headers={
+    return StreamingResponse(_batched(lines), media_type=f"{media}; charset=utf-8", headers={
         "content-disposition": f'attachment; filename="searchidx-export.{fmt}"'})
+
+
+def _batched(lines: Iterator[str]) -> Iterator[str]:
+    """Lines joined into sends of about ``EXPORT_SEND`` characters: one send per
+    hit would cost a thread hop each; the whole file at once, its memory."""
+    held: list[str] = []
+    size = 0
+    for line in lines:
+        held.append(line + "\n")
+        size += len(line) + 1
+        if size >= EXPORT_SEND:
+            yield "".join(held)
+            held, size = [], 0
+    if held:
+        yield "".join(held)
 
 
 def export_csv(request: Request) -> Response:
