@@ -212,9 +212,12 @@ def run_example(example: Example, folder: Path) -> tuple[int, str]:
 def serve(command: str, folder: Path) -> tuple[int, str]:
     """``searchidx serve`` on a free port: its first line, the page answering, then Ctrl+C."""
     pytest.importorskip("starlette", reason="the web extra is not installed")
+    # Ctrl+C as at a terminal, even when these tests run in the background (`pytest &`),
+    # whose processes start with SIGINT ignored and would pass that on to the server
     process = subprocess.Popen(["bash", "-c", f"exec {command} --port 0"], cwd=folder,
                                env=environment(), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         first = process.stdout.readline()
         address = re.search(r"http://127\.0\.0\.1:(\d+)/", first)

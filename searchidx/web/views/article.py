@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...backends.opensearch.manifest import StoriesUnavailableError
 from ..markup import article_spans, article_url, marked_paragraphs, person_url, safe_link
 from ..responses import archive, json_response, render
 from ..state import FILTERS, Params, SearchState
@@ -35,20 +34,11 @@ def _found(answer: Any, doc_id: str) -> Any:
     return answer
 
 
-def _story(ix: Any, doc_id: str) -> dict[str, Any] | None:
-    """The story, or None where the backend keeps none (OpenSearch): the page then
-    shows no versions rather than an error."""
-    try:
-        return ix.story(doc_id)
-    except StoriesUnavailableError:
-        return None
-
-
 def article_page(request: Request) -> Response:
     doc_id = request.path_params["doc_id"]
     with archive(request).reading() as ix:
         doc = _found(ix.document(doc_id), doc_id)
-        story = _story(ix, doc_id)
+        story = ix.story(doc_id)
         similar = ix.similar(doc_id, SIMILAR_LISTED) or []
     quotes, mentions = article_spans(doc)
     search = SearchState()
