@@ -137,7 +137,9 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             a, b = _trim_person(tokens, a, b, res)
             if a >= b:
                 continue
-            if any(fold(t.lower) in res.organization_words for t in tokens[a:b]) \
+            if tokens[a].lower in res.street_words:
+                kind = "place"  # "Rue du Colisée", "Avenue Franklin Roosevelt"
+            elif any(fold(t.lower) in res.organization_words for t in tokens[a:b]) \
                     or _company_tail(text, tokens, b):
                 kind = "org"  # "Paul Ehrlich Institut", "Index Mundi", "Gemma S.p.A."
             elif not _plausible_person(tokens, a, b) \
@@ -234,12 +236,29 @@ def _dateline(tokens: list[Token], a: int, b: int) -> bool:
             and all(t.text.isupper() for t in tokens[a:b] if t.text.isalpha()))
 
 
+def _role_of(tokens: list[Token], k: int, res: Resources) -> bool:
+    """Whether the noun at ``k`` completes a role ("il presidente dell’università Mario
+    Monti", "il Ministro per l’Università Fabio Mussi"): the name after it is the role's
+    holder, not the noun's name."""
+    for j in range(k - 1, max(-1, k - 4), -1):
+        w = tokens[j].lower.rstrip("'’")
+        if w in res.roles:
+            return True
+        if w not in res.prepositions and w not in res.articles:
+            return False
+    return False
+
+
 def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
     """The kind a common noun before a name gives it: "l’agenzia di stampa giapponese
     Kyodo" is a medium, "la società Urban Screen" an organisation, "la stazione
     Serenella" a place. Up to two adjectives may stand between noun and name; after
     "di", only a noun of ``media_nouns_of`` ("i colleghi di Newsweek") or
-    ``place_nouns_of`` ("l’aeroporto di Filton") names it."""
+    ``place_nouns_of`` ("l’aeroporto di Filton") names it; after "a", a noun of
+    ``media_nouns_at`` names a programme ("ospite a Omnibus")."""
+    if a >= 2 and tokens[a - 1].lower in ("a", "ad") \
+            and tokens[a - 2].lower in res.media_nouns_at:
+        return "media"  # "ospite a Omnibus": a programme
     k = a - 1
     skipped = 0
     after_di = False  # "i colleghi (croati) di Faktograf": only the *_nouns_of name it
@@ -251,9 +270,9 @@ def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
             if fold(w) in res.place_nouns_of and k == a - 2:
                 return "place"  # "l’aeroporto di Filton", not "città natale di Wojtyla"
         else:
-            kind = res.cue_nouns.get(w)
+            kind = res.cue_nouns.get(fold(w))  # keys are folded: "università", "città"
             if kind is not None:
-                return kind
+                return None if _role_of(tokens, k, res) else kind
         if k >= 1 and w == "stampa" and tokens[k - 1].lower == "di":
             k -= 2  # "agenzia di stampa"
             continue

@@ -76,6 +76,7 @@ class Resources:
     person_roles: dict[str, str]
     role_synonyms: list[tuple[str, tuple[str, ...]]]  # canonical role word, folded phrase
     organization_words: frozenset[str]  # a word that makes a name an organisation
+    street_words: frozenset[str]  # a first word that makes a name a street: "Rue du Colisée"
     organisation_articles: frozenset[str]  # "dell’Inps": before a one-word name
     auxiliaries: frozenset[str]
     adverbs: frozenset[str]
@@ -106,6 +107,7 @@ class Resources:
     domains: dict[str, str]
     cue_nouns: dict[str, str]  # common noun -> the kind of the name after it
     media_nouns_of: frozenset[str]  # "i colleghi di Newsweek": a medium after "di"
+    media_nouns_at: frozenset[str]  # "ospite a Omnibus": a programme after "a"/"ad"
     place_nouns_of: frozenset[str]  # "l’aeroporto di Filton": a place after "di"
     verb_endings: tuple[str, ...]  # "Verifichiamo": a capitalised verb, not a name
     function_words: frozenset[str]
@@ -277,6 +279,7 @@ def _build(config: Config) -> Resources:
                        for canonical, phrases in (names.get("role_synonyms") or {}).items()
                        for p in phrases or []],
         organization_words=_words(gazetteer.get("organization_words") or []),
+        street_words=_words(gazetteer.get("street_words") or []),
         organisation_articles=_lower(names["organisation_articles"]),
         auxiliaries=_lower(speech["auxiliaries"]), adverbs=_lower(speech["adverbs"]),
         participles=participles,
@@ -307,6 +310,7 @@ def _build(config: Config) -> Resources:
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
         domains={str(k).lower(): str(v) for k, v in (sources.get("domains") or {}).items()},
         cue_nouns=cue_nouns, media_nouns_of=_words(sources.get("media_nouns_of") or []),
+        media_nouns_at=_words(sources.get("media_nouns_at") or []),
         place_nouns_of=_words(gazetteer.get("place_nouns_of") or []),
         verb_endings=tuple(str(e).lower() for e in names.get("verb_endings") or []),
         function_words=_words(config["italian"]["stopwords"]),
