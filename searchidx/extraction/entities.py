@@ -9,6 +9,7 @@ on a tie, the gazetteer.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ..analysis import fold, name_key
@@ -63,6 +64,34 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
             and (len(tokens[b - 1].text) == 1 or tokens[b - 1].lower in _SUFFIXES):
         b += 1
     return a, b
+
+
+_ACCENTED = str.maketrans({"a": "[aàá]", "e": "[eèé]", "i": "[iìí]", "o": "[oòó]",
+                           "u": "[uùú]"})
+
+
+def _rated_sentences(text: str, tokens: list[Token],
+                     res: Resources) -> dict[int, list[tuple[int, int]]]:
+    """The sentences holding a fact-checker's quoted rating ("un “C’eri quasi”"), by
+    sentence number, with the character spans of the ratings."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    if not tokens:
+        return out
+    starts = [t.start for t in tokens]
+    for m in _verdict_pattern(res).finditer(text):
+        k = max(0, bisect_right(starts, m.start()) - 1)
+        out.setdefault(tokens[k].sent, []).append((m.start(), m.end()))
+    return out
+
+
+def _verdict_pattern(res: Resources) -> re.Pattern[str]:
+    """A rating of ``speech.yaml``'s verdicts (folded: "nì" is "ni") between quote
+    marks."""
+    opening = "".join(re.escape(c) for c in res.quote_marks)
+    closing = "".join(re.escape(c) for c in res.quote_marks.values())
+    words = "|".join(re.escape(v).translate(_ACCENTED)
+                     for v in sorted(res.verdicts, key=len, reverse=True))
+    return re.compile(rf"[{opening}]\s*(?:{words})\s*[!.]*\s*[{closing}]", re.IGNORECASE)
 
 
 def _named_after_role(tokens: list[Token], a: int, b: int, res: Resources) -> bool:
@@ -121,10 +150,18 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
     found: list[tuple[int, int, str, str | None]] = list(gaz)
     model = load_model()
     floor = {label: 0.0 for label in model.thresholds}
+    rated: dict[int, list[tuple[int, int]]] | None = None
     for a, b, label, margin in tag(tokens, res.lexicon, model, floor):
         if margin < model.thresholds.get(label, 0.0) \
                 and not (a > 0 and tokens[a - 1].lower in res.roles):
-            continue  # unsure, unless a role introduces it: "la senatrice Lanzillotta"
+            if label != "PER":
+                continue
+            rated = _rated_sentences(text, tokens, res) if rated is None else rated
+            spans = rated.get(tokens[a].sent)
+            if not spans or any(x <= tokens[a].start < y for x, y in spans):
+                continue  # unsure, unless a role introduces it ("la senatrice
+                # Lanzillotta") or its sentence rates a claim ("Ambrosoli porta a casa
+                # un “Vero”"), the name outside the rating's quotes
         kind = _KINDS[label]
         if kind == "org" and a > 0 and tokens[a - 1].lower in _GOVERNMENT and b - a <= 2:
             kind = "person"  # "il governo Conte II": the tagger reads a cabinet's name

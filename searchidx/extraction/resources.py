@@ -74,6 +74,8 @@ class Resources:
     translit: list[tuple[str, str]]
     person_keys: dict[str, str]  # name_key / translit key of an alias -> canonical
     person_roles: dict[str, str]
+    # dated offices of people.yaml: (role, first day, last day or None), ISO dates
+    person_dated_roles: dict[str, tuple[tuple[str, str, str | None], ...]]
     role_synonyms: list[tuple[str, tuple[str, ...]]]  # canonical role word, folded phrase
     organization_words: frozenset[str]  # a word that makes a name an organisation
     street_words: frozenset[str]  # a first word that makes a name a street: "Rue du Colisée"
@@ -153,6 +155,18 @@ def _alternation(phrases: Iterable[str]) -> str:
 _PLACES: frozenset[str] | None = None
 
 
+def _iso_day(value: Any, first: bool) -> str:
+    """A people.yaml date (``2014-02-22``, ``2014-02``, ``2014``; YAML may read it as a
+    date or a number) as an ISO day: the first or the last day it can mean."""
+    text = str(value or "")
+    parts = text.split("-")
+    if len(parts) == 1:
+        return f"{text}-01-01" if first else f"{text}-12-31"
+    if len(parts) == 2:
+        return f"{text}-01" if first else f"{text}-31"
+    return text
+
+
 def _places() -> frozenset[str]:
     global _PLACES
     if _PLACES is None:
@@ -201,6 +215,7 @@ def _build(config: Config) -> Resources:
     gaz = Gazetteer()
     person_keys: dict[str, str] = {}
     person_roles: dict[str, str] = {}
+    person_dated_roles: dict[str, tuple[tuple[str, str, str | None], ...]] = {}
     for canonical, info in (config["people"].get("people") or {}).items():
         info = info or {}
         aliases = [canonical, *(info.get("aliases") or [])]
@@ -213,6 +228,11 @@ def _build(config: Config) -> Resources:
             person_keys.setdefault(translit_key(str(alias), translit), canonical)
         if info.get("role"):
             person_roles[canonical] = str(info["role"])
+        dated = tuple((str(x["role"]), _iso_day(x.get("from"), first=True),
+                       _iso_day(x["to"], first=False) if x.get("to") else None)
+                      for x in info.get("roles") or [] if x.get("role"))
+        if dated:
+            person_dated_roles[canonical] = dated
     sources = config["sources"]
     ignore_case = {str(x) for x in sources.get("media_ignore_case") or []}
     for canonical, aliases in (sources.get("media") or {}).items():
@@ -275,6 +295,7 @@ def _build(config: Config) -> Resources:
     return Resources(
         lexicon=lexicon, gazetteer=gaz, not_names=_words(names["not_names"]), roles=roles,
         translit=translit, person_keys=person_keys, person_roles=person_roles,
+        person_dated_roles=person_dated_roles,
         role_synonyms=[(fold(str(canonical)), tuple(fold(str(p)).split()))
                        for canonical, phrases in (names.get("role_synonyms") or {}).items()
                        for p in phrases or []],
