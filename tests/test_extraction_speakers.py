@@ -58,6 +58,7 @@ def said(article) -> list[tuple[str | None, str]]:
     ("A detta di Gino Valli il bilancio è in ordine.", "Gino Valli"),
     ("Il dato è giusto: Franco Riva non sbaglia.", "Franco Riva"),
     ("Carlo Bianchi asserisce di aver tagliato le tasse.", "Carlo Bianchi"),
+    ("Marta Ferri ha ipotizzato che i conti non tornino.", "Marta Ferri"),
     ("Nel suo intervento Marta Ferri ha parlato del debito in calo nel 2014.", "Marta Ferri"),
     # the words asked of someone: the infinitive after the indirect object and an aside
     ("Luisa Neri ha chiesto al governo, tra le altre cose, di rimandare la riapertura.",
@@ -68,8 +69,8 @@ def test_reported_speech_without_che(cfg, text, speaker):
 
 
 def test_asking_for_a_thing_is_not_saying(cfg):
-    assert extract(cfg, "Luisa Neri ha chiesto al barista un caffè e ha parlato in aula.")\
-        .speakers == []
+    assert extract(cfg, "Luisa Neri ha chiesto al barista un caffè e ha parlato in aula. "
+                        "Marta Ferri ripete l’errore.").speakers == []
 
 
 def test_a_name_the_tagger_is_unsure_of_is_kept_when_its_sentence_rates_a_claim(cfg):
