@@ -218,6 +218,11 @@ def test_a_name_listed_with_places_is_a_place(cfg, body, person):
     ("Il paese è quinto, dopo Lettonia, Lituania, Polonia e Croazia, dice Mario Rossi.",
      ["Mario Rossi"]),
     ("È il lago di Basilea, che Grillo confonde con Berna.", ["Grillo"]),
+    # a shop, a bar, a school named after someone; a full name there is a person
+    ("I ladri sono entrati nel bar Paolo e nella pasticceria Dondi in stradello Riva, "
+     "dice Mario Rossi.", ["Mario Rossi"]),
+    ("Il titolare del bar Moka è esasperato. Al bar Mario Rossi ha detto che erano due.",
+     ["Mario Rossi"]),
 ])
 def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
     assert [p.name for p in extract(cfg, body).people] == expected

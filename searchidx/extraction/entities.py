@@ -209,7 +209,7 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
     out = []
     for a, b, kind, canonical in found:
         if canonical is None:
-            kind = _cued_kind(tokens, a, res) or ("place" if _dateline(tokens, a, b) else kind)
+            kind = _cued_kind(tokens, a, b, res) or ("place" if _dateline(tokens, a, b) else kind)
         out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
                           text[tokens[a].start:tokens[b - 1].end]))
     return _places_in_lists(tokens, out, res)
@@ -286,13 +286,14 @@ def _role_of(tokens: list[Token], k: int, res: Resources) -> bool:
     return False
 
 
-def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
+def _cued_kind(tokens: list[Token], a: int, b: int, res: Resources) -> str | None:
     """The kind a common noun before a name gives it: "l’agenzia di stampa giapponese
     Kyodo" is a medium, "la società Urban Screen" an organisation, "la stazione
     Serenella" a place. Up to two adjectives may stand between noun and name; after
     "di", only a noun of ``media_nouns_of`` ("i colleghi di Newsweek") or
     ``place_nouns_of`` ("l’aeroporto di Filton") names it; after "a", a noun of
-    ``media_nouns_at`` names a programme ("ospite a Omnibus")."""
+    ``media_nouns_at`` names a programme ("ospite a Omnibus"). A first name and a surname
+    after a shop's noun are a person there ("al bar Mario Rossi")."""
     if a >= 2 and tokens[a - 1].lower in ("a", "ad") \
             and tokens[a - 2].lower in res.media_nouns_at:
         return "media"  # "ospite a Omnibus": a programme
@@ -309,6 +310,10 @@ def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
         else:
             kind = res.cue_nouns.get(fold(w))  # keys are folded: "università", "città"
             if kind is not None:
+                if fold(w) in res.business_nouns:
+                    # "il titolare del bar Moka", but "al bar Mario Rossi ha detto"
+                    full_name = b - a >= 2 and tokens[a].lower in res.lexicon.first_names
+                    return None if full_name else kind
                 return None if _role_of(tokens, k, res) else kind
         if k >= 1 and w == "stampa" and tokens[k - 1].lower == "di":
             k -= 2  # "agenzia di stampa"

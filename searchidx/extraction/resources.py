@@ -108,6 +108,7 @@ class Resources:
     publisher_keys: dict[str, str]
     domains: dict[str, str]
     cue_nouns: dict[str, str]  # common noun -> the kind of the name after it
+    business_nouns: frozenset[str]  # "il bar Paolo": cue nouns a full name overrides
     media_nouns_of: frozenset[str]  # "i colleghi di Newsweek": a medium after "di"
     media_nouns_at: frozenset[str]  # "ospite a Omnibus": a programme after "a"/"ad"
     place_nouns_of: frozenset[str]  # "l’aeroporto di Filton": a place after "di"
@@ -248,7 +249,8 @@ def _build(config: Config) -> Resources:
                 gaz.add(str(alias), Entry(kind, canonical))
                 words.update(t.lower for t in tokenize(str(alias)) if t.upper)
     cue_nouns = {fold(str(w)): "media" for w in sources.get("media_nouns") or []}
-    for kind, key in (("org", "organization_nouns"), ("place", "place_nouns")):
+    for kind, key in (("org", "organization_nouns"), ("place", "place_nouns"),
+                      ("org", "business_nouns")):
         for w in gazetteer.get(key) or []:
             cue_nouns.setdefault(fold(str(w)), kind)
     lexicon = Lexicon(particles=particles, prefixes=_words(names["prefixes"]),
@@ -330,7 +332,9 @@ def _build(config: Config) -> Resources:
         quote_marks={str(k): str(v) for k, v in speech["quote_marks"].items()},
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
         domains={str(k).lower(): str(v) for k, v in (sources.get("domains") or {}).items()},
-        cue_nouns=cue_nouns, media_nouns_of=_words(sources.get("media_nouns_of") or []),
+        cue_nouns=cue_nouns,
+        business_nouns=frozenset(fold(str(w)) for w in gazetteer.get("business_nouns") or []),
+        media_nouns_of=_words(sources.get("media_nouns_of") or []),
         media_nouns_at=_words(sources.get("media_nouns_at") or []),
         place_nouns_of=_words(gazetteer.get("place_nouns_of") or []),
         verb_endings=tuple(str(e).lower() for e in names.get("verb_endings") or []),
