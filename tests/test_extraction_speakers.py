@@ -59,6 +59,9 @@ def said(article) -> list[tuple[str | None, str]]:
     ("Il dato è giusto: Franco Riva non sbaglia.", "Franco Riva"),
     ("Carlo Bianchi asserisce di aver tagliato le tasse.", "Carlo Bianchi"),
     ("Marta Ferri ha ipotizzato che i conti non tornino.", "Marta Ferri"),
+    ("Le scuole hanno gli allarmi - ha fatto sapere Ugo Cavazza - e il servizio funziona.",
+     "Ugo Cavazza"),
+    ("Ugo Cavazza fa notare che le scuole hanno gli allarmi.", "Ugo Cavazza"),
     ("Nel suo intervento Marta Ferri ha parlato del debito in calo nel 2014.", "Marta Ferri"),
     # the words asked of someone: the infinitive after the indirect object and an aside
     ("Luisa Neri ha chiesto al governo, tra le altre cose, di rimandare la riapertura.",

@@ -532,6 +532,8 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
             out.append(Cue(k, k + 1, "statement"))  # "l’affermazione di Marino"
         elif w in res.judgements:
             out.append(Cue(k, k + 1, "judgement"))
+        elif w in res.causative_words and k > 0 and tokens[k - 1].lower in res.causative_verbs:
+            out.append(_causative(tokens, k, res))  # "ha fatto sapere", "fa notare"
         elif w in res.gerunds:
             progressive = k > 0 and tokens[k - 1].lower in _STARE  # "sta parlando Renzi"
             out.append(Cue(k - 1, k + 1, "verb") if progressive else Cue(k, k + 1, "clause"))
@@ -549,6 +551,23 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
                 out.append(Cue(k, k + 1, "agent"))
         k += 1
     return out
+
+
+def _causative(tokens: list[Token], k: int, res: Resources) -> Cue:
+    """"fa sapere" (a verb), "ha fatto notare" (with its auxiliary), "facendo presente"
+    (a gerund) ending at token ``k``."""
+    j = k - 1
+    fare = tokens[j].lower
+    if fare == "facendo":
+        return Cue(j, k + 1, "clause")
+    if fare in ("fatto", "fatta"):
+        i = j - 1
+        while i >= 0 and j - i <= 4 and (tokens[i].lower in res.adverbs
+                                         or _adverb(tokens[i].lower)):
+            i -= 1
+        if i >= 0 and tokens[i].lower in res.auxiliaries and tokens[i].sent == tokens[k].sent:
+            return Cue(i, k + 1, "verb")
+    return Cue(j, k + 1, "verb")
 
 
 def _opening_per(tokens: list[Token], k: int) -> int:

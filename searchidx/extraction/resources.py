@@ -101,6 +101,8 @@ class Resources:
     checker_openings: dict[str, list[tuple[str, ...]]]  # first word -> phrases
     checker_words: frozenset[str]
     cue_words: frozenset[str]  # every word that may open a speech cue, for a quick skip
+    causative_verbs: frozenset[str]  # "fa sapere", "ha fatto notare": the form of "fare"
+    causative_words: frozenset[str]  # ... and the word after it
     prepositions: frozenset[str]
     articles: frozenset[str]
     quote_marks: dict[str, str]
@@ -327,7 +329,10 @@ def _build(config: Config) -> Resources:
             _lower(speech["judgements"]), _lower(speech["judgement_participles"]),
             _lower(speech["gerunds"]), _lower(speech["infinitives"]),
             _lower(speech["statement_nouns"]), _phrases(speech["impersonal"]),
-            _phrases(speech["according_to"]), {"per"}),
+            _phrases(speech["according_to"]), {"per"},
+            _lower(speech.get("causative_words") or [])),
+        causative_verbs=_words(speech.get("causative_verbs") or []),
+        causative_words=_words(speech.get("causative_words") or []),
         prepositions=_words(speech["prepositions"]), articles=_words(speech["articles"]),
         quote_marks={str(k): str(v) for k, v in speech["quote_marks"].items()},
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
