@@ -218,6 +218,8 @@ def test_a_name_listed_with_places_is_a_place(cfg, body, person):
     ("Il paese è quinto, dopo Lettonia, Lituania, Polonia e Croazia, dice Mario Rossi.",
      ["Mario Rossi"]),
     ("È il lago di Basilea, che Grillo confonde con Berna.", ["Grillo"]),
+    # a speech verb opening a sentence is not the first word of the name after it
+    ("Abbiamo trovato la porta aperta. Racconta Bonacini che erano due.", ["Bonacini"]),
     # a shop, a bar, a school named after someone; a full name there is a person
     ("I ladri sono entrati nel bar Paolo e nella pasticceria Dondi in stradello Riva, "
      "dice Mario Rossi.", ["Mario Rossi"]),

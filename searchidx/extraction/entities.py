@@ -41,13 +41,15 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
     """Drop role words, weekdays and other non-name words at the edges of a name, and a
     leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina");
     keep a capitalised particle that opens a surname ("Di Maio", "La Russa") and the
-    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr."). A publisher's
+    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr."); a speech verb
+    opening a sentence before the name is no part of it ("Racconta Bonacini"). A publisher's
     whole name ("Pagella Politica") is no one: nothing is left of it."""
     if name_key(" ".join(t.text for t in tokens[a:b])) in res.publisher_keys:
         return a, a
     while a < b and (tokens[a].lower in res.roles or tokens[a].lower in res.not_names
                      or not tokens[a].text[0].isalpha()
-                     or b - a > 1 and name_key(tokens[a].text) in res.publisher_keys):
+                     or b - a > 1 and (name_key(tokens[a].text) in res.publisher_keys
+                                       or tokens[a].lower in res.finite_verbs)):
         if b - a > 1 and tokens[a].upper and tokens[a].lower in res.lexicon.particles:
             break
         a += 1  # "a Facta Graziano Onder": the publisher is not part of the name
