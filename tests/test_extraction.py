@@ -199,6 +199,37 @@ def test_a_name_listed_with_places_is_a_place(cfg, body, person):
     assert names == [person or "Mario Rossi"]
 
 
+@pytest.mark.parametrize(("body", "expected"), [
+    # a noun with an accent names the kind of the name after it ("università", "città")
+    ("Secondo lo studio dell’Università Carlo Cattaneo, ha detto Mario Rossi, è così.",
+     ["Mario Rossi"]),
+    # ... unless it completes a role: the name is then the role's holder
+    ("Alla presenza del presidente dell’università Mario Monti è stato firmato.",
+     ["Mario Monti"]),
+    ("Ha parlato il presidente del comitato regionale lombardo Massimo Bugada.",
+     ["Massimo Bugada"]),
+    # a programme after "ospite a", a building, a gallery, a street abroad
+    ("Il 23 luglio, ospite a Coffee Break su La7, il senatore Ettore Licheri ha parlato.",
+     ["Ettore Licheri"]),
+    ("L’edificio Konrad Adenauer e la galleria Don Guanella costano, dice Mario Rossi.",
+     ["Mario Rossi"]),
+    ("La banca è all’angolo tra Rue du Colisée e Avenue Franklin Roosevelt, a Parigi.", []),
+    # Italian names of countries and capitals are places, in a list or alone
+    ("Il paese è quinto, dopo Lettonia, Lituania, Polonia e Croazia, dice Mario Rossi.",
+     ["Mario Rossi"]),
+    ("È il lago di Basilea, che Grillo confonde con Berna.", ["Grillo"]),
+    # a speech verb opening a sentence is not the first word of the name after it
+    ("Abbiamo trovato la porta aperta. Racconta Bonacini che erano due.", ["Bonacini"]),
+    # a shop, a bar, a school named after someone; a full name there is a person
+    ("I ladri sono entrati nel bar Paolo e nella pasticceria Dondi in stradello Riva, "
+     "dice Mario Rossi.", ["Mario Rossi"]),
+    ("Il titolare del bar Moka è esasperato. Al bar Mario Rossi ha detto che erano due.",
+     ["Mario Rossi"]),
+])
+def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
+    assert [p.name for p in extract(cfg, body).people] == expected
+
+
 def test_a_cabinet_named_after_its_premier_names_the_premier(cfg):
     # the tagger reads "governo Conte II" as an organisation; the people facet wants Conte
     a = extract(cfg, "L’app è stata scelta dal governo Conte II per tracciare i contatti.")

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from searchidx.cli import main
 from searchidx.config import load_config
 from searchidx.extraction import extract_article
-from searchidx.models import RawArticle
+from searchidx.models import DateValue, RawArticle
 
 from .conftest import shared_data
 
@@ -57,9 +57,54 @@ def said(article) -> list[tuple[str | None, str]]:
     ("Sulla sua pagina Facebook Irene Galli ha scritto che il piano è fallito.", "Irene Galli"),
     ("A detta di Gino Valli il bilancio è in ordine.", "Gino Valli"),
     ("Il dato è giusto: Franco Riva non sbaglia.", "Franco Riva"),
+    ("Carlo Bianchi asserisce di aver tagliato le tasse.", "Carlo Bianchi"),
+    ("Marta Ferri ha ipotizzato che i conti non tornino.", "Marta Ferri"),
+    ("Le scuole hanno gli allarmi - ha fatto sapere Ugo Cavazza - e il servizio funziona.",
+     "Ugo Cavazza"),
+    ("Ugo Cavazza fa notare che le scuole hanno gli allarmi.", "Ugo Cavazza"),
+    ("Nel suo intervento Marta Ferri ha parlato del debito in calo nel 2014.", "Marta Ferri"),
+    # the words asked of someone: the infinitive after the indirect object and an aside
+    ("Luisa Neri ha chiesto al governo, tra le altre cose, di rimandare la riapertura.",
+     "Luisa Neri"),
 ])
 def test_reported_speech_without_che(cfg, text, speaker):
     assert extract(cfg, text).speakers == [speaker]
+
+
+def test_asking_for_a_thing_is_not_saying(cfg):
+    assert extract(cfg, "Luisa Neri ha chiesto al barista un caffè e ha parlato in aula. "
+                        "Marta Ferri ripete l’errore.").speakers == []
+
+
+def test_a_name_the_tagger_is_unsure_of_is_kept_when_its_sentence_rates_a_claim(cfg):
+    a = extract(cfg, "Gli indici tornano. Niente da dire, quindi; Ambrosoli porta a casa un "
+                     "“Vero”!")
+    assert a.speakers == ["Ambrosoli"]
+    # the rating's own words are not a name
+    assert extract(cfg, "Il verdetto è un “Pinocchio andante”.").people == []
+
+
+def test_a_dated_office_names_its_holder_on_the_article_date(tmp_path):
+    user = tmp_path / "searchidx.yaml"
+    user.write_text(
+        "people:\n  people:\n    Marta Ferri:\n      aliases: [Ferri]\n      roles:\n"
+        "        - {role: sindaco di Lucca, from: 2010-06-01, to: 2015-05-31}\n"
+        "        - {role: presidente del Consiglio, from: 2015-06-01}\n", encoding="utf-8")
+    cfg = load_config(user, search_cwd=False)
+
+    def speakers(body: str, date: DateValue | None) -> list[str]:
+        raw = RawArticle(id="t", path="t", body=body, date=date)
+        return extract_article(raw, cfg).speakers
+
+    premier = "Marta Ferri è a Roma. Il premier ha detto che le tasse scendono."
+    assert speakers(premier, DateValue.of(2016, 3, 1)) == ["Marta Ferri"]
+    assert speakers(premier, DateValue.of(2012, 3, 1)) == []  # not yet in office
+    assert speakers(premier, None) == []  # no date, no office
+    mayor = "Marta Ferri è a Roma. {} ha detto che le tasse scendono."
+    assert speakers(mayor.format("L’ex sindaco di Lucca"), DateValue.of(2016, 3, 1)) \
+        == ["Marta Ferri"]
+    # an office that ended names its holder only as a former one
+    assert speakers(mayor.format("Il sindaco di Lucca"), DateValue.of(2016, 3, 1)) == []
 
 
 def test_doing_is_not_saying(cfg):

@@ -62,7 +62,8 @@ def extract_article(raw: RawArticle, config: Config) -> Article:
     article.people = people
     article.quotes, article.speakers, article.sources = reported_speech(
         body, body_tokens, body_entities, body_person,
-        title, title_tokens, title_entities, title_person, res)
+        title, title_tokens, title_entities, title_person, res,
+        date=raw.date.start.isoformat() if raw.date is not None else None)
     both = title_entities + body_entities
     article.places = _names(both, "place")
     article.organizations = _names(both, "org")

@@ -9,6 +9,7 @@ on a tie, the gazetteer.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ..analysis import fold, name_key
@@ -40,13 +41,15 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
     """Drop role words, weekdays and other non-name words at the edges of a name, and a
     leading common word capitalised by habit ("ministra dell’Istruzione Lucia Azzolina");
     keep a capitalised particle that opens a surname ("Di Maio", "La Russa") and the
-    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr."). A publisher's
+    period of a closing initial ("Antonio G.", "Floyd Mayweather Jr."); a speech verb
+    opening a sentence before the name is no part of it ("Racconta Bonacini"). A publisher's
     whole name ("Pagella Politica") is no one: nothing is left of it."""
     if name_key(" ".join(t.text for t in tokens[a:b])) in res.publisher_keys:
         return a, a
     while a < b and (tokens[a].lower in res.roles or tokens[a].lower in res.not_names
                      or not tokens[a].text[0].isalpha()
-                     or b - a > 1 and name_key(tokens[a].text) in res.publisher_keys):
+                     or b - a > 1 and (name_key(tokens[a].text) in res.publisher_keys
+                                       or tokens[a].lower in res.finite_verbs)):
         if b - a > 1 and tokens[a].upper and tokens[a].lower in res.lexicon.particles:
             break
         a += 1  # "a Facta Graziano Onder": the publisher is not part of the name
@@ -63,6 +66,34 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
             and (len(tokens[b - 1].text) == 1 or tokens[b - 1].lower in _SUFFIXES):
         b += 1
     return a, b
+
+
+_ACCENTED = str.maketrans({"a": "[aàá]", "e": "[eèé]", "i": "[iìí]", "o": "[oòó]",
+                           "u": "[uùú]"})
+
+
+def _rated_sentences(text: str, tokens: list[Token],
+                     res: Resources) -> dict[int, list[tuple[int, int]]]:
+    """The sentences holding a fact-checker's quoted rating ("un “C’eri quasi”"), by
+    sentence number, with the character spans of the ratings."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    if not tokens:
+        return out
+    starts = [t.start for t in tokens]
+    for m in _verdict_pattern(res).finditer(text):
+        k = max(0, bisect_right(starts, m.start()) - 1)
+        out.setdefault(tokens[k].sent, []).append((m.start(), m.end()))
+    return out
+
+
+def _verdict_pattern(res: Resources) -> re.Pattern[str]:
+    """A rating of ``speech.yaml``'s verdicts (folded: "nì" is "ni") between quote
+    marks."""
+    opening = "".join(re.escape(c) for c in res.quote_marks)
+    closing = "".join(re.escape(c) for c in res.quote_marks.values())
+    words = "|".join(re.escape(v).translate(_ACCENTED)
+                     for v in sorted(res.verdicts, key=len, reverse=True))
+    return re.compile(rf"[{opening}]\s*(?:{words})\s*[!.]*\s*[{closing}]", re.IGNORECASE)
 
 
 def _named_after_role(tokens: list[Token], a: int, b: int, res: Resources) -> bool:
@@ -121,10 +152,18 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
     found: list[tuple[int, int, str, str | None]] = list(gaz)
     model = load_model()
     floor = {label: 0.0 for label in model.thresholds}
+    rated: dict[int, list[tuple[int, int]]] | None = None
     for a, b, label, margin in tag(tokens, res.lexicon, model, floor):
         if margin < model.thresholds.get(label, 0.0) \
                 and not (a > 0 and tokens[a - 1].lower in res.roles):
-            continue  # unsure, unless a role introduces it: "la senatrice Lanzillotta"
+            if label != "PER":
+                continue
+            rated = _rated_sentences(text, tokens, res) if rated is None else rated
+            spans = rated.get(tokens[a].sent)
+            if not spans or any(x <= tokens[a].start < y for x, y in spans):
+                continue  # unsure, unless a role introduces it ("la senatrice
+                # Lanzillotta") or its sentence rates a claim ("Ambrosoli porta a casa
+                # un “Vero”"), the name outside the rating's quotes
         kind = _KINDS[label]
         if kind == "org" and a > 0 and tokens[a - 1].lower in _GOVERNMENT and b - a <= 2:
             kind = "person"  # "il governo Conte II": the tagger reads a cabinet's name
@@ -137,7 +176,9 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             a, b = _trim_person(tokens, a, b, res)
             if a >= b:
                 continue
-            if any(fold(t.lower) in res.organization_words for t in tokens[a:b]) \
+            if tokens[a].lower in res.street_words:
+                kind = "place"  # "Rue du Colisée", "Avenue Franklin Roosevelt"
+            elif any(fold(t.lower) in res.organization_words for t in tokens[a:b]) \
                     or _company_tail(text, tokens, b):
                 kind = "org"  # "Paul Ehrlich Institut", "Index Mundi", "Gemma S.p.A."
             elif not _plausible_person(tokens, a, b) \
@@ -170,7 +211,7 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
     out = []
     for a, b, kind, canonical in found:
         if canonical is None:
-            kind = _cued_kind(tokens, a, res) or ("place" if _dateline(tokens, a, b) else kind)
+            kind = _cued_kind(tokens, a, b, res) or ("place" if _dateline(tokens, a, b) else kind)
         out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
                           text[tokens[a].start:tokens[b - 1].end]))
     return _places_in_lists(tokens, out, res)
@@ -234,12 +275,30 @@ def _dateline(tokens: list[Token], a: int, b: int) -> bool:
             and all(t.text.isupper() for t in tokens[a:b] if t.text.isalpha()))
 
 
-def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
+def _role_of(tokens: list[Token], k: int, res: Resources) -> bool:
+    """Whether the noun at ``k`` completes a role ("il presidente dell’università Mario
+    Monti", "il Ministro per l’Università Fabio Mussi"): the name after it is the role's
+    holder, not the noun's name."""
+    for j in range(k - 1, max(-1, k - 4), -1):
+        w = tokens[j].lower.rstrip("'’")
+        if w in res.roles:
+            return True
+        if w not in res.prepositions and w not in res.articles:
+            return False
+    return False
+
+
+def _cued_kind(tokens: list[Token], a: int, b: int, res: Resources) -> str | None:
     """The kind a common noun before a name gives it: "l’agenzia di stampa giapponese
     Kyodo" is a medium, "la società Urban Screen" an organisation, "la stazione
     Serenella" a place. Up to two adjectives may stand between noun and name; after
     "di", only a noun of ``media_nouns_of`` ("i colleghi di Newsweek") or
-    ``place_nouns_of`` ("l’aeroporto di Filton") names it."""
+    ``place_nouns_of`` ("l’aeroporto di Filton") names it; after "a", a noun of
+    ``media_nouns_at`` names a programme ("ospite a Omnibus"). A first name and a surname
+    after a shop's noun are a person there ("al bar Mario Rossi")."""
+    if a >= 2 and tokens[a - 1].lower in ("a", "ad") \
+            and tokens[a - 2].lower in res.media_nouns_at:
+        return "media"  # "ospite a Omnibus": a programme
     k = a - 1
     skipped = 0
     after_di = False  # "i colleghi (croati) di Faktograf": only the *_nouns_of name it
@@ -251,9 +310,13 @@ def _cued_kind(tokens: list[Token], a: int, res: Resources) -> str | None:
             if fold(w) in res.place_nouns_of and k == a - 2:
                 return "place"  # "l’aeroporto di Filton", not "città natale di Wojtyla"
         else:
-            kind = res.cue_nouns.get(w)
+            kind = res.cue_nouns.get(fold(w))  # keys are folded: "università", "città"
             if kind is not None:
-                return kind
+                if fold(w) in res.business_nouns:
+                    # "il titolare del bar Moka", but "al bar Mario Rossi ha detto"
+                    full_name = b - a >= 2 and tokens[a].lower in res.lexicon.first_names
+                    return None if full_name else kind
+                return None if _role_of(tokens, k, res) else kind
         if k >= 1 and w == "stampa" and tokens[k - 1].lower == "di":
             k -= 2  # "agenzia di stampa"
             continue

@@ -36,10 +36,17 @@ _STOPS = frozenset(",;:.!?()[]“”«»\"–—")
 _CHE = re.compile(r"(?:\s*(?:,[^,.;:!?()]{0,60},|\([^()]{0,60}\)))?"
                   r"\s*(?:[^\s,.;:!?“”«»\"]+\s+){0,4}?che\b", re.IGNORECASE)
 _DI = frozenset({"di", "del", "della", "dello", "dell", "dei", "degli", "delle"})
+# "ha chiesto al governo, tra le altre cose, di rimandare …": the words asked or told
+# to someone, an infinitive after the indirect object (and an aside)
+_TO_DI_INFINITIVE = re.compile(
+    r"\s+(?:a|ad|al|allo|alla|ai|agli|alle|all['’])\s*(?:[^\s,.;:!?“”«»\"]+(?:\s+|(?=,))){0,3}?"
+    r"(?:,[^,.;:!?()]{0,60},\s*)?(?P<di>di)\s+"
+    r"(?:\w+(?:re|rsi|rlo|rla|rli|rle|rne|rci|rvi|rgli)|aver|esser)\b", re.IGNORECASE)
 _DA = frozenset({"da", "dal", "dalla", "dallo", "dall", "dai", "dagli", "dalle"})
 _RELATIVES = frozenset({"che", "quale", "quali", "cui"})
 _LAST_NAMED = frozenset({"costui", "costei"})
 _ULTIMO = frozenset({"ultimo", "ultima"})  # after "quest’": the person named last
+_FORMER = frozenset({"ex", "allora", "già"})  # "l’ex sindaco", "l’allora premier"
 # what may open a sentence whose verb has no subject: "E ha poi aggiunto che …"
 _OPENERS = frozenset({"e", "ed", "ma", "poi", "inoltre", "infine", "anche", "quindi", "però",
                       "infatti", "intanto", "invece", "allora", "successivamente"})
@@ -95,6 +102,7 @@ class RoleMention:
     start: int  # character offset of the person's mention
     person: str
     words: frozenset[str]  # folded words of the role written with the name
+    past: bool = False  # an office people.yaml says ended before the article's date
 
 
 @dataclass
@@ -261,7 +269,9 @@ class _Ctx:
         role (and its complement, when it has one), the nearest before ``pos`` first,
         else the nearest after."""
         head, content = self.role_phrase(k)
-        matching = [r for r in self.roles if head in r.words]
+        former = k > 0 and _bare(self.tokens[k - 1].lower) in _FORMER
+        # an office that ended before the article only for "l’ex sindaco", "l’allora premier"
+        matching = [r for r in self.roles if head in r.words and (former or not r.past)]
         if content:
             best = max((len(content & r.words) for r in matching), default=0)
             capitalised = any(self.tokens[j].upper for j in range(k + 1, min(k + 8,
@@ -522,6 +532,8 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
             out.append(Cue(k, k + 1, "statement"))  # "l’affermazione di Marino"
         elif w in res.judgements:
             out.append(Cue(k, k + 1, "judgement"))
+        elif w in res.causative_words and k > 0 and tokens[k - 1].lower in res.causative_verbs:
+            out.append(_causative(tokens, k, res))  # "ha fatto sapere", "fa notare"
         elif w in res.gerunds:
             progressive = k > 0 and tokens[k - 1].lower in _STARE  # "sta parlando Renzi"
             out.append(Cue(k - 1, k + 1, "verb") if progressive else Cue(k, k + 1, "clause"))
@@ -539,6 +551,23 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
                 out.append(Cue(k, k + 1, "agent"))
         k += 1
     return out
+
+
+def _causative(tokens: list[Token], k: int, res: Resources) -> Cue:
+    """"fa sapere" (a verb), "ha fatto notare" (with its auxiliary), "facendo presente"
+    (a gerund) ending at token ``k``."""
+    j = k - 1
+    fare = tokens[j].lower
+    if fare == "facendo":
+        return Cue(j, k + 1, "clause")
+    if fare in ("fatto", "fatta"):
+        i = j - 1
+        while i >= 0 and j - i <= 4 and (tokens[i].lower in res.adverbs
+                                         or _adverb(tokens[i].lower)):
+            i -= 1
+        if i >= 0 and tokens[i].lower in res.auxiliaries and tokens[i].sent == tokens[k].sent:
+            return Cue(i, k + 1, "verb")
+    return Cue(j, k + 1, "verb")
 
 
 def _opening_per(tokens: list[Token], k: int) -> int:
@@ -601,11 +630,13 @@ def direct_spans(text: str, res: Resources) -> list[tuple[int, int]]:
 
 def role_mentions(tokens: list[Token], entities: list[Entity], person: dict[int, str],
                   known_roles: dict[str, str], res: Resources,
-                  offset: int = 0) -> list[RoleMention]:
+                  offset: int = 0, date: str | None = None) -> list[RoleMention]:
     """Each mention of a person with the words of the roles written next to it (``l’ex
     presidente del Consiglio e attuale senatore del Pd Matteo Renzi``, ``Rosario
-    Crocetta, governatore della Sicilia``) and of the person's role in people.yaml;
-    offsets are shifted by ``offset`` (the title's mentions come before the body's)."""
+    Crocetta, governatore della Sicilia``) and of the person's role in people.yaml:
+    the undated one, and the dated offices held on the article's ``date`` (ISO day);
+    one that ended before it is a mention of its own, marked ``past``. Offsets are
+    shifted by ``offset`` (the title's mentions come before the body's)."""
     out = []
     in_names = frozenset(k for e in entities if e.a in person for k in range(e.a, e.b))
     for e in entities:
@@ -616,15 +647,27 @@ def role_mentions(tokens: list[Token], entities: list[Entity], person: dict[int,
             _role_words_after(tokens, e.b, res)
         if name in known_roles:
             phrase += fold(known_roles[name]).split()
-        if not any(w in res.roles for w in phrase):
-            continue
-        words = {w for w in phrase if w not in res.prepositions and w not in res.articles}
-        joined = f" {' '.join(phrase)} "
-        for canonical, synonym in res.role_synonyms:
-            if f" {' '.join(synonym)} " in joined:
-                words.add(canonical)
-        out.append(RoleMention(e.start + offset, name, frozenset(words)))
+        past: list[list[str]] = []
+        for role, first, last in res.person_dated_roles.get(name, ()) if date else ():
+            if first <= date and (last is None or date <= last):
+                phrase += fold(role).split()
+            elif last is not None and last < date:
+                past.append(fold(role).split())
+        for words, ended in [(phrase, False)] + [(p, True) for p in past]:
+            if any(w in res.roles for w in words):
+                out.append(RoleMention(e.start + offset, name, _role_words(words, res), ended))
     return out
+
+
+def _role_words(phrase: list[str], res: Resources) -> frozenset[str]:
+    """The content words of a role phrase, with the office its synonyms name
+    ("presidente del consiglio" -> premier)."""
+    words = {w for w in phrase if w not in res.prepositions and w not in res.articles}
+    joined = f" {' '.join(phrase)} "
+    for canonical, synonym in res.role_synonyms:
+        if f" {' '.join(synonym)} " in joined:
+            words.add(canonical)
+    return frozenset(words)
 
 
 def _role_words_before(tokens: list[Token], a: int, res: Resources,
@@ -988,13 +1031,17 @@ def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int, b
     tail = _CHE.match(text, v_end)
     if tail is not None and tail.end() <= s_end:
         return (*ctx.clip(tail.end(), s_end), True)
+    tail = _TO_DI_INFINITIVE.match(text, v_end)
+    if tail is not None and tail.end() <= s_end:
+        return (*ctx.clip(tail.end("di"), s_end), True)
     k = cue.b
     while k < len(tokens) and tokens[k].start < s_end and tokens[k].lower in ctx.res.adverbs:
         k += 1
-    if k < len(tokens) and tokens[k].start < s_end and tokens[k].lower in ("come", "di", ":"):
+    opener = tokens[k].lower.rstrip("'’") if k < len(tokens) else ""
+    if opener and tokens[k].start < s_end and (opener in ("come", ":") or opener in _DI):
         start, end = ctx.clip(tokens[k].end, s_end)
-        if len(text[start:end].split()) >= (1 if tokens[k].lower == "di" else 2):
-            return start, end, True  # "ha parlato di tasse"
+        if len(text[start:end].split()) >= (1 if opener in _DI else 2):
+            return start, end, True  # "ha parlato di tasse", "ha parlato del debito"
     if k < len(tokens) and (tokens[k].lower in ctx.res.auxiliaries
                             or tokens[k].lower in ctx.res.finite_verbs):
         return v_end, v_end, False  # "alla quale Maroni stava rispondendo era …"
@@ -1106,18 +1153,21 @@ def title_claim(title: str, title_tokens: list[Token], body: Speech,
 def reported_speech(body: str, body_tokens: list[Token], body_entities: list[Entity],
                     body_person: dict[int, str], title: str, title_tokens: list[Token],
                     title_entities: list[Entity], title_person: dict[int, str],
-                    res: Resources) -> tuple[list[Quote], list[str], list[str]]:
+                    res: Resources, date: str | None = None
+                    ) -> tuple[list[Quote], list[str], list[str]]:
     """The quotes of an article (the title's first), its speakers and the
-    organisations that state something in it, each once in order of appearance."""
+    organisations that state something in it, each once in order of appearance;
+    ``date`` (ISO day) picks the offices of people.yaml its people held."""
     shift = len(title) + 1  # the title's mentions come before the body's
-    body_roles = role_mentions(body_tokens, body_entities, body_person, res.person_roles, res)
+    body_roles = role_mentions(body_tokens, body_entities, body_person, res.person_roles, res,
+                               date=date)
     title_roles = role_mentions(title_tokens, title_entities, title_person, res.person_roles,
-                                res)
+                                res, date=date)
     in_body = attribute(body, body_tokens, body_entities, body_person,
-                        body_roles + [RoleMention(r.start - shift, r.person, r.words)
+                        body_roles + [RoleMention(r.start - shift, r.person, r.words, r.past)
                                       for r in title_roles], res)
     in_title = attribute(title, title_tokens, title_entities, title_person,
-                         title_roles + [RoleMention(r.start + shift, r.person, r.words)
+                         title_roles + [RoleMention(r.start + shift, r.person, r.words, r.past)
                                         for r in body_roles], res, "title")
     quotes = list(in_title.quotes)
     if not in_title.quotes and not in_title.speakers:

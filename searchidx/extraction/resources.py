@@ -74,8 +74,11 @@ class Resources:
     translit: list[tuple[str, str]]
     person_keys: dict[str, str]  # name_key / translit key of an alias -> canonical
     person_roles: dict[str, str]
+    # dated offices of people.yaml: (role, first day, last day or None), ISO dates
+    person_dated_roles: dict[str, tuple[tuple[str, str, str | None], ...]]
     role_synonyms: list[tuple[str, tuple[str, ...]]]  # canonical role word, folded phrase
     organization_words: frozenset[str]  # a word that makes a name an organisation
+    street_words: frozenset[str]  # a first word that makes a name a street: "Rue du Colisée"
     organisation_articles: frozenset[str]  # "dell’Inps": before a one-word name
     auxiliaries: frozenset[str]
     adverbs: frozenset[str]
@@ -98,6 +101,8 @@ class Resources:
     checker_openings: dict[str, list[tuple[str, ...]]]  # first word -> phrases
     checker_words: frozenset[str]
     cue_words: frozenset[str]  # every word that may open a speech cue, for a quick skip
+    causative_verbs: frozenset[str]  # "fa sapere", "ha fatto notare": the form of "fare"
+    causative_words: frozenset[str]  # ... and the word after it
     prepositions: frozenset[str]
     articles: frozenset[str]
     quote_marks: dict[str, str]
@@ -105,7 +110,9 @@ class Resources:
     publisher_keys: dict[str, str]
     domains: dict[str, str]
     cue_nouns: dict[str, str]  # common noun -> the kind of the name after it
+    business_nouns: frozenset[str]  # "il bar Paolo": cue nouns a full name overrides
     media_nouns_of: frozenset[str]  # "i colleghi di Newsweek": a medium after "di"
+    media_nouns_at: frozenset[str]  # "ospite a Omnibus": a programme after "a"/"ad"
     place_nouns_of: frozenset[str]  # "l’aeroporto di Filton": a place after "di"
     verb_endings: tuple[str, ...]  # "Verifichiamo": a capitalised verb, not a name
     function_words: frozenset[str]
@@ -149,6 +156,18 @@ def _alternation(phrases: Iterable[str]) -> str:
 
 
 _PLACES: frozenset[str] | None = None
+
+
+def _iso_day(value: Any, first: bool) -> str:
+    """A people.yaml date (``2014-02-22``, ``2014-02``, ``2014``; YAML may read it as a
+    date or a number) as an ISO day: the first or the last day it can mean."""
+    text = str(value or "")
+    parts = text.split("-")
+    if len(parts) == 1:
+        return f"{text}-01-01" if first else f"{text}-12-31"
+    if len(parts) == 2:
+        return f"{text}-01" if first else f"{text}-31"
+    return text
 
 
 def _places() -> frozenset[str]:
@@ -199,6 +218,7 @@ def _build(config: Config) -> Resources:
     gaz = Gazetteer()
     person_keys: dict[str, str] = {}
     person_roles: dict[str, str] = {}
+    person_dated_roles: dict[str, tuple[tuple[str, str, str | None], ...]] = {}
     for canonical, info in (config["people"].get("people") or {}).items():
         info = info or {}
         aliases = [canonical, *(info.get("aliases") or [])]
@@ -211,6 +231,11 @@ def _build(config: Config) -> Resources:
             person_keys.setdefault(translit_key(str(alias), translit), canonical)
         if info.get("role"):
             person_roles[canonical] = str(info["role"])
+        dated = tuple((str(x["role"]), _iso_day(x.get("from"), first=True),
+                       _iso_day(x["to"], first=False) if x.get("to") else None)
+                      for x in info.get("roles") or [] if x.get("role"))
+        if dated:
+            person_dated_roles[canonical] = dated
     sources = config["sources"]
     ignore_case = {str(x) for x in sources.get("media_ignore_case") or []}
     for canonical, aliases in (sources.get("media") or {}).items():
@@ -226,7 +251,8 @@ def _build(config: Config) -> Resources:
                 gaz.add(str(alias), Entry(kind, canonical))
                 words.update(t.lower for t in tokenize(str(alias)) if t.upper)
     cue_nouns = {fold(str(w)): "media" for w in sources.get("media_nouns") or []}
-    for kind, key in (("org", "organization_nouns"), ("place", "place_nouns")):
+    for kind, key in (("org", "organization_nouns"), ("place", "place_nouns"),
+                      ("org", "business_nouns")):
         for w in gazetteer.get(key) or []:
             cue_nouns.setdefault(fold(str(w)), kind)
     lexicon = Lexicon(particles=particles, prefixes=_words(names["prefixes"]),
@@ -273,10 +299,12 @@ def _build(config: Config) -> Resources:
     return Resources(
         lexicon=lexicon, gazetteer=gaz, not_names=_words(names["not_names"]), roles=roles,
         translit=translit, person_keys=person_keys, person_roles=person_roles,
+        person_dated_roles=person_dated_roles,
         role_synonyms=[(fold(str(canonical)), tuple(fold(str(p)).split()))
                        for canonical, phrases in (names.get("role_synonyms") or {}).items()
                        for p in phrases or []],
         organization_words=_words(gazetteer.get("organization_words") or []),
+        street_words=_words(gazetteer.get("street_words") or []),
         organisation_articles=_lower(names["organisation_articles"]),
         auxiliaries=_lower(speech["auxiliaries"]), adverbs=_lower(speech["adverbs"]),
         participles=participles,
@@ -301,12 +329,18 @@ def _build(config: Config) -> Resources:
             _lower(speech["judgements"]), _lower(speech["judgement_participles"]),
             _lower(speech["gerunds"]), _lower(speech["infinitives"]),
             _lower(speech["statement_nouns"]), _phrases(speech["impersonal"]),
-            _phrases(speech["according_to"]), {"per"}),
+            _phrases(speech["according_to"]), {"per"},
+            _lower(speech.get("causative_words") or [])),
+        causative_verbs=_words(speech.get("causative_verbs") or []),
+        causative_words=_words(speech.get("causative_words") or []),
         prepositions=_words(speech["prepositions"]), articles=_words(speech["articles"]),
         quote_marks={str(k): str(v) for k, v in speech["quote_marks"].items()},
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
         domains={str(k).lower(): str(v) for k, v in (sources.get("domains") or {}).items()},
-        cue_nouns=cue_nouns, media_nouns_of=_words(sources.get("media_nouns_of") or []),
+        cue_nouns=cue_nouns,
+        business_nouns=frozenset(fold(str(w)) for w in gazetteer.get("business_nouns") or []),
+        media_nouns_of=_words(sources.get("media_nouns_of") or []),
+        media_nouns_at=_words(sources.get("media_nouns_at") or []),
         place_nouns_of=_words(gazetteer.get("place_nouns_of") or []),
         verb_endings=tuple(str(e).lower() for e in names.get("verb_endings") or []),
         function_words=_words(config["italian"]["stopwords"]),
