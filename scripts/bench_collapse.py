@@ -38,12 +38,13 @@ KINDS = ("word", "and", "filter", "facets")
 
 
 def corpus_texts(corpus: Path, sample: int, seed: int) -> tuple[list[str], str]:
-    """A seeded sample of the corpus's texts (to draw queries from) and its most common
-    publisher (for the filter queries)."""
-    records = [json.loads(line) for part in sorted(corpus.glob("*.jsonl"))
-               for line in part.open(encoding="utf-8")]
-    chosen = random.Random(seed).sample(records, min(sample, len(records)))
-    publisher = Counter(r.get("publisher") for r in records).most_common(1)[0][0]
+    """A seeded sample of the corpus's texts (to draw queries from) and the sample's
+    most common publisher (for the filter queries)."""
+    lines = [line for part in sorted(corpus.glob("*.jsonl"))
+             for line in part.open(encoding="utf-8")]
+    chosen = [json.loads(line) for line in
+              random.Random(seed).sample(lines, min(sample, len(lines)))]
+    publisher = Counter(r.get("publisher") for r in chosen).most_common(1)[0][0]
     return [r["text"] for r in chosen], publisher
 
 
