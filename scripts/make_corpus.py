@@ -137,7 +137,7 @@ def build(data: Path, articles: int, seed: int, versions: int) -> Iterator[dict[
             yield {**source, "kind": "distinct", "date": date}
             continue
         pool = by_collection[source["collection"]]
-        if rng.randrange(versions) == 0:
+        if rng.randrange(versions) == 0 and sentences(source["text"]):
             copy, _ = edited_copy(source, rng.choice(pool), vocabulary, rng)
             yield {**source, "kind": "version", "id": f"{source['id']}~{round_}v",
                    "title": copy["title"], "date": date, "text": copy["text"]}
@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         collections[doc.pop("collection")] += 1
         raw += len(doc["text"].encode("utf-8"))
         assert out is not None
-        out.write(json.dumps({k: v for k, v in doc.items() if v}, ensure_ascii=False) + "\n")
+        out.write(json.dumps({k: v for k, v in doc.items() if v or k == "text"},
+                             ensure_ascii=False) + "\n")
     if out is not None:
         out.close()
     summary = {"articles": args.articles, "seed": args.seed, "versions": args.versions,
