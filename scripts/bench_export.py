@@ -63,20 +63,39 @@ def window_for(ix: Index, size: int) -> tuple[str, int]:
     return low.isoformat(), ix.search("", limit=0, date_to=low.isoformat()).total
 
 
-def measure(args: list[str]) -> tuple[float, float, float, float]:
-    """(peak RSS, and at the end its anonymous part and its mapped files, in MB; wall
-    seconds) of one ``searchidx ARGS`` process. The index's files are read through
+def measure(args: list[str]) -> tuple[float, float, float, float, float]:
+    """(peak RSS, peak of its anonymous part (sampled every 50 ms), and at the end its
+    anonymous part and its mapped files, in MB; wall seconds) of one ``searchidx ARGS``
+    process. The index's files are read through
     memory maps: the pages an export touched count in its RSS, though they are the
     kernel's cache, not the process's memory."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", CHILD, *args], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, check=False)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    peak_anonymous = 0
+    while child.poll() is None:  # the anonymous part's peak: the process's own memory
+        peak_anonymous = max(peak_anonymous, anonymous_kb(child.pid))
+        time.sleep(0.05)
+    stderr = child.stderr.read() if child.stderr else ""
     wall = time.perf_counter() - started
-    lines = done.stderr.strip().splitlines()
+    lines = stderr.strip().splitlines()
     if not lines or not lines[-1].isdigit():
-        raise SystemExit(f"searchidx {' '.join(args)} failed: {done.stderr.strip()}")
+        raise SystemExit(f"searchidx {' '.join(args)} failed: {stderr.strip()}")
     anonymous, mapped = (int(kb) / 1024 for kb in lines[-2].split())
-    return int(lines[-1]) / 1024, anonymous, mapped, wall
+    return (int(lines[-1]) / 1024, max(peak_anonymous / 1024, anonymous), anonymous, mapped,
+            wall)
+
+
+def anonymous_kb(pid: int) -> int:
+    """The process's anonymous resident memory now (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def span(values: list[float], digits: int = 0) -> str:
@@ -148,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         args.index = str(Path(args.index) / "index")
     ix = Index(args.index)
     print(f"index {args.index}: {ix.stats()['documents']:,} articles")
-    runs: dict[tuple[str, int], list[tuple[float, float, float, float]]] = {}
+    runs: dict[tuple[str, int], list[tuple[float, float, float, float, float]]] = {}
     plans = []
     for size in (int(s) for s in args.sizes.split(",")):
         day, hits = window_for(ix, size)
@@ -159,12 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.rounds):
         for hits, how, command in plans:
             runs.setdefault((how, hits), []).append(measure(command))
-    print(f"{'hits':>8}  {'how':9} {'peak RSS':>9} {'anonymous':>10} {'files':>8} "
-          f"{'wall, s':>11}   (MB; the last two at the end; {args.rounds} rounds)")
+    print(f"{'hits':>8}  {'how':9} {'peak RSS':>9} {'peak anon':>10} {'anonymous':>10} "
+          f"{'files':>8} {'wall, s':>11}   (MB; anonymous and files at the end; "
+          f"{args.rounds} rounds)")
     for (how, hits), measured in runs.items():
         print(f"{hits:>8,}  {how:9} {span([m[0] for m in measured]):>9} "
-              f"{span([m[1] for m in measured]):>10} {span([m[2] for m in measured]):>8} "
-              f"{span([m[3] for m in measured], 1):>11}")
+              f"{span([m[1] for m in measured]):>10} {span([m[2] for m in measured]):>10} "
+              f"{span([m[3] for m in measured]):>8} {span([m[4] for m in measured], 1):>11}")
     return 0
 
 
