@@ -33,6 +33,8 @@ HEAVY = [
 WHOOSH_SEARCHING = ("Whoosh's searching and English morphology",
                     ("whoosh.query", "whoosh.searching", "whoosh.lang.morph_en"))
 ENGLISH_MORPHOLOGY = ("Whoosh's English morphology", ("whoosh.lang.morph_en",))
+# their classes are searchidx.records, which compile nothing as they are made
+DATACLASSES = ("dataclasses and inspect", ("dataclasses", "inspect"))
 NOTHING_BUT_TEXT = [("click", ("click",)), ("Whoosh", ("whoosh",)),
                     ("the index", ("searchidx.index", "searchidx.backends", "sqlite3"))]
 
