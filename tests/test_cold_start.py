@@ -11,8 +11,10 @@ import warnings
 import pytest
 
 from searchidx import config as config_module
+from searchidx.backends.whoosh.folder import SUMMARY
 from searchidx.config import ConfigWarning, load_config
 from searchidx.errors import ConfigError
+from searchidx.index import Index
 
 from .conftest import ROOT, SEEDS
 
@@ -125,6 +127,37 @@ def test_stats_loads_no_searching(tmp_path, index_copy):
     modules, out = warm_loaded_modules(tmp_path, "stats", "--index", str(index_copy))
     assert "documents:   5" in out
     assert_none_of(modules, [*HEAVY, WHOOSH_SEARCHING, CLICK, DATACLASSES])
+
+
+def test_stats_opens_no_whoosh_index_once_counted(tmp_path, index_copy):
+    modules, out = warm_loaded_modules(tmp_path, "stats", "--index", str(index_copy))
+    assert "documents:   5" in out  # the first run counted and kept the figures
+    assert_none_of(modules, [("Whoosh", ("whoosh",)), ("the analysis", ("searchidx.analysis",))])
+
+
+def test_kept_stats_are_the_counted_ones_and_follow_every_commit(tmp_path, seeds_index, config):
+    folder = tmp_path / "index"
+    shutil.copytree(seeds_index.path, folder)
+    summary = folder / SUMMARY
+    summary.unlink(missing_ok=True)
+    counted = Index(folder, config).stats()
+    assert summary.is_file()
+    assert Index(folder, config).stats() == counted  # read back, not counted
+    summary.write_text("{damaged", encoding="utf-8")
+    assert Index(folder, config).stats() == counted
+    kept = json.loads(summary.read_text(encoding="utf-8"))
+    kept["figures"]["documents"] = 99  # figures kept for this generation are used as kept
+    summary.write_text(json.dumps(kept), encoding="utf-8")
+    assert Index(folder, config).stats()["documents"] == 99
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "extra.txt").write_text("Un articolo in più\n\nSulle munizioni e sui droni.",
+                                    encoding="utf-8")
+    Index(folder, config).update([more])  # a commit: a new generation
+    after = Index(folder, config).stats()
+    assert (after["documents"], after["undated"]) == (6, 4)  # the new one is undated
+    summary.unlink()
+    assert Index(folder, config).stats() == after
 
 
 def test_unchanged_update_reads_and_extracts_nothing(tmp_path, index_copy):
