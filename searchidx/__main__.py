@@ -18,9 +18,9 @@ import os
 import sys
 
 from . import __version__
+from .cachedir import cache_folder
 
 PROG = "searchidx"
-_HELP_CACHE = os.path.join(os.path.dirname(__file__), "__pycache__", "searchidx-help.txt")
 _HELP_FORMAT = "searchidx help cache 1"
 
 
@@ -79,10 +79,19 @@ def _key(columns: int) -> str:
     return f"{_HELP_FORMAT}\t{__version__}\t{PROG}\t{columns}"
 
 
+def help_cache() -> str | None:
+    """The file the laid-out help is kept in, if the cache is not turned off."""
+    folder = cache_folder()
+    return os.path.join(folder, "help.txt") if folder else None
+
+
 def _cached_help(columns: int) -> str | None:
     """The cached help for ``columns``, or None when absent, damaged or stale."""
+    path = help_cache()
+    if path is None:
+        return None
     try:
-        with open(_HELP_CACHE, encoding="utf-8") as file:
+        with open(path, encoding="utf-8") as file:
             head, text = file.read().split("\n\n", 1)
         key, *sources = head.split("\n")
         if key != _key(columns):
@@ -116,13 +125,16 @@ def _write_help(columns: int) -> str:
         path = getattr(module, "__file__", None)
         if path and name.split(".")[0] in ("searchidx", "click"):
             sources.append(f"{os.stat(path).st_mtime_ns}\t{path}")
-    draft = f"{_HELP_CACHE}.{os.getpid()}.tmp"
+    path = help_cache()
+    if path is None:
+        return text
+    draft = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(_HELP_CACHE), exist_ok=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(draft, "w", encoding="utf-8") as file:
             file.write("\n".join([_key(columns), *sorted(sources)]) + "\n\n" + text)
-        os.replace(draft, _HELP_CACHE)
-    except OSError:  # a read-only install: lay it out again next time
+        os.replace(draft, path)
+    except OSError:  # a cache folder that cannot be written: lay it out again next time
         import contextlib
 
         with contextlib.suppress(OSError):

@@ -205,8 +205,8 @@ def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--fields", metavar="LIST",
               help="With --all: the fields of each hit, in order: id,score,title,date,"
                    "publisher,url,path,line,people,speakers,places,organizations,media,"
-                   "topics,keyphrases,tags,snippet,first_line,body (default: a page's "
-                   "CSV columns).")
+                   "topics,keyphrases,tags,snippet,first_line,body,story,versions "
+                   "(default: a page's CSV columns).")
 @_command
 def query_cmd(config: Any, where: IndexTarget, query: str, any_words: bool,
               facets: str | None, facet_limit: int, facet_by: str, collapse: bool, sort: str,

@@ -179,7 +179,7 @@ def query(config: Any, where: IndexTarget, query: str, any_words: bool,
     ix = open_index(config, where)
     if export_all:
         export(ix.export(query, fields=csv_list(fields), any=any_words, sort=sort,
-                         snippets=not no_snippets, **filters(kwargs)),
+                         collapse=collapse, snippets=not no_snippets, **filters(kwargs)),
                csv_list(fields), fmt)
     options = dict(any=any_words, facets=csv_list(facets), facet_limit=facet_limit,
                    facet_by=facet_by, collapse=collapse, sort=sort, limit=limit, page=page,

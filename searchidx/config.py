@@ -199,14 +199,14 @@ def _default_section(section: str) -> dict[str, Any]:
 
 
 # -- the cache of parsed files -------------------------------------------------------
-# One JSON file per parsed YAML file, in the __pycache__ folder beside the shipped
-# YAML (where Python keeps the package's bytecode; deleting it is always safe). An
-# entry holds its key (the searchidx version, this module's modification time and
-# the SHA-1 of the file's bytes), the SHA-1 of each default section the value was
-# checked against, and the value. It is used only when all of them still match,
-# written aside and moved into place whole, and only for plain JSON data (a value
-# JSON would change, such as a YAML date, is parsed again each time). A folder that
-# cannot be written leaves every run parsing.
+# One JSON file per parsed YAML file, in the user's cache folder (searchidx.cachedir;
+# deleting it is always safe), named after the defaults' folder too. An entry holds
+# its key (the searchidx version, this module's modification time and the SHA-1 of
+# the file's bytes), the SHA-1 of each default section the value was checked against,
+# and the value. It is used only when all of them still match, written aside and moved
+# into place whole, and only for plain JSON data (a value JSON would change, such as a
+# YAML date, is parsed again each time). A folder that cannot be written leaves every
+# run parsing.
 
 _MISS = object()
 
@@ -215,14 +215,26 @@ def _parsed(name: str, digest: str, parse: Callable[[], tuple[Any, dict[str, str
     """What ``parse`` gives (a value and the default sections' digests it depends on),
     from the cache entry ``name`` when its key is ``digest`` and nothing it depends
     on changed; parsed and cached otherwise."""
-    path = _defaults_folder() / "__pycache__" / f"searchidx-{name}.json"
+    path = _cache_path(name)
     # this module's own version too, so that a change to how files are checked counts
     key = f"{__version__} {os.stat(__file__).st_mtime_ns} {digest}"
-    value = _read_cache(path, key)
+    value = _read_cache(path, key) if path else _MISS
     if value is _MISS:
         value, depends = parse()
-        _write_cache(path, key, depends, value)
+        if path:
+            _write_cache(path, key, depends, value)
     return value
+
+
+def _cache_path(name: str) -> Path | None:
+    """Where the entry ``name`` of the current defaults' folder is kept, if anywhere."""
+    from .cachedir import cache_folder
+
+    folder = cache_folder()
+    if folder is None:
+        return None
+    defaults = _digest(str(_defaults_folder()).encode("utf-8", "surrogateescape"))[:8]
+    return Path(folder) / f"config-{defaults}-{name}.json"
 
 
 def _read_cache(path: Path, key: str) -> Any:
@@ -246,10 +258,10 @@ def _write_cache(path: Path, key: str, depends: dict[str, str], value: Any) -> N
     text = json.dumps({"key": key, "depends": depends, "value": value}, ensure_ascii=False)
     draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         draft.write_text(text, encoding="utf-8")
         os.replace(draft, path)
-    except OSError:  # a read-only install: parse again next time
+    except OSError:  # a cache folder that cannot be written: parse again next time
         with contextlib.suppress(OSError):
             draft.unlink()
 

@@ -617,15 +617,18 @@ class Index:
         """Every hit of a query's result set, not a page, as a dict of ``fields`` (see
         :data:`searchidx.search.EXPORT_FIELDS`; default, a page's CSV columns), streamed
         in rank order: ``for row in ix.export("munizioni", fields=["id", "date"])``.
-        Options are :class:`searchidx.search.SearchRequest`'s; paging ones do not apply.
+        Options are :class:`searchidx.search.SearchRequest`'s; paging ones do not apply;
+        ``collapse=True`` gives each story's best-ranked hit only.
         Unknown fields and bad options are errors now, not at the first row."""
-        from .search import SearchRequest, export_fields, export_hits
+        from .search import STORY_FIELDS, SearchRequest, export_fields, export_hits
 
         chosen = export_fields(fields)
         request = SearchRequest(query=query, **options)
         backend = self.backend()
         with backend.reading():
-            rows = export_hits(backend, self.config, request, chosen)
+            stories = (self._story_groups()
+                       if request.collapse or set(STORY_FIELDS) & set(chosen) else None)
+            rows = export_hits(backend, self.config, request, chosen, stories)
             first = next(rows, None)  # the request is checked and run before any row
 
         def stream() -> Iterator[dict[str, Any]]:

@@ -149,10 +149,7 @@ def run_search(backend: Backend, config: Config, req: SearchRequest,
         wanted *= 4
         heads = _story_heads(_matches(backend, config, req, wanted, stories).ranked, stories)
     ids = found.ids or []
-    shared: dict[str, list[str]] = {}  # story -> its matching articles, for shared stories
-    for doc_id in ids:
-        if doc_id in stories:  # the few that share theirs: the others are stories alone
-            shared.setdefault(stories[doc_id], []).append(doc_id)
+    shared = _shared_stories(ids, stories)
     result.stories = len(ids) - sum(len(m) for m in shared.values()) + len(shared)
     for hit, score in heads[start:end]:
         shown = _hit(hit, score, marker)
@@ -160,6 +157,16 @@ def run_search(backend: Backend, config: Config, req: SearchRequest,
         shown.versions = [v for v in shared.get(shown.story, []) if v != shown.id]
         result.hits.append(shown)
     return result
+
+
+def _shared_stories(ids: Iterable[str], stories: Mapping[str, str]) -> dict[str, list[str]]:
+    """Story -> its articles among ``ids`` in their order, for the stories ``ids`` share
+    (the few articles in ``stories``: every other article is a story alone)."""
+    shared: dict[str, list[str]] = {}
+    for doc_id in ids:
+        if doc_id in stories:
+            shared.setdefault(stories[doc_id], []).append(doc_id)
+    return shared
 
 
 @record
@@ -174,9 +181,11 @@ class _Matches:
 
 
 def _matches(backend: Backend, config: Config, req: SearchRequest, wanted: int | None,
-             stories: Mapping[str, str] | None = None) -> _Matches:
+             stories: Mapping[str, str] | None = None, ids: bool = False) -> _Matches:
     """Run ``req`` for its first ``wanted`` ranked hits (0: none, only counted; None: all);
-    ``stories`` as :func:`run_search` takes them."""
+    ``stories`` as :func:`run_search` takes them; ``ids``: the ids of every match too
+    (as ``collapse`` asks for them)."""
+    ids = ids or req.collapse
     if req.sort not in SORTS:
         raise QueryError(f"--sort '{req.sort}': use one of {', '.join(SORTS)}")
     facets = tuple(normalise_facet(f) for f in req.facets)
@@ -199,11 +208,11 @@ def _matches(backend: Backend, config: Config, req: SearchRequest, wanted: int |
 
     def search(compiled_words: Any) -> Found:
         if req.query.strip() and compiled_words is None:  # stopwords: nothing to search
-            return Found([], 0, 0, {name: [] for name in facets}, [] if req.collapse else None)
+            return Found([], 0, 0, {name: [] for name in facets}, [] if ids else None)
         return backend.search(SearchPlan(
             query=compiled_words, filters=compiled_filters, dates=dates, sort=sort,
             limit=limit, rank_words=req.query if question else None, facets=facets,
-            facet_limit=req.facet_limit, ids=req.collapse,
+            facet_limit=req.facet_limit, ids=ids,
             facet_groups=stories if req.facet_by == "story" else None))
 
     found = search(compiled)
@@ -227,7 +236,9 @@ def _matches(backend: Backend, config: Config, req: SearchRequest, wanted: int |
 # what ``export`` can give of each hit, in this order; the article's key where it differs
 EXPORT_FIELDS = ("id", "score", "title", "date", "publisher", "url", "path", "line", "people",
                  "speakers", "places", "organizations", "media", "topics", "keyphrases", "tags",
-                 "snippet", "first_line", "body")
+                 "snippet", "first_line", "body", "story", "versions")
+# the fields that need the index's stories (``versions``: a hit's other matching versions)
+STORY_FIELDS = ("story", "versions")
 # a page's CSV columns: what an export gives when not told
 DEFAULT_EXPORT_FIELDS = ("id", "score", "title", "date", "publisher", "people", "speakers",
                          "topics", "snippet", "path")
@@ -246,15 +257,32 @@ def export_fields(names: Iterable[str] | None) -> tuple[str, ...]:
 
 
 def export_hits(backend: Backend, config: Config, req: SearchRequest,
-                fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+                fields: tuple[str, ...], stories: Mapping[str, str] | None = None
+                ) -> Iterator[dict[str, Any]]:
     """Every hit of ``req``'s result set (not a page), in the order its pages give them,
     as ``fields`` of each: one article read at a time, so memory stays flat whatever
-    the number of hits (docs/exports.md)."""
-    matches = _matches(backend, config, req, None)
+    the number of hits (docs/exports.md). Collapsed, the best-ranked hit of each story
+    only; ``stories`` as :func:`run_search` takes them, for collapse and STORY_FIELDS."""
+    stories = stories or {}
+    versions = "versions" in fields
+    matches = _matches(backend, config, req, None, stories, ids=versions)
+    shared = _shared_stories(matches.found.ids or [], stories) if versions else {}
     marker = (_snippet_maker(backend, matches.compiled)
               if "snippet" in fields and req.snippets else None)
+    seen: set[str] = set()  # with collapse: the stories given so far
     for hit, score in matches.ranked:
-        yield _exported(hit.article(), score, fields, marker)
+        doc_id = hit.doc_id()
+        story = stories.get(doc_id, doc_id)
+        if req.collapse:
+            if story in seen:
+                continue
+            seen.add(story)
+        row = _exported(hit.article(), score, fields, marker)
+        if "story" in fields:
+            row["story"] = story
+        if versions:
+            row["versions"] = [v for v in shared.get(story, []) if v != doc_id]
+        yield row
 
 
 def _exported(article: dict[str, Any], score: float | None, fields: tuple[str, ...],
@@ -271,6 +299,8 @@ def _exported(article: dict[str, Any], score: float | None, fields: tuple[str, .
             value = marker(article["body"]) if marker else ""
         elif name == "first_line":
             value = _first_line(article["body"])
+        elif name in STORY_FIELDS:  # filled in by export_hits
+            value = None
         else:
             value = article.get(_ARTICLE_KEYS.get(name, name))
             if name in ("speakers", "places", "organizations", "media", "topics",

@@ -1,5 +1,6 @@
 """Shared fixtures: an index of the five seeds, built once per test session."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 GOLD = yaml.safe_load((Path(__file__).parent / "fixtures" / "seeds_gold.yaml").read_text("utf-8"))
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_folder(tmp_path_factory):
+    """The parsed-configuration and help caches of this session's processes (its
+    subprocesses too) in a folder of its own, never the user's."""
+    from searchidx.cachedir import CACHE_ENV
+
+    given = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if given is None:
+        del os.environ[CACHE_ENV]
+    else:
+        os.environ[CACHE_ENV] = given
 
 
 @pytest.fixture(scope="session")

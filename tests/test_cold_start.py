@@ -7,11 +7,14 @@ import shutil
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
 from searchidx import config as config_module
+from searchidx.__main__ import help_cache
 from searchidx.backends.whoosh.folder import SUMMARY
+from searchidx.cachedir import CACHE_ENV
 from searchidx.config import ConfigWarning, load_config
 from searchidx.errors import ConfigError
 from searchidx.index import Index
@@ -68,13 +71,15 @@ def warm_loaded_modules(tmp_path, *args):
 
 def loaded_modules(tmp_path, *args, cwd=None, env=None, entry="searchidx.__main__:run"):
     """The modules a fresh ``searchidx ARGS`` process loaded, and its stdout; ``entry``
-    is the function the console script calls (``searchidx.cli:main``: click alone)."""
+    is the function the console script calls (``searchidx.cli:main``: click alone); a
+    variable of ``env`` set to None is left out of the process's environment."""
     out = tmp_path / "modules.txt"
     module, function = entry.split(":")
     code = DRIVER.format(out=str(out), module=module, function=function)
     done = subprocess.run([sys.executable, "-c", code, "-", *args],
                           capture_output=True, text=True, cwd=cwd or tmp_path,
-                          env={**os.environ, **(env or {})}, timeout=120)
+                          env={name: value for name, value in {**os.environ, **(env or {})}.items()
+                               if value is not None}, timeout=120)
     assert done.returncode == 0, done.stderr
     return set(out.read_text().split("\n")), done.stdout
 
@@ -177,7 +182,7 @@ def test_version_and_help_load_neither_click_nor_the_index(tmp_path, args):
 def test_help_from_the_cache_is_clicks_own(tmp_path, columns):
     expected = loaded_modules(tmp_path, "--help", env={"COLUMNS": columns},
                               entry="searchidx.cli:main")[1]
-    cache = ROOT / "searchidx" / "__pycache__" / "searchidx-help.txt"
+    cache = Path(help_cache())
     cache.unlink(missing_ok=True)
     first = loaded_modules(tmp_path, "--help", env={"COLUMNS": columns})[1]  # laid out
     second = loaded_modules(tmp_path, "--help", env={"COLUMNS": columns})[1]  # cached
@@ -200,8 +205,22 @@ def test_version_matches_clicks(tmp_path):
 # -- the configuration cache ------------------------------------------------------------
 
 @pytest.fixture
-def defaults(tmp_path, monkeypatch):
-    """A private copy of the shipped YAML, its cache beside it, caches of this process cleared."""
+def cache(tmp_path, monkeypatch):
+    """A cache folder of this test's own."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(folder))
+    return folder
+
+
+def entries(cache, pattern="*"):
+    """The cache entries matching ``pattern`` (in the folder of this copy of searchidx)."""
+    return list(cache.glob(f"*/{pattern}"))
+
+
+@pytest.fixture
+def defaults(tmp_path, monkeypatch, cache):
+    """A private copy of the shipped YAML, a cache folder of its own, caches of this
+    process cleared."""
     folder = tmp_path / "defaults"
     folder.mkdir()
     for path in config_module._defaults_folder().glob("*.yaml"):
@@ -228,12 +247,12 @@ def fresh_process_load(path=None):
     return sections, [str(w.message) for w in caught]
 
 
-def test_cached_defaults_are_the_yaml(defaults):
+def test_cached_defaults_are_the_yaml(defaults, cache):
     import yaml
 
     parsed, _ = fresh_process_load()
     cached, _ = fresh_process_load()  # from the JSON files this time
-    assert list((defaults / "__pycache__").glob("searchidx-config.*.json"))
+    assert entries(cache, "config-*-config.*.json")
     for name, section in cached.items():
         assert section == parsed[name] == (yaml.safe_load((defaults / f"{name}.yaml")
                                                           .read_text("utf-8")) or {})
@@ -247,9 +266,9 @@ def test_a_changed_default_file_is_parsed_again(defaults):
     assert fresh_process_load()[0]["index"]["path"] == "elsewhere"
 
 
-def test_a_damaged_cache_is_ignored_and_replaced(defaults):
+def test_a_damaged_cache_is_ignored_and_replaced(defaults, cache):
     fresh_process_load()
-    entry = defaults / "__pycache__" / "searchidx-config.index.json"
+    [entry] = entries(cache, "config-*-config.index.json")
     entry.write_text('{"key": "truncat', "utf-8")
     assert fresh_process_load()[0]["index"]["path"] == ".searchidx"
     assert json.loads(entry.read_text("utf-8"))["value"]["path"] == ".searchidx"
@@ -286,19 +305,44 @@ def test_an_edited_user_file_is_read_again(defaults, tmp_path):
         fresh_process_load(user)
 
 
-def test_values_json_would_change_are_not_cached(defaults, tmp_path):
+def test_values_json_would_change_are_not_cached(defaults, cache, tmp_path):
     user = tmp_path / "custom.yaml"
     user.write_text("unknown_section:\n  when: 2023-09-01\n", "utf-8")  # a YAML date
     for _ in range(2):
         assert fresh_process_load(user)[1]  # warned each time, parsed each time
-    assert not list((defaults / "__pycache__").glob("searchidx-user.*.json"))
+    assert not entries(cache, "config-*-user.*.json")
 
 
-def test_a_folder_that_cannot_hold_the_cache_only_costs_time(defaults):
-    (defaults / "__pycache__").write_text("not a folder")
+def test_a_folder_that_cannot_hold_the_cache_only_costs_time(defaults, cache):
+    cache.write_text("not a folder")
     first, _ = fresh_process_load()
     assert fresh_process_load()[0] == first
     assert first["index"]["path"] == ".searchidx"
+
+
+def test_an_empty_cache_setting_turns_the_cache_off(defaults, cache, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, "")
+    first, _ = fresh_process_load()
+    assert fresh_process_load()[0] == first
+    assert not cache.exists()
+
+
+def package_files():
+    """Every file of the package and of its shipped YAML, bytecode aside."""
+    return {path for folder in (ROOT / "searchidx", ROOT / "config")
+            for path in folder.rglob("*") if path.is_file() and path.suffix != ".pyc"}
+
+
+def test_caches_go_to_the_users_cache_folder_never_into_the_package(tmp_path, index_copy):
+    # a file left in an installed package outlives `pip uninstall`, and the folder holding
+    # it then hides a later editable install (a fresh clone's quickstart, then its tests)
+    before = package_files()
+    env = {CACHE_ENV: None, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    for args in (["--help"], ["query", "munizioni", "--index", str(index_copy)]):
+        loaded_modules(tmp_path, *args, env=env)
+    assert package_files() == before
+    [folder] = (tmp_path / "xdg" / "searchidx").iterdir()
+    assert (folder / "help.txt").is_file() and list(folder.glob("config-*.json"))
 
 
 # -- the yardstick --------------------------------------------------------------------

@@ -75,7 +75,13 @@ def test_sigkill_at_random_moments_never_loses_or_duplicates(tmp_path, small_bat
             break
         proc = cli("index", str(tmp_path / "corpus"), "--index", str(index_dir),
                    "--config", str(small_batches), "--quiet")
-        time.sleep(rng.uniform(0.3, 2.5))
+        # a random moment of the run's work: counted from when its index is there, since
+        # a loaded machine can take longer than any fixed wait just to start the process
+        started = time.monotonic()
+        while (not (index_dir / "manifest.sqlite3").exists() and proc.poll() is None
+               and time.monotonic() - started < 120):
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 2.2))
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
         if not (index_dir / "manifest.sqlite3").exists():

@@ -167,6 +167,23 @@ def test_collapse_combines_with_filters_sort_and_pages(corpus):
     assert len(ids) == len(set(ids)) == ix.search("Putin", collapse=True).stories
 
 
+def test_a_collapsed_export_gives_the_pages_stories(corpus):
+    ix, _, _ = corpus
+    collapsed = ix.search("Putin", collapse=True, limit=100)
+    rows = list(ix.export("Putin", fields=["id", "story", "versions"], collapse=True))
+    assert [r["id"] for r in rows] == [h.id for h in collapsed.hits]
+    assert [(r["story"], sorted(r["versions"])) for r in rows] == [
+        (h.story, sorted(h.versions)) for h in collapsed.hits]
+    plain = list(ix.export("Putin", fields=["id", "story", "versions"]))
+    assert len(plain) == ix.search("Putin").total == len(rows) + 2
+    putin = {r["id"]: r for r in plain if r["story"] == "a1"}
+    assert sorted(putin) == ["a1", "a2", "a3"]
+    assert sorted(putin["a2"]["versions"]) == ["a1", "a3"]
+    filtered = list(ix.export("Putin", fields=["id", "versions"], collapse=True,
+                              publisher=["Due"]))
+    assert filtered == [{"id": "a2", "versions": []}]  # versions among the matches only
+
+
 def test_facets_per_story_count_a_story_once(corpus):
     ix, _, _ = corpus
     per_article = dict(ix.search("Putin Kim", facets=["publisher"]).facets["publisher"])
@@ -211,6 +228,11 @@ def test_query_collapse_on_the_command_line(corpus):
     facets = run_cli(ix, "query", "", "--facets", "year", "--facet-by", "story",
                      "--format", "json")
     assert json.loads(facets.output)["facets"]["year"] == [{"value": "2023", "count": 3}]
+    export = run_cli(ix, "query", "Putin Kim", "--collapse", "--all", "--format", "csv",
+                     "--fields", "id,story,versions").output.splitlines()
+    assert export[0] == "id,story,versions" and len(export) == 1 + 3
+    assert any(re.fullmatch(r"a1,a1,a[23]; a[23]|a[23],a1,a[123]; a[123]", line)
+               for line in export[1:])
     bad = run_cli(ix, "query", "Putin", "--facet-by", "storia")
     assert bad.exit_code == 2 and "--facet-by" in bad.output
 
