@@ -7,7 +7,9 @@ this package's ``__pycache__`` folder (like Python's own bytecode there: deletin
 it is always safe) with what it depends on — the searchidx version, the terminal
 width it was laid out for, and the modification time of every module of searchidx and
 click loaded to lay it out. It is used only while all of those still match, and
-written aside and renamed whole. Everything else goes to :mod:`searchidx.cli`.
+written aside and renamed whole. The hot commands (``query``, ``stats``, ``index``)
+run without click too when :func:`searchidx.commands.read_line` reads their line.
+Everything else goes to :mod:`searchidx.cli`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ def run() -> int | None:
             if text is None:
                 text = _write_help(columns)
             return _print(text)
+    if args and not args[0].startswith("-") and "_SEARCHIDX_COMPLETE" not in os.environ:
+        from .commands import read_line
+        from .commands import run as run_command
+
+        line = read_line(args)  # a hot command read without click, else None
+        if line is not None:
+            command, params = line
+            return run_command(command, **params)  # type: ignore[no-any-return]
     from .cli import main
 
     return main()  # type: ignore[no-any-return]

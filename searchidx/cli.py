@@ -6,31 +6,31 @@ Exit status everywhere: 0 success (``query``: results found), 1 ``query`` or
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
-import signal
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, commands
+from .commands import (
+    EXIT_ERROR,
+    EXIT_NONE,
+    EXIT_OK,
+    IndexTarget,
+    fail,
+    filters,
+    open_index,
+    out,
+    run,
+)
 from .errors import SearchidxError
-
-EXIT_OK, EXIT_NONE, EXIT_ERROR = 0, 1, 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"searchidx: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
 
 
 def _command(func: Callable[..., Any]) -> Callable[..., Any]:
     """Common options (--index, --backend, --url, --config) and one-line errors instead
-    of tracebacks."""
+    of tracebacks (:func:`searchidx.commands.run`)."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False),
                   help="YAML file overriding the default configuration "
@@ -48,75 +48,9 @@ def _command(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(config_path: str | None, index_path: str | None, backend: str | None,
                 url: str | None, **kwargs: Any) -> Any:
-        from .config import ConfigWarning, load_config
-
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ConfigWarning)
-                config = load_config(config_path)
-            for warning in caught:
-                click.echo(f"searchidx: warning: {warning.message}", err=True)
-            return func(config=config, where=IndexTarget(index_path, backend, url), **kwargs)
-        except SearchidxError as exc:
-            _fail(str(exc))
-        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM during 'index'
-            committed = getattr(stop, "committed", None)
-            done = (f"; {committed} article{'s' if committed != 1 else ''} committed, "
-                    "run again to finish" if committed is not None else "")
-            click.echo(f"searchidx: interrupted{done}", err=True)
-            sys.exit(128 + getattr(stop, "signum", signal.SIGINT))
-        except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(EXIT_OK)
-        except Exception as exc:  # a bug: say so in one line, traceback only on request
-            if os.environ.get("SEARCHIDX_DEBUG"):
-                raise
-            _fail(f"unexpected {type(exc).__name__}: {exc} "
-                  "(set SEARCHIDX_DEBUG=1 for a traceback, and please report it)")
+        return run(func, config_path, index_path, backend, url, **kwargs)
 
     return wrapper
-
-
-@contextlib.contextmanager
-def _stopped_by_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM stop an ``index`` run where it stands, as an
-    :class:`~searchidx.errors.Interrupted` that the library turns into a clean stop
-    (the last commit kept, the workers stopped). Once one has come, both are
-    ignored, so that a second Ctrl-C cannot cut the clean-up short."""
-    from .errors import Interrupted
-
-    def stop(signum: int, frame: Any) -> None:
-        for each in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(each, signal.SIG_IGN)
-        raise Interrupted(signum)
-
-    previous = {each: signal.signal(each, stop) for each in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for each, handler in previous.items():  # not reached after a stop: keep ignoring
-        signal.signal(each, handler)
-
-
-class IndexTarget(NamedTuple):
-    """The index the common options name: ``--index``, ``--backend``, ``--url``."""
-
-    index: str | None
-    backend: str | None
-    url: str | None
-
-
-def _index(config: Any, where: IndexTarget) -> Any:
-    from .index import Index
-
-    return Index(where.index, config, backend=where.backend, url=where.url)
-
-
-def _csv_list(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
-
-
-def _out(text: str) -> None:
-    if text:
-        click.echo(text)
 
 
 def _reading_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -206,46 +140,9 @@ def index_cmd(config: Any, where: IndexTarget, paths: tuple[str, ...], rebuild: 
       searchidx index seeds/ --rebuild
       searchidx index --optimize         # update, then merge into one segment
     """
-    from .read import set_reading_options
-
-    set_reading_options(config, field_map, all_captures)
-    ix = _index(config, where)
-    bar: Any = None
-    progress = None
-    if not quiet and fmt == "text" and sys.stderr.isatty():
-        def progress(done: int, total: int) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
-                bar.__enter__()
-            bar.update(1)
-    try:
-        with _stopped_by_signals():
-            report = ix.update(paths, rebuild=rebuild, wait=wait, optimize=optimize,
-                               progress=progress)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
-    for error in report.errors:
-        click.echo(f"searchidx: skipped {error}", err=True)
-    if verbose:
-        for kind, names in report.skipped.names.items():
-            for label, name in names:
-                click.echo(f"searchidx: skipped {name} ({report.skipped.reason(kind, label)})",
-                           err=True)
-    if not quiet:
-        for warning in report.warnings:
-            click.echo(f"searchidx: warning: {warning}", err=True)
-    if fmt == "json":
-        from .render import to_json
-
-        _out(to_json({"index": str(ix.path), **report.to_dict()}))
-    else:
-        _out(f"{report.summary()} -> {ix.path}")
-        hint = "" if verbose else "; --verbose names them"
-        for line in report.skipped.lines():
-            _out(line + hint)
-    sys.exit(EXIT_ERROR if report.failed else EXIT_OK)
+    commands.index(config=config, where=where, paths=paths, rebuild=rebuild, fmt=fmt,
+                   quiet=quiet, wait=wait, optimize=optimize, field_map=field_map,
+                   all_captures=all_captures, verbose=verbose)
 
 
 _FILTER_HELP = "(repeatable; case- and accent-insensitive; a full name, an alias or a surname)"
@@ -273,14 +170,6 @@ def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
-
-
-def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
-    keys = ("person", "speaker", "place", "org", "topic", "publisher", "media", "tag")
-    out: dict[str, Any] = {k: list(kwargs.pop(k)) for k in keys}
-    out["date_from"] = kwargs.pop("date_from")
-    out["date_to"] = kwargs.pop("date_to")
-    return out
 
 
 @main.command("query", short_help="Search: words, phrases, fields, filters, facets.")
@@ -355,81 +244,28 @@ def query_cmd(config: Any, where: IndexTarget, query: str, any_words: bool,
       searchidx query munizioni --all --format csv --fields id,date,title,speakers
       searchidx query munizioni --collapse --facets publisher --facet-by story
     """
-    from .render import render_search, to_json
-
-    ix = _index(config, where)
     if export_all or fields is not None:
         _check_export(export_all, fmt, facets, batch)
-        _export(ix.export(query, fields=_csv_list(fields), any=any_words, sort=sort,
-                          collapse=collapse, snippets=not no_snippets, **_filters(kwargs)),
-                _csv_list(fields), fmt)
-    options = dict(any=any_words, facets=_csv_list(facets), facet_limit=facet_limit,
-                   facet_by=facet_by, collapse=collapse, sort=sort, limit=limit, page=page,
-                   snippets=not no_snippets, **_filters(kwargs))
-    if batch is not None:
-        status = EXIT_NONE
-        for line in batch:
-            text = line.rstrip("\n")
-            if not text.strip():
-                continue
-            try:
-                result = ix.search(text, **options)
-            except SearchidxError as exc:
-                _out(to_json({"query": text, "error": str(exc)}))
-                status = EXIT_ERROR
-                continue
-            record = {"query": text, "total": result.total,
-                      "hits": [h.to_dict() for h in result.hits]}
-            if result.stories is not None:
-                record["stories"] = result.stories
-            if result.facets:
-                record["facets"] = result.to_dict()["facets"]
-            if result.notice:
-                record["notice"] = result.notice
-            if result.suggestion:
-                record["suggestion"] = result.suggestion
-            _out(to_json(record))
-            if result.total and status == EXIT_NONE:
-                status = EXIT_OK
-        sys.exit(status)
-    result = ix.search(query, **options)
-    if result.notice and fmt == "text":
-        click.echo(f"searchidx: note: {result.notice}", err=True)
-    _out(render_search(result, fmt, color=fmt == "text" and sys.stdout.isatty()))
-    sys.exit(EXIT_OK if result.total else EXIT_NONE)
+    commands.query(config=config, where=where, query=query, any_words=any_words,
+                   facets=facets, facet_limit=facet_limit, facet_by=facet_by,
+                   collapse=collapse, sort=sort, limit=limit, page=page, fmt=fmt,
+                   no_snippets=no_snippets, batch=batch, export_all=export_all,
+                   fields=fields, **kwargs)
 
 
 def _check_export(export_all: bool, fmt: str, facets: str | None, batch: Any) -> None:
     """--all and --fields against the options they cannot go with: one line, exit 2."""
     if not export_all:
-        _fail("--fields goes with --all (a page has its columns); add --all")
+        fail("--fields goes with --all (a page has its columns); add --all")
     if fmt not in ("csv", "jsonl"):
-        _fail(f"--all streams every hit: use --format csv or --format jsonl, not {fmt} "
+        fail(f"--all streams every hit: use --format csv or --format jsonl, not {fmt} "
               "(JSON as a stream is jsonl, one object per line)")
     context = click.get_current_context()
     for name in ("limit", "page"):
         if context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
-            _fail(f"--all gives every hit: drop --{name}")
+            fail(f"--all gives every hit: drop --{name}")
     if facets is not None or batch is not None:
-        _fail(f"--all does not go with --{'facets' if facets is not None else 'batch'}")
-
-
-def _export(rows: Iterator[dict[str, Any]], fields: list[str], fmt: str) -> None:
-    """Print an export as it comes; exit 1 when it has no hit (as a query finds none)."""
-    from .render import export_lines
-    from .search import export_fields
-
-    count = 0
-
-    def counted() -> Iterator[dict[str, Any]]:
-        nonlocal count
-        for row in rows:
-            count += 1
-            yield row
-
-    for line in export_lines(counted(), export_fields(fields), fmt):
-        click.echo(line)
-    sys.exit(EXIT_OK if count else EXIT_NONE)
+        fail(f"--all does not go with --{'facets' if facets is not None else 'batch'}")
 
 
 _NO_SUCH_ID = "no article with id '{}'; find ids with 'searchidx query'"
@@ -449,10 +285,10 @@ def show_cmd(config: Any, where: IndexTarget, doc_id: str, fmt: str) -> None:
     """
     from .render import document_text, to_json
 
-    doc = _index(config, where).document(doc_id)
+    doc = open_index(config, where).document(doc_id)
     if doc is None:
         raise SearchidxError(_NO_SUCH_ID.format(doc_id))
-    _out(to_json(doc) if fmt == "json" else document_text(doc))
+    out(to_json(doc) if fmt == "json" else document_text(doc))
 
 
 @main.command("story", short_help="Every version of an article's story, and what changed.")
@@ -475,17 +311,17 @@ def story_cmd(config: Any, where: IndexTarget, doc_id: str, fmt: str) -> None:
     """
     from .render import story_csv, story_text, to_json
 
-    story = _index(config, where).story(doc_id)
+    story = open_index(config, where).story(doc_id)
     if story is None:
         raise SearchidxError(_NO_SUCH_ID.format(doc_id))
     if fmt == "json":
-        _out(to_json(story))
+        out(to_json(story))
     elif fmt == "jsonl":
-        _out("\n".join(to_json({"story": story["story"], **v}) for v in story["versions"]))
+        out("\n".join(to_json({"story": story["story"], **v}) for v in story["versions"]))
     elif fmt == "csv":
-        _out(story_csv(story))
+        out(story_csv(story))
     else:
-        _out(story_text(story))
+        out(story_text(story))
 
 
 @main.command("similar", short_help="Articles like one article that are not its copies.")
@@ -511,17 +347,17 @@ def similar_cmd(config: Any, where: IndexTarget, doc_id: str, limit: int, fmt: s
     """
     from .render import similar_csv, similar_text, to_json
 
-    similar = _index(config, where).similar(doc_id, limit, **_filters(kwargs))
+    similar = open_index(config, where).similar(doc_id, limit, **filters(kwargs))
     if similar is None:
         raise SearchidxError(_NO_SUCH_ID.format(doc_id))
     if fmt == "json":
-        _out(to_json({"id": doc_id, "similar": similar}))
+        out(to_json({"id": doc_id, "similar": similar}))
     elif fmt == "jsonl":
-        _out("\n".join(to_json(s) for s in similar))
+        out("\n".join(to_json(s) for s in similar))
     elif fmt == "csv":
-        _out(similar_csv(doc_id, similar))
+        out(similar_csv(doc_id, similar))
     else:
-        _out(similar_text(doc_id, similar))
+        out(similar_text(doc_id, similar))
     sys.exit(EXIT_OK if similar else EXIT_NONE)
 
 
@@ -537,10 +373,7 @@ def stats_cmd(config: Any, where: IndexTarget, fmt: str) -> None:
       searchidx stats
       searchidx stats --format json --index /tmp/facta
     """
-    from .render import stats_text, to_json
-
-    stats = _index(config, where).stats()
-    _out(to_json(stats) if fmt == "json" else stats_text(stats))
+    commands.stats(config=config, where=where, fmt=fmt)
 
 
 @main.command("facets", short_help="Every value of a facet, with its count.")
@@ -566,14 +399,14 @@ def facets_cmd(config: Any, where: IndexTarget, field: str, query: str, any_word
     """
     from .render import facet_values_text, to_json
 
-    values = _index(config, where).facet_counts(field, query, any=any_words,
-                                                     **_filters(kwargs))
+    values = open_index(config, where).facet_counts(field, query, any=any_words,
+                                                     **filters(kwargs))
     if limit is not None:
         values = values[:limit]
     if fmt == "json":
-        _out(to_json({"field": field, "values": [{"value": v, "count": c} for v, c in values]}))
+        out(to_json({"field": field, "values": [{"value": v, "count": c} for v, c in values]}))
     else:
-        _out(facet_values_text(values))
+        out(facet_values_text(values))
 
 
 @main.command("quotes", short_help="Who said what: quotes, searchable by their words.")
@@ -596,14 +429,14 @@ def quotes_cmd(config: Any, where: IndexTarget, query: str, speaker: tuple[str, 
     """
     from .render import quotes_text, to_json
 
-    quotes = _index(config, where).quotes(query, speaker=list(speaker),
+    quotes = open_index(config, where).quotes(query, speaker=list(speaker),
                                                date_from=date_from, date_to=date_to, limit=limit)
     if fmt == "json":
-        _out(to_json({"query": query, "total": len(quotes), "quotes": quotes}))
+        out(to_json({"query": query, "total": len(quotes), "quotes": quotes}))
     elif fmt == "jsonl":
-        _out("\n".join(to_json(q) for q in quotes))
+        out("\n".join(to_json(q) for q in quotes))
     else:
-        _out(quotes_text(quotes))
+        out(quotes_text(quotes))
     sys.exit(EXIT_OK if quotes else EXIT_NONE)
 
 
@@ -645,8 +478,8 @@ def people_cmd(config: Any, where: IndexTarget, query: str, role: str | None, so
     """
     from .render_people import render_people
 
-    people = _index(config, where).people(query, role=role, sort=sort, **_filters(kwargs))
-    _out(render_people(people, fmt, color=fmt == "text" and sys.stdout.isatty(), limit=limit))
+    people = open_index(config, where).people(query, role=role, sort=sort, **filters(kwargs))
+    out(render_people(people, fmt, color=fmt == "text" and sys.stdout.isatty(), limit=limit))
     sys.exit(EXIT_OK if people else EXIT_NONE)
 
 
@@ -679,16 +512,16 @@ def person_cmd(config: Any, where: IndexTarget, name: str, query: str, limit: in
     from .render import to_json
     from .render_people import render_profile
 
-    ix = _index(config, where)
+    ix = open_index(config, where)
     try:
-        profile = ix.person(name, query, listed=limit or None, **_filters(kwargs))
+        profile = ix.person(name, query, listed=limit or None, **filters(kwargs))
     except UnknownPerson as missing:
         if fmt in ("json", "jsonl"):
-            _out(to_json(missing.to_dict()))
+            out(to_json(missing.to_dict()))
         else:
             click.echo(f"searchidx: {missing}", err=True)
         sys.exit(EXIT_NONE)
-    _out(render_profile(profile, fmt, _width(), color=fmt == "text" and sys.stdout.isatty()))
+    out(render_profile(profile, fmt, _width(), color=fmt == "text" and sys.stdout.isatty()))
 
 
 @main.command("timeline", short_help="Matching articles over time, or a facet's top values.")
@@ -726,15 +559,15 @@ def timeline_cmd(config: Any, where: IndexTarget, query: str, by: str, facet: st
         from .plot import checked_plot_path
 
         checked_plot_path(plot_path)
-    timeline = _index(config, where).timeline(query, by=by, facet=facet, top=top,
-                                                   **_filters(kwargs))
+    timeline = open_index(config, where).timeline(query, by=by, facet=facet, top=top,
+                                                   **filters(kwargs))
     if plot_path is not None:
         from .plot import plot_timeline
 
         title = f"{query}: " if query else ""
         plot_timeline(timeline, plot_path, title + (f"top {facet} by {by}" if facet
                                                     else f"articles by {by}"))
-    _out(render_timeline(timeline, fmt, _width(), color=fmt == "text" and sys.stdout.isatty()))
+    out(render_timeline(timeline, fmt, _width(), color=fmt == "text" and sys.stdout.isatty()))
     sys.exit(EXIT_OK if timeline.articles else EXIT_NONE)
 
 
@@ -798,7 +631,7 @@ def serve_cmd(config: Any, where: IndexTarget, host: str, port: int,
     """
     from .web import serve
 
-    serve(_index(config, where), host=host, port=port, open_browser=open_browser,
+    serve(open_index(config, where), host=host, port=port, open_browser=open_browser,
           echo=click.echo, warn=lambda text: click.echo(f"searchidx: warning: {text}", err=True))
 
 

@@ -25,12 +25,12 @@ import functools
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConfigError
+from .records import record
 
 if TYPE_CHECKING:
     import yaml
@@ -376,7 +376,7 @@ def default_config() -> Config:
 STORY_SHINGLE_WORDS = 5
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StorySettings:
     """``config/index.yaml`` ``stories``: checked once, used by every commit."""
 

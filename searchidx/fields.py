@@ -8,7 +8,6 @@ own business (:mod:`searchidx.backends.whoosh.schema` for Whoosh).
 
 from __future__ import annotations
 
-from .analysis import name_key
 from .config import Config
 from .errors import QueryError
 
@@ -56,6 +55,8 @@ def normalise_facet(name: str) -> str:
 
 def checked_name(field: str, value: str) -> str:
     """``value``'s name key, or a clear error when nothing of it is left to match."""
+    from .analysis import name_key  # Whoosh's analysis: not for what only names fields
+
     key = name_key(value)
     if not key:
         raise QueryError(f"empty {field} filter; give a name, e.g. --speaker Kirby")
@@ -65,6 +66,8 @@ def checked_name(field: str, value: str) -> str:
 def filter_keys(config: Config, field: str, value: str) -> list[str]:
     """The keys a name filter on ``field`` matches, sorted: the name's own, and for people
     and speakers the canonical names of ``config/people.yaml`` it is the name or an alias of."""
+    from .analysis import name_key
+
     key = checked_name(field, value)
     if field not in ("people", "speakers"):
         return [key]

@@ -16,7 +16,6 @@ import re
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from .config import Config, load_config
 from .errors import ConfigError, Interrupted, ReadError, SearchidxError
 from .fields import FACETS, normalise_facet
 from .manifest import Changes, Manifest
+from .records import field, record
 
 if TYPE_CHECKING:
     from .backends.base import Backend, IndexRun
@@ -44,7 +44,7 @@ def resolve_index_path(index: str | os.PathLike[str] | None, config: Config) -> 
     return Path(chosen).expanduser()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Location:
     """Where an index lives: the engine, and a folder (Whoosh) or an index name and
     the cluster's address (OpenSearch)."""
@@ -82,7 +82,7 @@ def resolve_location(index: str | os.PathLike[str] | None, config: Config, *,
     return Location(name, chosen, str(address))
 
 
-@dataclass
+@record
 class IndexReport:
     """Counts of one ``index`` run, and the errors met (the run went on)."""
 

@@ -14,9 +14,10 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from .records import field, record
 
 # path -> (content sha1, size), or None to forget the file
 FileChanges = dict[str, tuple[str, int] | None]
@@ -91,7 +92,7 @@ class Manifest(Protocol):
         """Release what the manifest holds open."""
 
 
-@dataclass
+@record
 class Changes:
     """The manifest changes of the writes since the last commit, recorded with them.
 

@@ -1,8 +1,9 @@
 """The render stage: results as terminal text, JSON, JSON lines or CSV.
 
 Every function returns a string; the CLI decides where it goes. Terminal text
-uses click's styling (cheap to import) and turns the snippets' ``<em>`` marks
-into bold; machine formats keep the marks so scripts can find them.
+uses click's styling (imported only to colour a terminal's text) and turns the
+snippets' ``<em>`` marks into bold; machine formats keep the marks so scripts can
+find them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import click
-
 if TYPE_CHECKING:
     from .search import SearchResult
 
@@ -21,6 +20,12 @@ FORMATS = ("text", "json", "jsonl", "csv")
 _EM = re.compile(r"<em>(.*?)</em>", re.S)
 _CSV_FIELDS = ("id", "score", "title", "date", "publisher", "people", "speakers", "topics",
                "snippet", "path")
+
+
+def _style(text: str, **styles: Any) -> str:
+    import click
+
+    return click.style(text, **styles)
 
 
 def to_json(obj: Any) -> str:
@@ -34,7 +39,7 @@ def _strip_marks(text: str) -> str:
 def _bold_marks(text: str, color: bool) -> str:
     if not color:
         return _EM.sub(r"\1", text)
-    return _EM.sub(lambda m: click.style(m.group(1), bold=True, fg="yellow"), text)
+    return _EM.sub(lambda m: _style(m.group(1), bold=True, fg="yellow"), text)
 
 
 def search_text(result: SearchResult, color: bool = False) -> str:
@@ -49,7 +54,7 @@ def search_text(result: SearchResult, color: bool = False) -> str:
         head += f" for {result.query!r}"
     if shown:
         head += f" (showing {first}-{first + shown - 1})"
-    lines.append(click.style(head, bold=True) if color else head)
+    lines.append(_style(head, bold=True) if color else head)
     if result.suggestion:
         lines.append(f"did you mean: {result.suggestion}")
     if result.dropped_undated:
@@ -58,7 +63,7 @@ def search_text(result: SearchResult, color: bool = False) -> str:
     for rank, hit in enumerate(result.hits, first):
         title = hit.title or hit.first_line
         lines.append("")
-        lines.append(f"{rank}. " + (click.style(title, bold=True) if color else title))
+        lines.append(f"{rank}. " + (_style(title, bold=True) if color else title))
         meta = [hit.date or "undated", hit.publisher or "", hit.id]
         if hit.speakers:
             meta.append("speakers: " + ", ".join(hit.speakers))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from . import snippets
@@ -25,6 +24,7 @@ from .config import Config
 from .errors import QueryError
 from .fields import FILTER_OPTIONS, QUERY_FIELDS, normalise_facet
 from .query import And, DateWindow, Node, Parsed, Word, leaves, parse
+from .records import field, record, replace
 
 if TYPE_CHECKING:  # the rescoring, only for questions; dates, only for --from/--to
     from .models import DateValue
@@ -35,7 +35,7 @@ _OPERATOR = re.compile(r"\b(?:AND|OR|NOT)\b|(?:^|\s)[-+]\w")
 _FALLBACK_MIN_WORDS = 3
 
 
-@dataclass
+@record
 class SearchRequest:
     """Everything ``searchidx query`` can ask; the API's keyword arguments."""
 
@@ -61,7 +61,7 @@ class SearchRequest:
     facet_by: str = "article"  # or "story": a facet value counts once per story
 
 
-@dataclass
+@record
 class Hit:
     id: str
     score: float | None
@@ -84,7 +84,7 @@ class Hit:
         return out
 
 
-@dataclass
+@record
 class SearchResult:
     query: str
     total: int
@@ -168,7 +168,7 @@ def _shared_stories(ids: Iterable[str], stories: Mapping[str, str]) -> dict[str,
     return shared
 
 
-@dataclass
+@record
 class _Matches:
     """What a request matched: the backend's answer, the hits in rank order with their
     scores, the query compiled (after any fallback to any word) and the notices."""

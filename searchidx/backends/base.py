@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from ..records import field, record
 
 if TYPE_CHECKING:
     from ..analysis import ItalianAnalyzer
@@ -29,7 +30,7 @@ SORTS = ("relevance", "date", "-date")
 Failure = tuple[str, str, int | None, str]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SearchPlan:
     """One search, as a backend runs it.
 
@@ -76,7 +77,7 @@ class FoundHit(Protocol):
         """Every stored field: what ``show`` prints (see :meth:`Backend.document`)."""
 
 
-@dataclass
+@record
 class Found:
     """What one search found: the ranked hits asked for and figures over every match."""
 
@@ -89,7 +90,7 @@ class Found:
     # whose story has other articles
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Similar:
     """An article like another one (:meth:`Backend.similar`), and why."""
 
@@ -98,7 +99,7 @@ class Similar:
     terms: tuple[str, ...]  # the key terms of the first article that this one holds
 
 
-@dataclass
+@record
 class Table:
     """Columns of every article of a result set, read without unpacking the articles:
     what sums over a whole result set (a people directory, a timeline) are made of.

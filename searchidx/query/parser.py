@@ -24,10 +24,10 @@ parentheses and quotes are read as if the stray one were not there.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..errors import QueryError
 from ..fields import DATE_KEYS, NAME_FIELDS, QUERY_FIELDS, checked_name
+from ..records import record
 from .tree import And, Every, Exact, Fuzzy, Node, Not, Or, Phrase, Wildcard, Word, exact_words
 
 MAX_LENGTH = 10_000
@@ -46,7 +46,7 @@ _DATE_KEY_FORMS = {"year": (re.compile(r"\d{4}"), "YYYY, e.g. year:2023"),
                    "month": (re.compile(r"\d{4}-(?:0[1-9]|1[0-2])"), "YYYY-MM, e.g. month:2023-09")}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Parsed:
     """A parsed query: its tree (None when it holds nothing to search) and the words
     written as a field that name none, in order (``speakr`` of ``speakr:Kirby``)."""
@@ -55,7 +55,7 @@ class Parsed:
     unknown_fields: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Token:
     kind: str  # "(", ")", "op", "sign", "word", "phrase", "field", "exact"
     text: str = ""

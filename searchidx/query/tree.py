@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..analysis import fold
+from ..records import record
 
 if TYPE_CHECKING:
     from ..models import DateValue
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Word:
     """A word: ``munizioni``, ``Jong-un``, ``dell’era``, ``Kirby`` in ``speaker:Kirby``.
 
@@ -38,7 +38,7 @@ class Word:
     all_terms: bool = True
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Phrase:
     """Words in order, within ``slop`` positions of each other (1: side by side)."""
 
@@ -47,7 +47,7 @@ class Phrase:
     slop: int = 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Wildcard:
     """A pattern where ``*`` stands for any letters: ``muniz*``, ``*zioni``, ``mun*oni``."""
 
@@ -55,7 +55,7 @@ class Wildcard:
     field: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fuzzy:
     """A word within ``edits`` insertions, deletions or substitutions (1 or 2)."""
 
@@ -64,7 +64,7 @@ class Fuzzy:
     edits: int = 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Exact:
     """Words in the article's text as written: unstemmed, though case and accents
     do not count (``exact:munizione`` misses an article that only says ``munizioni``)."""
@@ -83,28 +83,28 @@ def exact_words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", fold(text))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class And:
     """Every child matches."""
 
     children: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Or:
     """At least one child matches; the more, the higher the score."""
 
     children: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Not:
     """The child does not match."""
 
     child: Node
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Every:
     """Every article."""
 
@@ -124,7 +124,7 @@ def leaves(node: Node) -> list[Leaf]:
     return [node]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DateWindow:
     """A ``--from``/``--to`` range: articles whose date interval overlaps it are kept
     (a date of ``2023-09`` overlaps ``--from 2023-09-10``), undated ones are not."""

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from ...errors import IndexCorruptError
-from .folder import WhooshFolder
-from .schema import stored_article, unpack_body
+from .folder import SUMMARY, WhooshFolder
 
 if TYPE_CHECKING:  # compile and searching import Whoosh's query package: only to search
     from ...analysis import ItalianAnalyzer
@@ -55,10 +54,14 @@ class WhooshHit:
 
     def body(self) -> str:
         if self._body is None:
+            from .schema import unpack_body
+
             self._body = unpack_body(self._hit.fields())
         return self._body
 
     def article(self) -> dict[str, Any]:
+        from .schema import stored_article
+
         return stored_article(self._hit.fields(), self.body())
 
 
@@ -194,6 +197,7 @@ class WhooshBackend:
         from whoosh import query
 
         from ..base import SearchPlan, Similar
+        from .schema import unpack_body
 
         searcher = self.searcher()
         docnum = searcher.document_number(id=doc_id)
@@ -261,6 +265,8 @@ class WhooshBackend:
         return {term: n for term, n in frequencies.items() if n}
 
     def holding(self, field: str, term: str, limit: int) -> list[dict[str, Any]]:
+        from .schema import stored_article
+
         searcher = self.searcher()
         if not searcher.doc_frequency(field, term):
             return []
@@ -269,14 +275,32 @@ class WhooshBackend:
 
     # -- stored articles -----------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:
+        from .schema import stored_article
+
         stored = self.searcher().document(id=doc_id)
         return stored_article(stored) if stored else None
 
     def documents(self) -> Iterator[dict[str, Any]]:
+        from .schema import stored_article
+
         for stored in self.searcher().all_stored_fields():
             yield stored_article(stored)
 
     def stats(self) -> dict[str, Any]:
+        # counted once a generation, and kept in the folder: a cold `searchidx stats`
+        # then opens no Whoosh index (and imports none of Whoosh)
+        key = self.folder.generation_key()
+        figures = self.folder.summary(key)
+        if figures is None:
+            figures = self._counted()
+            if key is not None and key == self.folder.generation_key():  # no commit since
+                self.folder.keep_summary(key, figures)
+        size = sum(f.stat().st_size for f in self.path.iterdir()
+                   if f.is_file() and f.name != SUMMARY)
+        return {**figures, "size_bytes": size}
+
+    def _counted(self) -> dict[str, Any]:
+        """The figures of :meth:`stats` but the size, read from the index."""
         # the searcher's reader, or one of its own: counting needs no searcher, and
         # Whoosh's searching module brings its whole query package
         own = self._searcher is None
@@ -290,7 +314,6 @@ class WhooshBackend:
                 "undated": reader.doc_frequency("dated", "0"),
                 "date_from": _int_date(min(starts)) if starts else None,
                 "date_to": _int_date(max(starts)) if starts else None,
-                "size_bytes": sum(f.stat().st_size for f in self.path.iterdir() if f.is_file()),
                 "fields": sorted(n for n in reader.schema.names() if not n.startswith("f_")),
             }
         finally:

@@ -7,19 +7,24 @@ generation it was last written with (``whoosh_generation``): see
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
 
+from ... import __version__
 from ...config import Config
 from ...errors import IndexCorruptError, IndexMissingError, SearchidxError
 from ...locking import LOCK_NAME
 from ...manifest import SqliteManifest
-from .schema import SCHEMA_VERSION, build_schema
-from .storage import patch_whoosh
 
 MANIFEST = "manifest.sqlite3"
+# the figures of `searchidx stats` for one generation of the index (WhooshBackend.stats):
+# a name Whoosh's clean-up never takes for a segment's or a table of contents' file
+SUMMARY = "_MAIN_summary.json"
+_TOC = re.compile(r"_MAIN_([0-9]+)\.toc")  # Whoosh's table of contents of a generation
 # a writer commits a generation in milliseconds; a table of contents still
 # missing after this many tries is damage, not a race with a commit
 _OPEN_ATTEMPTS = 20
@@ -44,6 +49,8 @@ class WhooshFolder:
     def whoosh(self) -> Any:
         """The open Whoosh index; a clear error if it is missing or damaged."""
         if self._ix is None:
+            from .storage import patch_whoosh
+
             patch_whoosh(writing=False)  # writer() adds the rest
             if not self.exists():
                 raise IndexMissingError.at(self.path)
@@ -82,7 +89,47 @@ class WhooshFolder:
                 f"index at {self.path} is damaged ({type(failure).__name__}: {failure}); "
                 f"rebuild it with 'searchidx index --rebuild PATH'") from None
 
+    def generation_key(self) -> str | None:
+        """What names the newest generation: searchidx's version and the name, size and
+        modification time of its table of contents (a commit writes a new one); None
+        when the folder has none."""
+        try:
+            tocs = {int(m.group(1)): m.group(0) for m in map(_TOC.fullmatch, os.listdir(self.path))
+                    if m}
+            if not tocs:
+                return None
+            newest = tocs[max(tocs)]
+            toc = os.stat(self.path / newest)
+        except OSError:
+            return None
+        return f"{__version__} {newest} {toc.st_size} {toc.st_mtime_ns}"
+
+    def summary(self, key: str | None) -> dict[str, Any] | None:
+        """The figures :meth:`keep_summary` kept under ``key`` (:meth:`generation_key`),
+        or None when there are none, they are damaged or of another generation."""
+        if key is None:
+            return None
+        try:
+            with open(self.path / SUMMARY, encoding="utf-8") as file:
+                kept = json.load(file)
+        except (OSError, ValueError):
+            return None
+        figures = kept.get("figures") if isinstance(kept, dict) else None
+        return figures if kept.get("key") == key and isinstance(figures, dict) else None
+
+    def keep_summary(self, key: str, figures: dict[str, Any]) -> None:
+        """Keep ``figures`` for the generation ``key``, written aside and renamed whole;
+        skipped where the folder cannot be written (deleting the file is always safe)."""
+        draft = self.path / f"{SUMMARY}.{os.getpid()}.tmp"
+        try:
+            draft.write_text(json.dumps({"key": key, "figures": figures}), encoding="utf-8")
+            os.replace(draft, self.path / SUMMARY)
+        except OSError:
+            draft.unlink(missing_ok=True)
+
     def _check_version(self) -> None:
+        from .schema import SCHEMA_VERSION
+
         manifest = self.manifest()
         try:
             version = manifest.meta("schema_version")
@@ -100,6 +147,8 @@ class WhooshFolder:
         the index exists (:meth:`exists`) only once it names its format, so a run
         stopped here leaves no index that later reads as another version's."""
         from whoosh import index as windex
+
+        from .schema import SCHEMA_VERSION, build_schema
 
         self.path.mkdir(parents=True, exist_ok=True)
         created = windex.create_in(str(self.path), build_schema(self.config))
@@ -145,6 +194,8 @@ class WhooshFolder:
     def writer(self) -> Any:
         """Whoosh's writer of the index (the folder's write lock is already held)."""
         from whoosh.index import LockError
+
+        from .storage import patch_whoosh
 
         patch_whoosh()
         try:

@@ -14,10 +14,10 @@ import weakref
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
 from ...analysis import fold
+from ...records import field, record
 from .schema import DETAIL_COLUMNS, FACET_COLUMNS, PAIR, SEP, date_int
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..base import Table
 
 
-@dataclass
+@record
 class Scope:
     """What a match of the words must also satisfy: the filters' documents, the dates.
 
@@ -88,7 +88,7 @@ class LazyHits(Sequence[Any]):
         return self._results[at % self._length]
 
 
-@dataclass
+@record
 class Walk:
     """One walk of a query's matches."""
 
@@ -185,14 +185,14 @@ def _walk_disjunction(searcher: Any, q: Any, scope: Scope, limit: int) -> Walk |
     return Walk(hits, kept, scope.dropped_undated)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _DateColumns:
     start: list[int]
     end: list[int]
     dated: list[bool]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _FacetColumn:
     """A facet column read whole and coded for counting.
 
@@ -246,7 +246,7 @@ def _top(items: Iterable[Any], limit: int | None, key: Callable[[Any], Any]) -> 
     return sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
 
 
-@dataclass
+@record
 class _SearcherCache:
     """What queries keep between them, for as long as their searcher lives.
 
