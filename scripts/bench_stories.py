@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -35,29 +34,12 @@ from searchidx.backends.opensearch import stories as cluster_stories  # noqa: E4
 from searchidx.backends.opensearch.manifest import manifest_index  # noqa: E402
 from searchidx.backends.opensearch.schema import template_name  # noqa: E402
 from searchidx.config import load_config  # noqa: E402
+from tests.story_copies import copy_of, write  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "facta" / "articles.jsonl"
 WORDS = ["vaccino", "governo", "foto", "video", "euro", "immigrati", "scuola", "ospedale",
          "guerra", "medici", "Salvini", "Conte", "Draghi", "Ucraina", "Putin", "sindaco",
          "virus", "migranti", "Roma", "bambini"]
-
-
-def copy_of(record: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """A second version: a new title, one sentence in six rewritten, a passage added
-    or the last two sentences cut."""
-    sentences = re.split(r"(?<=[.!?])\s+", record["text"])
-    for i in rng.sample(range(len(sentences)), max(1, len(sentences) // 6)):
-        sentences[i] = "Secondo fonti vicine al dossier la vicenda resta tutta da chiarire."
-    if rng.random() < 0.5:
-        sentences.append("Aggiornamento: la notizia è stata ripresa da altre testate locali.")
-    elif len(sentences) > 6:
-        sentences = sentences[:-2]
-    return {**record, "id": record["id"] + "-bis", "title": record["title"] + " (aggiornato)",
-            "publisher": "Copie", "text": " ".join(sentences)}
-
-
-def write(path: Path, records: list[dict[str, Any]]) -> None:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
 
 
 def timed_grouping() -> list[float]:

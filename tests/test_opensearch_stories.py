@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 
 import pytest
 
@@ -15,28 +14,11 @@ from searchidx import Index
 
 from .conftest import SEEDS, shared_data
 from .opensearch_cluster import cluster_url
+from .story_copies import copy_of, write
 
 QUERIES = ["", "vaccino", "governo", "Salvini", "foto", "Putin", "munizioni", "covid",
            "video OR immagini", '"green pass"', "vaccin*"]
 FACETS = ["people", "publisher", "year", "month"]
-
-
-def copy_of(record: dict, rng: random.Random) -> dict:
-    """A second version of an article: a new title, a sentence in six rewritten, a
-    passage added or its last sentences cut (as tests/test_stories.py's, harsher)."""
-    sentences = re.split(r"(?<=[.!?])\s+", record["text"])
-    for i in rng.sample(range(len(sentences)), max(1, len(sentences) // 6)):
-        sentences[i] = "Secondo fonti vicine al dossier la vicenda resta tutta da chiarire."
-    if rng.random() < 0.5:
-        sentences.append("Aggiornamento: la notizia è stata ripresa da altre testate locali.")
-    elif len(sentences) > 6:
-        sentences = sentences[:-2]
-    return {**record, "id": record["id"] + "-bis", "title": record["title"] + " (aggiornato)",
-            "publisher": "Copie", "text": " ".join(sentences)}
-
-
-def write(path, records) -> None:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
 
 
 def groups(ix: Index) -> dict[str, list[str]]:
