@@ -25,10 +25,10 @@ import sqlite3
 import struct
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .config import STORY_SHINGLE_WORDS as SHINGLE_WORDS
+from .records import record
 
 SIGNATURE_SIZE = 64  # bins: 2**_BIN_BITS
 BAND_ROWS = 2  # bins per LSH band: 32 bands
@@ -86,7 +86,7 @@ def band_keys(packed: bytes) -> list[int]:
     return keys
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Member:
     """An article with a signature, as a story store holds it: ``seq`` orders the
     articles as they were indexed (a story is named after its smallest)."""
