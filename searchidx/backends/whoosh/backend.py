@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import pickle
 import struct
+import sys
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -132,7 +132,11 @@ class WhooshBackend:
         """Turn the low-level errors of a damaged index into one clear error."""
         try:
             yield
-        except (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError) as exc:
+        except Exception as exc:
+            # an unpickling error means pickle was loaded: a cold `stats` never imports it
+            unpickling = getattr(sys.modules.get("pickle"), "UnpicklingError", ())
+            if not isinstance(exc, (EOFError, OSError, struct.error, zlib.error, unpickling)):
+                raise
             raise IndexCorruptError(
                 f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
                 f"rebuild it with 'searchidx index --rebuild'") from None
