@@ -12,9 +12,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from searchidx.argv import describe_hot, parse
+from searchidx.argv import parse
 from searchidx.cli import main
 from searchidx.command_lines import PARAMETERS
+from searchidx.command_spec import describe_hot
 from searchidx.commands import HOT, read_line
 
 from .conftest import SEEDS
@@ -38,7 +39,7 @@ def test_every_hot_command_is_described():
 
 def test_the_generated_parameters_are_clicks():
     assert PARAMETERS == SPECS, ("searchidx/command_lines.py is stale: "
-                                 "run python -m searchidx.argv")
+                                 "run python -m searchidx.command_spec")
 
 
 def test_an_export_is_left_to_click():  # it checks which options were typed
