@@ -54,9 +54,14 @@ def web_index(tmp_path_factory):
     return build_index(tmp_path_factory.mktemp("web-index"))
 
 
+def app_client(index):
+    """A test client of the page over ``index``, at the address ``serve`` prints."""
+    return TestClient(create_app(index), base_url="http://127.0.0.1:8765")
+
+
 @pytest.fixture(scope="module")
 def client(web_index):
-    with TestClient(create_app(web_index), base_url="http://127.0.0.1:8765") as test_client:
+    with app_client(web_index) as test_client:
         yield test_client
 
 
@@ -67,7 +72,7 @@ def story_index(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def story_client(story_index):
-    with TestClient(create_app(story_index), base_url="http://127.0.0.1:8765") as test_client:
+    with app_client(story_index) as test_client:
         yield test_client
 
 
