@@ -133,6 +133,31 @@ def test_unknown_people_are_found_and_surnames_merge(cfg):
         == "sindaco di Modena"
 
 
+@pytest.mark.parametrize(("body", "expected"), [
+    # a prefix and a middle name do not keep a shorter mention apart
+    ("A don Luciano Benassi il Ministero non ha risposto. A don Benassi nessuno ha scritto.",
+     {"don Luciano Benassi": ["don Luciano Benassi", "don Benassi"]}),
+    ("Jacob Anthony Chansley ha partecipato all’assalto. Jacob Chansley è stato arrestato.",
+     {"Jacob Anthony Chansley": ["Jacob Anthony Chansley", "Jacob Chansley"]}),
+])
+def test_a_shorter_mention_joins_the_full_name(cfg, body, expected):
+    assert people(extract(cfg, body)) == expected
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # a caption without its stop runs into the next sentence
+    ("Fonte: Agcom I dati riportati da Luigi Di Maio Questo stesso dato era falso.",
+     ["Luigi Di Maio"]),
+    ("Svaligiata la casa del segretario leghista Mario Bellei Bellei ha anche aggiunto "
+     "parole decise.", ["Mario Bellei"]),
+    # a salutation is no part of the name; a preposition closing one is ("Dalla")
+    ("Carissima Tania, ti scrivo da Roma.", ["Tania"]),
+    ("È morto il cantautore bolognese Lucio Dalla.", ["Lucio Dalla"]),
+])
+def test_words_around_a_name_that_are_not_part_of_it(cfg, body, expected):
+    assert [p.name for p in extract(cfg, body).people] == expected
+
+
 def test_variants_and_transliterations_merge_within_an_article(cfg):
     a = extract(cfg, "Il ministro Aleksandr Novak ha parlato a lungo. "
                      "Più tardi Alexandr Novak ha lasciato Mosca.")

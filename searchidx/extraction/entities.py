@@ -59,13 +59,30 @@ def _trim_person(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[i
     government = a > 0 and tokens[a - 1].lower in _GOVERNMENT
     while b > a and (not tokens[b - 1].text[0].isalnum()
                      or tokens[b - 1].lower in res.lexicon.particles
-                     or government and b - a > 1 and tokens[b - 1].lower in _ORDINALS):
+                     or government and b - a > 1 and tokens[b - 1].lower in _ORDINALS
+                     or b - a > 1 and _opens_next_sentence(tokens[b - 1], res)):
         b -= 1  # "il governo Conte II" is Conte's second; "Giovanni Paolo II" is a name
+    for k in range(a + 1, b):
+        if tokens[k].text == tokens[k - 1].text:
+            b = k  # "il segretario leghista Bellei Bellei ha": a caption ran into the text
+            break
     if b - a > 1 and b < len(tokens) and tokens[b].text == "." \
             and tokens[b].start == tokens[b - 1].end \
             and (len(tokens[b - 1].text) == 1 or tokens[b - 1].lower in _SUFFIXES):
         b += 1
     return a, b
+
+
+def _opens_next_sentence(tok: Token, res: Resources) -> bool:
+    """Whether a capitalised word closing a name is rather the first word of a sentence
+    whose stop is missing (a caption: "riportati da Luigi Di Maio Questo stesso dato"):
+    a function word or a verb in the first person plural; not a preposition or an
+    article, which end surnames ("Lucio Dalla"), nor a month ("l’onorevole Finocchiaro
+    Aprile")."""
+    word = tok.lower
+    if not tok.upper or len(word) <= 2 or word in res.prepositions or word in res.articles:
+        return False
+    return word in res.function_words or word.endswith(res.verb_endings)
 
 
 _ACCENTED = str.maketrans({"a": "[aàá]", "e": "[eèé]", "i": "[iìí]", "o": "[oòó]",

@@ -56,6 +56,24 @@ def _contiguous(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
     return 0 < n < len(whole) and any(whole[k:k + n] == part for k in range(len(whole) - n + 1))
 
 
+def _without_prefix(words: tuple[str, ...], res: Resources) -> tuple[str, ...]:
+    """A name's words without the prefix opening it: "don Benassi" is a part of "don
+    Luciano Benassi" as "Benassi" is."""
+    return words[1:] if len(words) > 1 and words[0] in res.lexicon.prefixes else words
+
+
+def _part_of(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether a shorter name is a part of a longer one: contiguous words ("Renzi",
+    "Di Maio"), or a given name and the surname of a name with a middle name ("Jacob
+    Chansley" of "Jacob Anthony Chansley")."""
+    if _contiguous(part, whole):
+        return True
+    if not 2 <= len(part) < len(whole) or part[-1] != whole[-1] or part[0] != whole[0]:
+        return False
+    rest = iter(whole)
+    return all(w in rest for w in part)
+
+
 def role_near(tokens: list[Token], entity: Entity, res: Resources,
               other_people: frozenset[int] = frozenset()) -> str | None:
     """The role written next to a name: "il portavoce del Cremlino Dmitry Peskov",
@@ -115,9 +133,10 @@ def cluster_people(mentions: list[PersonMention], res: Resources) -> list[Cluste
             target = by_name.get(m.canonical)
         if target is None and m.canonical is None:
             # a part of a longer name already seen in this article
-            parts = [c for c in by_word.get(m.words[0], ()) if _contiguous(m.words, c.words)]
+            words = _without_prefix(m.words, res)
+            parts = [c for c in by_word.get(words[0], ()) if _part_of(words, c.words)]
             if parts:
-                ends = [c for c in parts if c.words[-len(m.words):] == m.words]
+                ends = [c for c in parts if c.words[-len(words):] == words]
                 target = (ends or parts)[0]
         if target is None:
             if m.canonical is not None:
