@@ -205,6 +205,8 @@ def test_a_publisher_is_not_a_person(cfg):
     ("Come hanno verificato i colleghi di Newsweek, il profilo su LinkedIn di Mario Rossi "
      "è falso.", ["Mario Rossi"]),
     ("Il software fu sviluppato dalla società Gemma S.p.A. per il Comune.", []),
+    ("Lo sviluppano Inovio Pharmaceuticals e Kentucky Bioprocessing, dice Mario Rossi, in "
+     "una foto di Getty Images.", ["Mario Rossi"]),
     ("Il sito di fact-checking francese Lci ha scritto che la norma non esiste.", []),
 ])
 def test_media_brands_and_headline_words_are_not_people(cfg, body, expected):
