@@ -66,6 +66,13 @@ def said(article) -> list[tuple[str | None, str]]:
     # the words asked of someone: the infinitive after the indirect object and an aside
     ("Luisa Neri ha chiesto al governo, tra le altre cose, di rimandare la riapertura.",
      "Luisa Neri"),
+    # the subject before an aside between commas: a former office, a relative clause, a
+    # subordinate clause
+    ("Carlo Bianchi, ex ministro dell’Economia, ha dichiarato che il debito è alto.",
+     "Carlo Bianchi"),
+    ("Marta Ferri, che è stata sindaca di Lucca, ha detto che i conti tornano.", "Marta Ferri"),
+    ("Puntualizziamo che Paolo Gatti, poco prima che facesse la dichiarazione in oggetto, "
+     "ha parlato del debito in calo.", "Paolo Gatti"),
 ])
 def test_reported_speech_without_che(cfg, text, speaker):
     assert extract(cfg, text).speakers == [speaker]

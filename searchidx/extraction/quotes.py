@@ -60,6 +60,7 @@ _DETERMINERS = frozenset({"questa", "questo", "quella", "quello", "sua", "suo", 
 # Rossi", "quel che dice Salvini", "di che cosa sta parlando Renzi"
 _BEFORE_INVERSION = frozenset({"lo", "l", "ne", "gli", "le", "come", "quanto", "cui", "cosa"})
 _WHAT = frozenset({"quel", "quello", "ciò", "cosa", "quanto"})
+_ASIDE_TOKENS = 16  # how long an aside between commas after a subject may be
 _LAST_SPEAKER_CHARS = 800  # how far back a sentence without subject finds its speaker
 
 
@@ -296,6 +297,9 @@ class _Ctx:
         k = a - 1
         if k < 0:
             return None
+        aside = self.subject_past_aside(a)
+        if aside is not None:
+            return aside
         sent = self.tokens[a].sent
         steps = 0
         role_at: int | None = None
@@ -335,6 +339,54 @@ class _Ctx:
             k -= 1
             steps += 1
         return self.by_role(role_at, self.tokens[a].start) if role_at is not None else None
+
+    def subject_past_aside(self, a: int) -> Who | None:
+        """The person before an aside between commas that ends right before the cue at
+        token ``a``: "Mario Rossi, ex ministro dell’Economia, ha dichiarato", "Rossi, che
+        è stato ministro, ha detto", "Letta, poco prima che facesse la dichiarazione,
+        ha parlato di"; an aside with a person, a cue or a stop in it is none, and the
+        person must open the clause ("Dopo aver incontrato Renzi, lunedì, ha detto":
+        not Renzi)."""
+        tokens = self.tokens
+        j = a - 1
+        while j >= 0 and tokens[j].lower in self.res.adverbs:
+            j -= 1
+        if j < 1 or tokens[j].text != ",":
+            return None
+        sent = tokens[a].sent
+        for i in range(j - 1, max(-1, j - _ASIDE_TOKENS), -1):
+            t = tokens[i]
+            if t.sent != sent or i in self.cue_at or t.text != "," and (
+                    t.text in _STOPS or t.text in self.res.quote_marks
+                    or t.text in self.res.quote_marks.values()):
+                return None
+            if any(e.kind == "person" for e in self.ends.get(i, ())):
+                return None  # a name inside: the usual walk reads it
+            if t.text != ",":
+                continue
+            for e in self.ends.get(i - 1, ()):
+                if e.kind == "person" and e.a in self.person \
+                        and not self.in_complement(e) and self.opens_clause(e):
+                    return Who(person=self.person[e.a])
+            return None
+        return None
+
+    def opens_clause(self, e: Entity) -> bool:
+        """Whether a name stands where a clause's subject does: at the start of the
+        sentence, after an article, a role, "che", a conjunction, a punctuation mark or
+        a capitalised word ("il segretario del Pd Mario Rossi"); not after a verb or a
+        cue ("incontrato Renzi", "Secondo Renzi")."""
+        k = e.a - 1
+        if k < 0 or self.tokens[k].sent != self.tokens[e.a].sent:
+            return True
+        t = self.tokens[k]
+        w = _bare(t.lower)
+        if any(c.a <= k < c.b for c in self.cues):
+            return False
+        return (t.upper or t.text in ",:;–—(" or w in self.res.articles or w in self.res.roles
+                or w in _RELATIVES or w in _OPENERS
+                or any(_bare(self.tokens[i].lower) in self.res.roles
+                       for i in range(max(0, k - 2), k)))
 
     def role_opens_phrase(self, k: int) -> bool:
         """A role word that heads a noun phrase, not one inside a complement:
