@@ -78,6 +78,28 @@ def test_reported_speech_without_che(cfg, text, speaker):
     assert extract(cfg, text).speakers == [speaker]
 
 
+@pytest.mark.parametrize(("text", "speakers"), [
+    # two people joined by "e": both speak (the verb in the plural), "secondo" both
+    ("Carla Dini e Piero Sacchi sostengono che il debito sia alto.",
+     ["Carla Dini", "Piero Sacchi"]),
+    ("Carla Dini e Piero Sacchi, docenti di economia, hanno spiegato che il debito è alto.",
+     ["Carla Dini", "Piero Sacchi"]),
+    ("Secondo Carla Dini e Piero Sacchi il debito è alto.", ["Carla Dini", "Piero Sacchi"]),
+    # a doubt in brackets does not end the sentence
+    ("Paolo Gatti nella sua ultima (?) conferenza asserisce di aver tenuto i conti in ordine.",
+     ["Paolo Gatti"]),
+])
+def test_people_joined_and_sentences_kept_whole(cfg, text, speakers):
+    assert extract(cfg, text).speakers == speakers
+
+
+def test_a_quote_whose_verb_has_no_subject_is_the_last_speakers(cfg):
+    a = extract(cfg, "«Il debito è alto», ha detto Carla Dini. «E le tasse caleranno», ha "
+                     "aggiunto. «Non è vero», hanno replicato.")
+    assert [(q.speaker, q.verb) for q in a.quotes] == [
+        ("Carla Dini", "ha detto"), ("Carla Dini", "ha aggiunto"), (None, "hanno replicato")]
+
+
 def test_asking_for_a_thing_is_not_saying(cfg):
     assert extract(cfg, "Luisa Neri ha chiesto al barista un caffè e ha parlato in aula. "
                         "Marta Ferri ripete l’errore.").speakers == []

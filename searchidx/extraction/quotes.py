@@ -64,6 +64,11 @@ _ASIDE_TOKENS = 16  # how long an aside between commas after a subject may be
 _LAST_SPEAKER_CHARS = 800  # how far back a sentence without subject finds its speaker
 
 
+def _plural(word: str) -> bool:
+    """Whether a verb is in the third person plural ("sostengono", "hanno detto")."""
+    return word.endswith("no") and len(word) > 3
+
+
 def _bare(word: str) -> str:
     """``dell’`` -> ``dell``: elided forms compare with their plain spelling."""
     return word.rstrip("'’`")
@@ -77,6 +82,7 @@ class Who:
     person: str | None = None
     source: str | None = None
     source_kind: str | None = None  # "org" | "media"
+    partners: tuple[str, ...] = ()  # people joined to ``person``: "X e Y sostengono"
 
     @property
     def named(self) -> bool:
@@ -121,6 +127,8 @@ class Speech:
     def add(self, who: Who, at: int) -> None:
         if who.person is not None:
             self.speakers.append((at, who.person))
+            # just after: the speakers sort by offset, then by name
+            self.speakers.extend((at + 1, partner) for partner in who.partners)
         elif who.source is not None and who.source_kind == "org":
             self.sources.append((at, who.source))
 
@@ -327,7 +335,7 @@ class _Ctx:
                     continue
                 who = self.who_is(e)
                 if who is not None and (who.person or steps < 4):
-                    hit = who
+                    hit = self.joined_before(e, who) if _plural(self.tokens[a].lower) else who
                     break
             if hit is not None:
                 # "Secondo Letta, la leader di FdI non ha parlato": the role is the subject
@@ -367,9 +375,34 @@ class _Ctx:
             for e in self.ends.get(i - 1, ()):
                 if e.kind == "person" and e.a in self.person \
                         and not self.in_complement(e) and self.opens_clause(e):
-                    return Who(person=self.person[e.a])
+                    who = Who(person=self.person[e.a])
+                    return self.joined_before(e, who) if _plural(tokens[a].lower) else who
             return None
         return None
+
+    def joined_before(self, e: Entity, who: Who) -> Who:
+        """``who`` with the person joined to it by "e" before it: "Carmen Reinhart e
+        Kenneth Rogoff riportano" (the verb is plural)."""
+        k = e.a - 1
+        if who.person is None or k < 1 or self.tokens[k].lower not in ("e", "ed"):
+            return who
+        for other in self.ends.get(k - 1, ()):
+            name = self.person.get(other.a) if other.kind == "person" else None
+            if name is not None and name != who.person and not self.in_complement(other):
+                return Who(person=name, partners=(who.person,))
+        return who
+
+    def joined_after(self, e: Entity, who: Who) -> tuple[Who, int]:
+        """``who`` with the person joined to it by "e" after it ("secondo Reinhart e
+        Rogoff"), and the end of the last name."""
+        k = e.b
+        if k + 1 < len(self.tokens) and self.tokens[k].lower in ("e", "ed"):
+            other = self.entity_at.get(k + 1)
+            name = self.person.get(other.a) if other is not None and other.kind == "person" \
+                else None
+            if other is not None and name is not None and name != who.person:
+                return Who(person=who.person, partners=(name,)), other.end
+        return who, e.end
 
     def opens_clause(self, e: Entity) -> bool:
         """Whether a name stands where a clause's subject does: at the start of the
@@ -476,7 +509,7 @@ class _Ctx:
                     return None, 0
                 if who.person is not None:
                     if role_at is None or not complement:
-                        return who, e.end
+                        return self.joined_after(e, who)
                     return None, 0  # "il portavoce del ministro Rossi": not Rossi
                 if role_at is None:
                     return who, e.end
@@ -868,6 +901,10 @@ def _attribute_direct(ctx: _Ctx, o: int, c: int, previous: tuple[Who, int] | Non
             who, _ = ctx.named_after(cue.b, sent_end)
         if who is None and cue.kind == "verb":
             who = ctx.subject_before(ctx.token_index(o), 40)
+        if who is None and cue.kind == "verb" and cue.b < len(tokens) \
+                and tokens[cue.b].text in _STOPS and not _plural(tokens[cue.a].lower) \
+                and ctx.opens_sentence(ctx.token_index(o)):
+            who = ctx.last_speaker(o)  # "«…», ha aggiunto.": the speaker of before
         _, end = ctx.sentence_bounds(ctx.cue_span(cue)[1])
         return who or NOBODY, ctx.cue_text(cue), end, cue
     if k < len(tokens) and tokens[k].lower in res.after_quote:

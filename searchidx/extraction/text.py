@@ -60,6 +60,10 @@ def tokenize(text: str) -> list[Token]:
         if word in _SENTENCE_END and not (
             word == "." and len(tokens) > 1 and tokens[-2].lower in _ABBREVIATIONS
             and tokens[-2].end == start
+        ) and not (
+            # "la sua ultima (?) conferenza": a doubt in brackets, not a stop
+            word in "?!" and len(tokens) > 1 and tokens[-2].text == "("
+            and text.startswith(")", end)
         ):
             pending_break = True
         prev_end = end
