@@ -85,6 +85,12 @@ def test_reported_speech_without_che(cfg, text, speaker):
     ("Carla Dini e Piero Sacchi, docenti di economia, hanno spiegato che il debito è alto.",
      ["Carla Dini", "Piero Sacchi"]),
     ("Secondo Carla Dini e Piero Sacchi il debito è alto.", ["Carla Dini", "Piero Sacchi"]),
+    # "lo" before a verb is a pronoun; "A dirlo è X"; "dirsi" with how one feels
+    ("Lo afferma Carla Dini in un’intervista.", ["Carla Dini"]),
+    ("A sostenerlo è stata la ministra Carla Dini.", ["Carla Dini"]),
+    ("Carla Dini si è detta preoccupata per le tasse.", ["Carla Dini"]),
+    ("Carla Dini si dice convinta che le tasse caleranno.", ["Carla Dini"]),
+    ("Si dice che Carla Dini sia ricca. A farlo è stata Carla Dini.", []),
     # a doubt in brackets does not end the sentence
     ("Paolo Gatti nella sua ultima (?) conferenza asserisce di aver tenuto i conti in ordine.",
      ["Paolo Gatti"]),

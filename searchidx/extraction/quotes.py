@@ -42,6 +42,8 @@ _TO_DI_INFINITIVE = re.compile(
     r"\s+(?:a|ad|al|allo|alla|ai|agli|alle|all['’])\s*(?:[^\s,.;:!?“”«»\"]+(?:\s+|(?=,))){0,3}?"
     r"(?:,[^,.;:!?()]{0,60},\s*)?(?P<di>di)\s+"
     r"(?:\w+(?:re|rsi|rlo|rla|rli|rle|rne|rci|rvi|rgli)|aver|esser)\b", re.IGNORECASE)
+# what the article "lo" stands before: s + consonant, z, gn, ps, pn, x, y, i + vowel
+_LO_ARTICLE = re.compile(r"s[^aeiouàèéìòù]|z|gn|ps|pn|x|y|i[aeiou]")
 _DA = frozenset({"da", "dal", "dalla", "dallo", "dall", "dai", "dagli", "dalle"})
 _RELATIVES = frozenset({"che", "quale", "quali", "cui"})
 _LAST_NAMED = frozenset({"costui", "costei"})
@@ -52,6 +54,10 @@ _OPENERS = frozenset({"e", "ed", "ma", "poi", "inoltre", "infine", "anche", "qui
                       "infatti", "intanto", "invece", "allora", "successivamente"})
 _TIMESTAMP = re.compile(r"\s*\((?:min\.?\s*)?[-–]?\d{1,3}[:.]\d{2}\)\s*\.?\s*$", re.IGNORECASE)
 _ESSERE = frozenset({"è", "sono", "era", "erano"})  # with a participle: a passive
+_ESSERE_NOW = _ESSERE | {"fu", "furono", "sarà", "saranno"}  # "A dirlo è Rossi"
+_STATO = frozenset({"stato", "stata", "stati", "state"})
+_DIRSI_FINITE = frozenset({"dice", "dicono", "diceva", "dicevano", "disse", "dissero"})
+_DETTO = frozenset({"detto", "detta", "detti", "dette"})
 _STARE = frozenset({"sta", "stava", "stanno", "stavano", "stia", "stesse"})
 _DETERMINERS = frozenset({"questa", "questo", "quella", "quello", "sua", "suo", "sue", "suoi",
                           "nostra", "nostro", "ogni", "nessuna", "nessun", "alcuna", "una",
@@ -598,6 +604,12 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
         if w not in starts:
             k += 1
             continue
+        if w == "si":
+            end = _self_description(tokens, k, res)
+            if end:
+                out.append(Cue(k, end, "verb"))  # "Rossi si è detto convinto che …"
+                k = end
+                continue
         phrase = _phrase_at(tokens, k, res.impersonal) if w in res.impersonal else 0
         if phrase:
             out.append(Cue(k, k + phrase, "impersonal"))
@@ -610,6 +622,13 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
         if phrase:
             out.append(Cue(k, k + phrase, "according"))
             k += phrase
+            continue
+        if w in res.clitic_infinitives and k > 0 and tokens[k - 1].lower in ("a", "ad") \
+                and k + 1 < n and tokens[k + 1].lower in _ESSERE_NOW:
+            # "A dirlo è Rossi", "a sostenerlo sono stati i sindacati": named after
+            j = k + 2 if k + 2 < n and tokens[k + 2].lower in _STATO else k + 1
+            out.append(Cue(k - 1, j + 1, "agent"))
+            k = j + 1
             continue
         if w in res.finite_verbs and not _noun_position(tokens, k, res):
             out.append(Cue(k, k + 1, "verb"))  # not "la conferma", "l’accusa": nouns
@@ -636,6 +655,28 @@ def find_cues(tokens: list[Token], res: Resources) -> list[Cue]:
                 out.append(Cue(k, k + 1, "agent"))
         k += 1
     return out
+
+
+def _self_description(tokens: list[Token], k: int, res: Resources) -> int:
+    """The end of "si è detto convinto", "si dice molto preoccupata" from "si" at ``k``
+    (0 if it is not one): "dirsi" and an adjective of ``self_descriptions``, an adverb
+    between them."""
+    n = len(tokens)
+    j = k + 1
+    if j < n and tokens[j].lower in _DIRSI_FINITE:
+        j += 1
+    elif j + 1 < n and tokens[j].lower in _ESSERE_NOW and tokens[j + 1].lower in _DETTO:
+        j += 2
+    else:
+        return 0
+    if j < n and (tokens[j].lower in res.adverbs or _adverb(tokens[j].lower)
+                  or tokens[j].lower in ("molto", "più", "assai")):
+        j += 1
+    if j >= n:
+        return 0
+    w = tokens[j].lower
+    described = w in res.self_descriptions or w[:-1] in res.self_descriptions and w[-1] in "oaie"
+    return j + 1 if described else 0
 
 
 def _causative(tokens: list[Token], k: int, res: Resources) -> Cue:
@@ -669,10 +710,15 @@ def _opening_per(tokens: list[Token], k: int) -> int:
 
 
 def _noun_position(tokens: list[Token], k: int, res: Resources) -> bool:
-    """A verb form after an article, a preposition or a determiner is a noun."""
+    """A verb form after an article, a preposition or a determiner is a noun; not after
+    "lo" where the article "lo" cannot stand, before a vowel or most consonants: there
+    it is a pronoun ("Lo afferma Rossi", "lo dice", but "lo sfogo")."""
     if k == 0 or tokens[k - 1].sent != tokens[k].sent:
         return False
     w = _bare(tokens[k - 1].lower)
+    if w == "lo" and tokens[k - 1].end < tokens[k].start \
+            and not _LO_ARTICLE.match(tokens[k].lower):
+        return False
     return w in res.articles or w in res.prepositions or w in _DETERMINERS
 
 

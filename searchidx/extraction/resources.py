@@ -19,6 +19,8 @@ from ..config import Config
 from .tagger import Lexicon, load_case_table, load_place_words
 from .text import tokenize
 
+_CLITICS = ("lo", "la", "li", "le", "ne")  # "dirlo", "sostenerla", "parlarne"
+
 
 @dataclass
 class Entry:
@@ -88,6 +90,9 @@ class Resources:
     clause_only: frozenset[str]  # speech only before "che", "come", "di", ":" or a quote
     after_quote: frozenset[str]
     gerunds: frozenset[str]  # and infinitives: the speaker is the clause's subject
+    # infinitives with a clitic, "dirlo", "sostenerlo": "A dirlo è Rossi" names the speaker
+    clitic_infinitives: frozenset[str]
+    self_descriptions: frozenset[str]  # "si è detta preoccupata": stems of the adjectives
     according: dict[str, list[tuple[str, ...]]]  # first word -> phrases, longest first
     according_fillers: frozenset[str]
     impersonal: dict[str, list[tuple[str, ...]]]  # first word -> phrases, longest first
@@ -312,6 +317,9 @@ def _build(config: Config) -> Resources:
         finite_verbs=_lower(speech["finite"]), after_quote=_lower(speech["after_quote"]),
         clause_only=participle_forms(speech["clause_only"]),
         gerunds=_lower(speech["gerunds"]) | _lower(speech["infinitives"]),
+        self_descriptions=_lower(speech.get("self_descriptions") or []),
+        clitic_infinitives=frozenset(f"{w[:-1]}{clitic}" for w in _lower(speech["infinitives"])
+                                     for clitic in _CLITICS),
         according=_phrases(speech["according_to"]),
         according_fillers=_words(speech["according_to_fillers"]),
         impersonal=_phrases(speech["impersonal"]),
@@ -328,6 +336,7 @@ def _build(config: Config) -> Resources:
             participles, _lower(speech["finite"]),
             _lower(speech["judgements"]), _lower(speech["judgement_participles"]),
             _lower(speech["gerunds"]), _lower(speech["infinitives"]),
+            (f"{w[:-1]}{clitic}" for w in _lower(speech["infinitives"]) for clitic in _CLITICS),
             _lower(speech["statement_nouns"]), _phrases(speech["impersonal"]),
             _phrases(speech["according_to"]), {"per"},
             _lower(speech.get("causative_words") or [])),
