@@ -91,6 +91,9 @@ def test_reported_speech_without_che(cfg, text, speaker):
     ("Carla Dini si è detta preoccupata per le tasse.", ["Carla Dini"]),
     ("Carla Dini si dice convinta che le tasse caleranno.", ["Carla Dini"]),
     ("Si dice che Carla Dini sia ricca. A farlo è stata Carla Dini.", []),
+    # a role said of a person ("è la portavoce") names them later
+    ("Carla Dini è la portavoce del partito. La portavoce ha detto che le tasse caleranno.",
+     ["Carla Dini"]),
     # a doubt in brackets does not end the sentence
     ("Paolo Gatti nella sua ultima (?) conferenza asserisce di aver tenuto i conti in ordine.",
      ["Paolo Gatti"]),

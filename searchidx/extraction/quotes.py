@@ -824,12 +824,17 @@ def _role_words_before(tokens: list[Token], a: int, res: Resources,
 
 
 def _role_words_after(tokens: list[Token], b: int, res: Resources) -> list[str]:
-    """The role in apposition after a name: "Rosario Crocetta, governatore della
-    Sicilia," (up to the next stop)."""
-    if b + 1 >= len(tokens) or tokens[b].text != "," or fold(tokens[b + 1].lower) not in res.roles:
+    """The role in apposition after a name, or said of it: "Rosario Crocetta,
+    governatore della Sicilia," "Carla Dini è la portavoce del partito" (up to the next
+    stop)."""
+    e = b + 1
+    if b + 2 < len(tokens) and tokens[b].lower in ("è", "era") \
+            and _bare(tokens[b + 1].lower) in res.articles:
+        e = b + 2  # "X è la portavoce del partito": what X is
+    if e >= len(tokens) or tokens[b].text != "," and e == b + 1 \
+            or fold(tokens[e].lower) not in res.roles:
         return []
     words = []
-    e = b + 1
     while e < len(tokens) and e - b < 12 and tokens[e].sent == tokens[b].sent \
             and tokens[e].text not in _STOPS:
         words.append(fold(_bare(tokens[e].lower)))
