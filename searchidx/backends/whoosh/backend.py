@@ -54,13 +54,13 @@ class WhooshHit:
 
     def body(self) -> str:
         if self._body is None:
-            from .schema import unpack_body
+            from .stored import unpack_body
 
             self._body = unpack_body(self._hit.fields())
         return self._body
 
     def article(self) -> dict[str, Any]:
-        from .schema import stored_article
+        from .stored import stored_article
 
         return stored_article(self._hit.fields(), self.body())
 
@@ -201,7 +201,7 @@ class WhooshBackend:
         from whoosh import query
 
         from ..base import SearchPlan, Similar
-        from .schema import unpack_body
+        from .stored import unpack_body
 
         searcher = self.searcher()
         docnum = searcher.document_number(id=doc_id)
@@ -269,7 +269,7 @@ class WhooshBackend:
         return {term: n for term, n in frequencies.items() if n}
 
     def holding(self, field: str, term: str, limit: int) -> list[dict[str, Any]]:
-        from .schema import stored_article
+        from .stored import stored_article
 
         searcher = self.searcher()
         if not searcher.doc_frequency(field, term):
@@ -279,13 +279,13 @@ class WhooshBackend:
 
     # -- stored articles -----------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:
-        from .schema import stored_article
+        from .stored import stored_article
 
         stored = self.searcher().document(id=doc_id)
         return stored_article(stored) if stored else None
 
     def documents(self) -> Iterator[dict[str, Any]]:
-        from .schema import stored_article
+        from .stored import stored_article
 
         for stored in self.searcher().all_stored_fields():
             yield stored_article(stored)
