@@ -31,8 +31,6 @@ from ...fields import FACETS, FILTERABLE, PERSON_DETAILS, WORD_KEYED
 if TYPE_CHECKING:
     from ...models import Article
 
-# Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
-SCHEMA_VERSION = 4
 # facet -> the column of its raw values
 FACET_COLUMNS = {name: f"f_{name}" for name in FACETS}
 # person detail -> the column of its (person, detail) pairs

@@ -10,6 +10,9 @@ import json
 import zlib
 from typing import Any
 
+# Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
+SCHEMA_VERSION = 4
+
 
 def stored_article(stored: dict[str, Any], body: str | None = None) -> dict[str, Any]:
     """A stored Whoosh document as the article dict users see (``show``, JSON);
