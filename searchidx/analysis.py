@@ -16,7 +16,8 @@ The same analyzer, built with ``stem=False, stop=False``, gives the ``exact``
 field: folded but unstemmed, for names and exact phrases.
 
 It is Whoosh's kind of analyzer by what it does (called on a text, it yields Whoosh's
-``Token`` objects; ``has_morph`` and ``clean``, which Whoosh's fields ask of one), not
+``Token`` objects; ``has_morph`` and ``clean``, which Whoosh's fields ask of one; ``|``
+composes it with a Whoosh filter), not
 by subclassing ``whoosh.analysis.Analyzer``: a cold query that reads the segments
 itself (:mod:`searchidx.backends.whoosh.segments`) then analyses its words without
 importing Whoosh, and Whoosh's token stream is imported only when it is asked for.
@@ -147,6 +148,15 @@ class ItalianAnalyzer:
 
     def has_morph(self) -> bool:
         return self.is_morph
+
+    def __or__(self, other: Any) -> Any:
+        """This chain followed by a Whoosh filter, as Whoosh's analyzers compose."""
+        from whoosh.analysis.acore import Composable
+        from whoosh.analysis.analyzers import CompositeAnalyzer
+
+        if not isinstance(other, Composable):
+            raise TypeError(f"{self!r} is not composable with {other!r}")
+        return CompositeAnalyzer(self, other)
 
     def clean(self) -> None:
         """Nothing to free (Whoosh's fields ask it of their analyzer)."""
