@@ -1,4 +1,4 @@
-"""The Italian analysis chain, as one Whoosh analyzer.
+"""The Italian analysis chain, as one Whoosh analyzer that imports no Whoosh.
 
 tokenize (letters/digits, apostrophes understood) -> elision (``dell’era`` ->
 ``era``) -> lowercase -> accent folding (``reciprocità`` -> ``reciprocita``) ->
@@ -14,6 +14,13 @@ Whoosh filters because indexing speed matters (every word of every article
 goes through it) and Italian news repeats the same few thousand words.
 The same analyzer, built with ``stem=False, stop=False``, gives the ``exact``
 field: folded but unstemmed, for names and exact phrases.
+
+It is Whoosh's kind of analyzer by what it does (called on a text, it yields Whoosh's
+``Token`` objects; ``has_morph`` and ``clean``, which Whoosh's fields ask of one; ``|``
+composes it with a Whoosh filter), not
+by subclassing ``whoosh.analysis.Analyzer``: a cold query that reads the segments
+itself (:mod:`searchidx.backends.whoosh.segments`) then analyses its words without
+importing Whoosh, and Whoosh's token stream is imported only when it is asked for.
 """
 
 from __future__ import annotations
@@ -24,8 +31,6 @@ import unicodedata
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
-
-from whoosh.analysis import Analyzer, Token
 
 from .config import Config, default_config
 from .errors import ConfigError
@@ -98,8 +103,10 @@ def _snowball_stemmer() -> Callable[[str], str]:
     return ItalianStemmer().stem
 
 
-class ItalianAnalyzer(Analyzer):
+class ItalianAnalyzer:
     """Whoosh analyzer implementing the Italian chain described in the module doc."""
+
+    is_morph = False  # what whoosh.analysis.Composable says of an analyzer without variations
 
     def __init__(self, elisions: Iterable[str], stopwords: Iterable[str],
                  stem_min_length: int = 6, *, stemmer: str = "light", stem: bool = True,
@@ -123,7 +130,7 @@ class ItalianAnalyzer(Analyzer):
         key = (stemmer or self.stemmer, stem)
         got = self._twins.get(key)
         if got is None:
-            got = self._twins[key] = ItalianAnalyzer(
+            got = self._twins[key] = type(self)(
                 self.elisions, self.stopwords, self.stem_min_length, stemmer=key[0],
                 stem=stem, stop=self.stop)
         return got
@@ -138,6 +145,24 @@ class ItalianAnalyzer(Analyzer):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_kept", {})  # pickled before that memo existed
+
+    def has_morph(self) -> bool:
+        return self.is_morph
+
+    def __or__(self, other: Any) -> Any:
+        """This chain followed by a Whoosh filter, as Whoosh's analyzers compose."""
+        from whoosh.analysis.acore import Composable
+        from whoosh.analysis.analyzers import CompositeAnalyzer
+
+        if not isinstance(other, Composable):
+            raise TypeError(f"{self!r} is not composable with {other!r}")
+        return CompositeAnalyzer(self, other)
+
+    def clean(self) -> None:
+        """Nothing to free (Whoosh's fields ask it of their analyzer)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"  # as whoosh.analysis.Analyzer's
 
     def _key(self) -> tuple[Any, ...]:
         return (self.elisions, self.stopwords, self.stem_min_length, self.stemmer,
@@ -305,7 +330,9 @@ class ItalianAnalyzer(Analyzer):
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
                  start_char: int = 0, tokenize: bool = True, mode: str = "",
-                 **kwargs: Any) -> Iterator[Token]:
+                 **kwargs: Any) -> Iterator[Any]:
+        from whoosh.analysis import Token  # only Whoosh's own callers want tokens
+
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
             # wildcard, range and prefix text: fold only, the pattern is the user's

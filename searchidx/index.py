@@ -496,6 +496,16 @@ class Index:
 
         request = SearchRequest(query=query, **options)
         backend = self.backend()
+        quick = backend.quick_reader() if not (request.collapse
+                                                or request.facet_by == "story") else None
+        if quick is not None:  # what it covers, it answers as the backend would
+            from .backends.base import NotCovered
+
+            try:
+                with quick.reading():
+                    return run_search(quick, self.config, request)
+            except NotCovered:
+                pass
         with backend.reading():
             stories = (self._story_groups() if request.collapse or request.facet_by == "story"
                        else None)

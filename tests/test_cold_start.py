@@ -103,12 +103,22 @@ def index_copy(seeds_index, tmp_path_factory):
     return folder
 
 
-def test_query_loads_only_what_a_search_needs(tmp_path, index_copy):
+def test_query_of_a_word_reads_the_segments_without_whoosh(tmp_path, index_copy):
     modules, out = warm_loaded_modules(tmp_path, "query", "munizioni", "--index", str(index_copy))
     assert "3 articles for 'munizioni'" in out
+    assert_none_of(modules, [*HEAVY, CLICK, DATACLASSES, ("Whoosh", ("whoosh",)),
+                             ("the configuration's YAML", ("yaml",))])
+    assert "searchidx.backends.whoosh.segments" in modules  # the check sees what it reads
+    assert "searchidx.suggest" not in modules  # did-you-mean: only when nothing is found
+
+
+def test_query_whoosh_answers_loads_only_what_a_search_needs(tmp_path, index_copy):
+    modules, out = warm_loaded_modules(tmp_path, "query", '"munizioni alla Russia"',
+                                       "--index", str(index_copy))
+    assert "1 article for" in out  # a phrase: Whoosh's search (backends/whoosh/quick.py)
     assert_none_of(modules, [*HEAVY, CLICK, DATACLASSES, ENGLISH_MORPHOLOGY])
     assert "whoosh.searching" in modules  # the check sees what a search does import
-    assert "searchidx.suggest" not in modules  # did-you-mean: only when nothing is found
+    assert "searchidx.suggest" not in modules
 
 
 def test_english_morphology_loads_when_first_used(tmp_path):

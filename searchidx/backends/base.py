@@ -58,6 +58,11 @@ class SearchPlan:
     facet_groups: Mapping[str, str] | None = None
 
 
+class NotCovered(Exception):
+    """A backend's quick reader (:meth:`Backend.quick_reader`) does not answer this
+    search: the backend itself does, with the same answer."""
+
+
 class FoundHit(Protocol):
     """One ranked hit; its text and article are read from the index when asked."""
 
@@ -166,6 +171,11 @@ class Backend(Protocol):
     def analyzer(self) -> ItalianAnalyzer:
         """The analysis of the index's text fields, as it was built: queries, snippets
         and passage rescoring analyse with it."""
+
+    def quick_reader(self) -> Any | None:
+        """A lighter backend for a search of a process that has not searched yet, or
+        None: it answers what it covers as this backend would, and raises
+        :class:`NotCovered` for the rest (in its ``reading()`` too)."""
 
     def compile(self, node: Node) -> Any | None:
         """``node`` as this engine's query; None when nothing is left to search (a

@@ -29,7 +29,8 @@ from ...config import Config, default_config
 from ...errors import ConfigError
 from ...fields import FACETS, FILTERABLE
 from ...models import Article
-from ..whoosh.schema import FACET_COLUMNS, document_fields, unpack_data
+from ..whoosh.schema import FACET_COLUMNS, document_fields
+from ..whoosh.stored import unpack_data
 from .client import Client, OpenSearchError, error_reason, path_id
 
 # bumped whenever the mappings change shape: an index of another version is rebuilt

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from ...errors import IndexCorruptError
-from .folder import SUMMARY, WhooshFolder
+from .folder import DIGEST, SUMMARY, WhooshFolder
 
 if TYPE_CHECKING:  # compile and searching import Whoosh's query package: only to search
     from ...analysis import ItalianAnalyzer
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # compile and searching import Whoosh's query package: only t
     from ...query import DateWindow, Node
     from ..base import Found, SearchPlan, Similar, Table
     from .compile import Compiler
+    from .quick import QuickReader
     from .searching import Walk
     from .writing import WhooshRun
 
@@ -54,13 +55,13 @@ class WhooshHit:
 
     def body(self) -> str:
         if self._body is None:
-            from .schema import unpack_body
+            from .stored import unpack_body
 
             self._body = unpack_body(self._hit.fields())
         return self._body
 
     def article(self) -> dict[str, Any]:
-        from .schema import stored_article
+        from .stored import stored_article
 
         return stored_article(self._hit.fields(), self.body())
 
@@ -96,6 +97,7 @@ class WhooshBackend:
         self.folder = WhooshFolder(config, path)
         self._searcher: Any = None
         self._compiler: Compiler | None = None
+        self._quick: tuple[str, QuickReader] | None = None  # generation key, reader
 
     # -- opening and writing ------------------------------------------------------
     def exists(self) -> bool:
@@ -118,14 +120,37 @@ class WhooshBackend:
                 self._searcher.close()
                 self._searcher = None
             if self._searcher is None:
+                key = self.folder.generation_key()
                 ix = self.folder.whoosh()  # first: it changes Whoosh before its queries load
                 from .scoring import TabledBM25F
+                from .segments import keep_digest
 
                 section = self.config["index"]
                 weighting = TabledBM25F(B=float(section["bm25_b"]), K1=float(section["bm25_k1"]))
                 self._searcher = ix.searcher(weighting=weighting)
                 self._compiler = None
+                # an index written before digests were kept: its next cold query reads it
+                keep_digest(self.path, self._searcher.reader(), key)
             return self._searcher
+
+    def quick_reader(self) -> QuickReader | None:
+        """The segment files' own reader (:mod:`.quick`) while no Whoosh searcher is open
+        (once one is, it is the quicker) and the folder's digest names the newest
+        generation; None otherwise."""
+        if self._searcher is not None or not self.folder.exists():
+            return None
+        key = self.folder.generation_key()
+        if self._quick is not None and self._quick[0] != key:
+            self._quick[1].close()
+            self._quick = None
+        if self._quick is None and key is not None:
+            from .quick import QuickReader
+
+            self.folder.check_version()  # as opening the Whoosh index does
+            reader = QuickReader.open(self.config, self.path, key)
+            if reader is not None:
+                self._quick = (key, reader)
+        return self._quick[1] if self._quick is not None else None
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -145,6 +170,9 @@ class WhooshBackend:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+        if self._quick is not None:
+            self._quick[1].close()
+            self._quick = None
         self.folder.close()
 
     # -- searching ---------------------------------------------------------------
@@ -201,7 +229,7 @@ class WhooshBackend:
         from whoosh import query
 
         from ..base import SearchPlan, Similar
-        from .schema import unpack_body
+        from .stored import unpack_body
 
         searcher = self.searcher()
         docnum = searcher.document_number(id=doc_id)
@@ -269,7 +297,7 @@ class WhooshBackend:
         return {term: n for term, n in frequencies.items() if n}
 
     def holding(self, field: str, term: str, limit: int) -> list[dict[str, Any]]:
-        from .schema import stored_article
+        from .stored import stored_article
 
         searcher = self.searcher()
         if not searcher.doc_frequency(field, term):
@@ -279,13 +307,13 @@ class WhooshBackend:
 
     # -- stored articles -----------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:
-        from .schema import stored_article
+        from .stored import stored_article
 
         stored = self.searcher().document(id=doc_id)
         return stored_article(stored) if stored else None
 
     def documents(self) -> Iterator[dict[str, Any]]:
-        from .schema import stored_article
+        from .stored import stored_article
 
         for stored in self.searcher().all_stored_fields():
             yield stored_article(stored)
@@ -300,7 +328,7 @@ class WhooshBackend:
             if key is not None and key == self.folder.generation_key():  # no commit since
                 self.folder.keep_summary(key, figures)
         size = sum(f.stat().st_size for f in self.path.iterdir()
-                   if f.is_file() and f.name != SUMMARY)
+                   if f.is_file() and f.name not in (SUMMARY, DIGEST))
         return {**figures, "size_bytes": size}
 
     def _counted(self) -> dict[str, Any]:

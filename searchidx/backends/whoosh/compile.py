@@ -23,7 +23,7 @@ from ...analysis import ItalianAnalyzer, fold, name_key
 from ...config import Config
 from ...fields import DATE_KEYS, NAME_FIELDS, checked_name, filter_keys
 from ...query import And, Every, Exact, Fuzzy, Node, Not, Or, Phrase, Wildcard, Word
-from .schema import unpack_body
+from .stored import unpack_body
 
 
 class ExactText(query.WrappingQuery):

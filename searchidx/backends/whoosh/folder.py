@@ -24,6 +24,8 @@ MANIFEST = "manifest.sqlite3"
 # the figures of `searchidx stats` for one generation of the index (WhooshBackend.stats):
 # a name Whoosh's clean-up never takes for a segment's or a table of contents' file
 SUMMARY = "_MAIN_summary.json"
+# what a cold query needs of a generation that only Whoosh's pickles say (.segments)
+DIGEST = "_MAIN_reader.json"
 _TOC = re.compile(r"_MAIN_([0-9]+)\.toc")  # Whoosh's table of contents of a generation
 # a writer commits a generation in milliseconds; a table of contents still
 # missing after this many tries is damage, not a race with a commit
@@ -54,7 +56,7 @@ class WhooshFolder:
             patch_whoosh(writing=False)  # writer() adds the rest
             if not self.exists():
                 raise IndexMissingError.at(self.path)
-            self._check_version()
+            self.check_version()
             self._ix = self._open_latest_generation()
         return self._ix
 
@@ -127,8 +129,9 @@ class WhooshFolder:
         except OSError:
             draft.unlink(missing_ok=True)
 
-    def _check_version(self) -> None:
-        from .schema import SCHEMA_VERSION
+    def check_version(self) -> None:
+        """Refuse an index of another format (the manifest names it) in one clear error."""
+        from .stored import SCHEMA_VERSION
 
         manifest = self.manifest()
         try:
@@ -148,7 +151,8 @@ class WhooshFolder:
         stopped here leaves no index that later reads as another version's."""
         from whoosh import index as windex
 
-        from .schema import SCHEMA_VERSION, build_schema
+        from .schema import build_schema
+        from .stored import SCHEMA_VERSION
 
         self.path.mkdir(parents=True, exist_ok=True)
         created = windex.create_in(str(self.path), build_schema(self.config))

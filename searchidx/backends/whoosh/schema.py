@@ -31,8 +31,6 @@ from ...fields import FACETS, FILTERABLE, PERSON_DETAILS, WORD_KEYED
 if TYPE_CHECKING:
     from ...models import Article
 
-# Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
-SCHEMA_VERSION = 4
 # facet -> the column of its raw values
 FACET_COLUMNS = {name: f"f_{name}" for name in FACETS}
 # person detail -> the column of its (person, detail) pairs
@@ -202,24 +200,3 @@ def document_fields(article: Article, stop: frozenset[str]) -> dict[str, Any]:
     doc[DETAIL_COLUMNS["spellings"]] = _column(f"{p.name}{PAIR}{text}"
                                                for p in article.people for text in p.aliases)
     return doc
-
-
-def stored_article(stored: dict[str, Any], body: str | None = None) -> dict[str, Any]:
-    """A stored Whoosh document as the article dict users see (``show``, JSON);
-    ``body``, when the caller has already unpacked it."""
-    data = unpack_data(stored)
-    return {"id": stored["id"], "path": stored.get("path"), "title": stored.get("title") or None,
-            "date": stored.get("date"), **data,
-            "body": unpack_body(stored) if body is None else body}
-
-
-def unpack_data(stored: dict[str, Any]) -> dict[str, Any]:
-    """The extracted fields (people, quotes …) from their stored, compressed form."""
-    packed = stored.get("data")
-    return json.loads(zlib.decompress(packed)) if packed else {}
-
-
-def unpack_body(stored: dict[str, Any]) -> str:
-    """The article body from its stored, compressed form."""
-    packed = stored.get("body_z")
-    return zlib.decompress(packed).decode("utf-8") if packed else ""

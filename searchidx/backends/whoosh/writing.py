@@ -144,9 +144,27 @@ class WhooshRun:
         if self.builders is not None:
             self.builders.close()
         if optimize:
-            return self._optimize()
-        return self._merge_small_segments(small_segment_size(self.folder.config),
-                                          int(self.folder.config["index"]["merge_small_segments"]))
+            merged = self._optimize()
+        else:
+            merged = self._merge_small_segments(
+                small_segment_size(self.folder.config),
+                int(self.folder.config["index"]["merge_small_segments"]))
+        self._keep_digest()
+        return merged
+
+    def _keep_digest(self) -> None:
+        """The digest of the generation the run leaves (:mod:`.segments`), so that the
+        next cold query reads the segments without Whoosh."""
+        from .segments import keep_digest, read_digest
+
+        key = self.folder.generation_key()
+        if key is None or read_digest(self.folder.path, key) is not None:
+            return
+        reader = self.folder.whoosh().reader()
+        try:
+            keep_digest(self.folder.path, reader, key)
+        finally:
+            reader.close()
 
     def cancel(self) -> None:
         if self.writer is not None:
