@@ -16,7 +16,7 @@ files and articles are copied too, so that ``stats`` and incremental runs see th
 The Whoosh index is only read (its manifest opened read-only). Not measured here:
 extraction, and the cluster's own story grouping.
 
-Exit status: 0 done, 2 no Whoosh index there.
+Exit status: 0 done, 1 some articles refused by the cluster, 2 no Whoosh index there.
 """
 
 from __future__ import annotations
