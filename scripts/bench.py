@@ -57,6 +57,7 @@ BENCH_PEERS = ("fts5", "whoosh", "tantivy")
 FIRST_DAY, DAYS = _dt.date(2011, 1, 1), 11 * 365
 COLD_QUERY = "munizioni"
 SHARD = 10_000  # articles per corpus file
+QUERY_SAMPLE = 20_000  # articles of a built index the queries are drawn from
 KINDS = {
     "word": "single word",
     "and": "two words (AND)",
@@ -604,10 +605,84 @@ class ClusterWatch:
                 "refresh": total["refresh"]["total_time_in_millis"] / 1000,
                 "merge": total["merges"]["total_time_in_millis"] / 1000}
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds the cluster's processes have used (every node): what indexing costs
+        it, where the indexing threads' time also counts their waits for a busy CPU."""
+        nodes = self.client.get("/_nodes/stats/process").body["nodes"].values()
+        return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes) / 1000
+
     def heap_line(self) -> str:
         return ", ".join(f"{name} {self.peak_heap[name] / 2**20:,.0f} of "
                          f"{self.heap_max[name] / 2**20:,.0f} MB"
                          for name in sorted(self.peak_heap))
+
+
+def compare_queries(ix: dict[str, Any], queries: list[BenchQuery], publisher: str,
+                    repeat: int, watch: ClusterWatch) -> list[str]:
+    """Table rows of query p50/p95 per kind, Whoosh and OpenSearch: each query asked of one
+    and then of the other, so that both see the same load; the first pass is untimed, and
+    its numbers of matches are compared."""
+    times: dict[tuple[str, str], list[float]] = {}
+    totals: dict[str, list[int]] = {}
+    for timed in range(1 + repeat):
+        for q in queries:
+            text, options = q.searchidx_args(publisher)
+            for name, index in ix.items():
+                started = time.perf_counter()
+                result = index.search(text, **options)
+                times.setdefault((name, q.kind), []).append(
+                    1000 * (time.perf_counter() - started))
+                if not timed:
+                    totals.setdefault(name, []).append(result.total)
+        watch.sample()
+    rows = []
+    for kind, label in KINDS.items():
+        w, o = (times[(name, kind)][len(queries) // len(KINDS):] for name in ix)
+        rows.append(f"| {label}, p50 / p95 ms | {percentile(w, 0.5):.1f} / "
+                    f"{percentile(w, 0.95):.1f} | {percentile(o, 0.5):.1f} / "
+                    f"{percentile(o, 0.95):.1f} | {percentile(o, 0.5) / percentile(w, 0.5):.2f}"
+                    f" / {percentile(o, 0.95) / percentile(w, 0.95):.2f} |")
+    same = sum(a == b for a, b in zip(*totals.values(), strict=True))
+    rows.append(f"| queries with the same number of matches on both | {same} of "
+                f"{len(queries)} | | |")
+    return rows
+
+
+def bench_built(args: argparse.Namespace) -> None:
+    """Queries only, on a Whoosh index and an OpenSearch index built already (say, of the
+    same 100,000 articles: scripts/fill_opensearch.py copies one into the other)."""
+    from itertools import islice
+
+    from searchidx import Index
+    from searchidx.config import load_config
+
+    config = load_config(search_cwd=False)
+    whoosh = Index(args.whoosh_index, config)
+    sample = list(islice(whoosh.iter_documents(), QUERY_SAMPLE))
+    publisher = Counter(d.get("publisher") for d in sample).most_common(1)[0][0]
+    queries = make_queries([d["body"] for d in sample], args.queries,
+                           frozenset(config["italian"]["stopwords"]))
+    del sample
+    watch = ClusterWatch(args.url)
+    ix = {"whoosh": whoosh,
+          "opensearch": Index(args.index, config, backend="opensearch", url=args.url)}
+    stats = {name: index.stats() for name, index in ix.items()}
+    print(f"Whoosh {args.whoosh_index}: {stats['whoosh']['documents']:,} articles; OpenSearch "
+          f"{args.index} at {args.url}: {stats['opensearch']['documents']:,}; "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print("\n| | Whoosh | OpenSearch | OpenSearch ÷ Whoosh |\n|---|---:|---:|---:|")
+    print("\n".join(compare_queries(ix, queries, publisher, args.repeat, watch)))
+    print(f"| size, MB (OpenSearch: primaries) | {folder_mb(args.whoosh_index):,.0f} | "
+          f"{stats['opensearch']['size_bytes'] / 2**20:,.0f} | "
+          f"{stats['opensearch']['size_bytes'] / 2**20 / folder_mb(args.whoosh_index):.2f} |")
+    print(f"\nJVM heap, peak used of max, per node: {watch.heap_line()}; load average "
+          f"{os.getloadavg()[0]:.1f} at the end.")
+    print(f"Queries: {len(queries)} ({args.queries} per kind, drawn from the first "
+          f"{QUERY_SAMPLE:,} articles), {args.repeat} timed passes after one warm-up, each "
+          "query asked of Whoosh and then of OpenSearch; top 10 with snippets, through "
+          "Index.search on both.")
+    for index in ix.values():
+        index.close()
 
 
 def bench_backends(args: argparse.Namespace, work: Path) -> None:
@@ -635,7 +710,9 @@ def bench_backends(args: argparse.Namespace, work: Path) -> None:
     whoosh = build_in_child("searchidx", corpus, folder)
     index_name = f"bench-{articles}"
     print("opensearch: indexing (child process) …", flush=True)
+    cpu_before = watch.cpu_seconds()
     cluster = build_in_child("searchidx", corpus, work / index_name, args.url, watch.sample)
+    cluster_cpu = watch.cpu_seconds() - cpu_before
     spent = watch.indexing(index_name)
     rows = [("indexing, articles/s", articles / whoosh.seconds, articles / cluster.seconds)]
     print(f"\n## Whoosh and OpenSearch, {articles:,} articles, back to back\n")
@@ -647,31 +724,17 @@ def bench_backends(args: argparse.Namespace, work: Path) -> None:
           f"{cluster.info['cpu_seconds'] / whoosh.info['cpu_seconds']:.2f} |")
     ix = {"whoosh": Index(folder, config),
           "opensearch": Index(index_name, config, backend="opensearch", url=args.url)}
-    times: dict[tuple[str, str], list[float]] = {}
-    for _ in range(1 + args.repeat):  # the first pass warms both up, untimed
-        for q in queries:
-            text, options = q.searchidx_args(publisher)
-            for name, index in ix.items():  # in turn: both see the same load
-                started = time.perf_counter()
-                index.search(text, **options)
-                times.setdefault((name, q.kind), []).append(
-                    1000 * (time.perf_counter() - started))
-        watch.sample()
-    for kind, label in KINDS.items():
-        w, o = (times[(name, kind)][len(queries) // len(KINDS):] for name in ix)
-        print(f"| {label}, p50 / p95 ms | {percentile(w, 0.5):.1f} / {percentile(w, 0.95):.1f}"
-              f" | {percentile(o, 0.5):.1f} / {percentile(o, 0.95):.1f} | "
-              f"{percentile(o, 0.5) / percentile(w, 0.5):.2f} / "
-              f"{percentile(o, 0.95) / percentile(w, 0.95):.2f} |")
+    print("\n".join(compare_queries(ix, queries, publisher, args.repeat, watch)))
     stats = ix["opensearch"].stats()
     print(f"| size, MB (OpenSearch: primaries) | {folder_mb(folder):,.0f} | "
           f"{stats['size_bytes'] / 2**20:,.0f} | "
           f"{stats['size_bytes'] / 2**20 / folder_mb(folder):.2f} |")
     print(f"\nWhere OpenSearch's indexing time goes: {cluster.seconds:,.0f} s wall; our "
           f"processes (reading, extraction, building documents, bulk requests) used "
-          f"{cluster.info['cpu_seconds']:,.0f} CPU s; the cluster spent "
-          f"{spent['indexing']:,.0f} s indexing (primaries and replicas, summed over its "
-          f"threads), {spent['refresh']:,.0f} s refreshing, {spent['merge']:,.0f} s merging.")
+          f"{cluster.info['cpu_seconds']:,.0f} CPU s; the cluster {cluster_cpu:,.0f} CPU s "
+          f"(all nodes), its threads {spent['indexing']:,.0f} s indexing (primaries and "
+          f"replicas, summed over threads, waits for the CPU included), "
+          f"{spent['refresh']:,.0f} s refreshing, {spent['merge']:,.0f} s merging.")
     print(f"JVM heap, peak used of max, per node: {watch.heap_line()}.")
     print(f"Queries: {len(queries)} ({args.queries} per kind), {args.repeat} timed passes "
           "after one warm-up, each query asked of Whoosh and then of OpenSearch; top 10 with "
@@ -706,6 +769,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="opensearch: compare the OpenSearch backend with Whoosh instead "
                              "of the peers (needs --url)")
     parser.add_argument("--url", help="the OpenSearch cluster (--backend opensearch)")
+    parser.add_argument("--whoosh-index", type=Path, metavar="DIR",
+                        help="--backend opensearch: time the queries only, on this Whoosh "
+                             "index and the OpenSearch index --index (both built already)")
+    parser.add_argument("--index", metavar="NAME", help="the OpenSearch index of --whoosh-index")
     parser.add_argument("--child", choices=["searchidx", *PEERS], help=argparse.SUPPRESS)
     parser.add_argument("--child-corpus", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -713,6 +780,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--scale, --queries and --repeat must be positive")
     if args.backend == "opensearch" and not args.url:
         parser.error("--backend opensearch needs --url http://HOST:9200")
+    if (args.whoosh_index is None) != (args.index is None) or (
+            args.whoosh_index and args.backend != "opensearch"):
+        parser.error("--whoosh-index DIR and --index NAME go together, "
+                     "with --backend opensearch")
     return args
 
 
@@ -722,6 +793,9 @@ def main(argv: list[str] | None = None) -> int:
         child_main(args.child, args.child_corpus, args.workdir, args.url)
         return 0
     try:
+        if args.whoosh_index:
+            bench_built(args)
+            return 0
         with work_folder(args.workdir, "searchidx-bench-") as folder:
             if args.backend == "opensearch":
                 bench_backends(args, folder)

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from searchidx import Index
 
 from .conftest import SEEDS, shared_data
-from .opensearch_cluster import cluster_url
+from .opensearch_cluster import cluster_url, index_name  # noqa: F401  (a fixture)
 from .story_copies import copy_of, write
 
 QUERIES = ["", "vaccino", "governo", "Salvini", "foto", "Putin", "munizioni", "covid",
@@ -113,3 +116,26 @@ def test_story_and_similar_agree_on_both(corpus, tmp_path, config, cluster_index
         similar = cluster.similar(copy["id"], limit=5)
         assert similar and not members & {like["id"] for like in similar}
         assert similar[0]["terms"]  # why: the key terms it shares
+
+
+def test_a_whoosh_index_copied_into_the_cluster_is_what_an_index_run_makes(
+        corpus, tmp_path, config, index_name):  # noqa: F811
+    """scripts/fill_opensearch.py (the 100,000-article figures): the same articles, stories
+    and facets as the Whoosh index it copies, and a manifest an index run finds complete."""
+    records, copies = corpus
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder / "facta.jsonl", records)
+    write(folder / "copies.jsonl", copies)
+    whoosh = Index(tmp_path / "whoosh", config)
+    assert whoosh.update([folder, SEEDS]).failed == 0
+    script = Path(__file__).resolve().parent.parent / "scripts" / "fill_opensearch.py"
+    subprocess.run([sys.executable, str(script), "--whoosh", str(tmp_path / "whoosh"),
+                    "--url", cluster_url(), "--index", index_name],
+                   check=True, capture_output=True)
+    cluster = Index(index_name, config, backend="opensearch", url=cluster_url())
+    assert cluster.stats()["documents"] == whoosh.stats()["documents"]
+    assert_same_stories(whoosh, cluster)
+    report = cluster.update([folder, SEEDS])
+    assert (report.added, report.updated, report.removed) == (0, 0, 0)
+    assert report.unchanged == len(records) + len(copies) + 5
