@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...query import And, Or, Word
 from ..base import Found, NotCovered
-from .segments import Segments, Unreadable, digest_analyzer, read_digest
+from .segments import Segments, Unreadable, digest_analyzer, length_norms, read_digest
 from .stored import stored_article, unpack_body
 
 if TYPE_CHECKING:
@@ -206,9 +206,8 @@ class QuickReader:
 
     def _norms(self, fieldname: str) -> list[float]:
         """``K1 * ((1 - B) + B * length / avgfl)`` for each of the 256 length bytes."""
-        avgfl = self.segments.avg_field_length(fieldname)
-        b, k1 = self._b, self._k1
-        return [k1 * ((1 - b) + b * length / avgfl) for length in self.segments.length_bytes]
+        return length_norms(self._b, self._k1, self.segments.avg_field_length(fieldname),
+                            self.segments.length_bytes)
 
     def doc_count(self) -> int:
         raise NotCovered("a question: its passages are rescored")

@@ -30,6 +30,7 @@ from whoosh import matching, scoring
 from whoosh.query import Or, Query, Term, WrappingQuery
 from whoosh.util.numeric import byte_to_length
 
+from .segments import length_norms
 from .storage import field_length_bytes
 
 # per segment reader: field name -> its lengths, one byte per document
@@ -71,9 +72,8 @@ class TabledBM25F(scoring.BM25F):
         key = (fieldname, avgfl)
         table = self._norms.get(key)
         if table is None:
-            B, K1 = self.B, self.K1
-            table = self._norms[key] = [K1 * ((1 - B) + B * byte_to_length(b) / avgfl)
-                                        for b in range(256)]
+            table = self._norms[key] = length_norms(
+                self.B, self.K1, avgfl, (byte_to_length(b) for b in range(256)))
         return table
 
 

@@ -37,7 +37,7 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,13 @@ _SWAPPED = sys.byteorder == "little"  # Whoosh writes its arrays big-endian
 
 class Unreadable(NotCovered):
     """The files are not what this reader knows how to read: leave it to Whoosh."""
+
+
+def length_norms(b: float, k1: float, avgfl: float, lengths: Iterable[int]) -> list[float]:
+    """``K1 * ((1 - B) + B * length / avgfl)`` for each length: the BM25 denominator's
+    length part, one formula for Whoosh's scorer (:mod:`.scoring`) and this reader's, so
+    that both give the same scores to the bit."""
+    return [k1 * ((1 - b) + b * length / avgfl) for length in lengths]
 
 
 # -- the digest, written where Whoosh has the index open ----------------------------------
