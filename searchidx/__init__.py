@@ -15,12 +15,14 @@ package and starting the CLI stay fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
 
 __version__ = "0.2.0"
 __all__ = ["Index", "extract", "load_config", "__version__"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import load_config
     from .index import Index
     from .pipeline import extract

@@ -28,12 +28,15 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-import weakref
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from .config import Config, default_config
 from .errors import ConfigError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:
+    import weakref
+    from typing import Any
 
 # A word: letters/digits, possibly joined by apostrophes (dell’era, quest’ultimo),
 # possibly ending with one (the "dell' Organizzazione" spelling, or "po’").
@@ -381,11 +384,16 @@ def italian_analyzer(config: Config | None = None, *, stem: bool = True,
         raise ConfigError(f"italian.stemmer: {exc}") from None
 
 
-_ANALYZERS: weakref.WeakKeyDictionary[Config, ItalianAnalyzer] = weakref.WeakKeyDictionary()
+_ANALYZERS: weakref.WeakKeyDictionary[Config, ItalianAnalyzer] | None = None
 
 
 def analyze(text: str, config: Config | None = None) -> list[str]:
     """Index terms of ``text`` under the Italian chain (for topics, key phrases, tests)."""
+    global _ANALYZERS
+    if _ANALYZERS is None:  # made on first use: a query never needs it (nor weakref)
+        import weakref
+
+        _ANALYZERS = weakref.WeakKeyDictionary()
     config = config or default_config()
     analyzer = _ANALYZERS.get(config)
     if analyzer is None:

@@ -16,9 +16,12 @@ cannot read gets click's own answer (``tests/test_argv.py`` checks both against 
 from __future__ import annotations
 
 import os
-from typing import Any
 
-Spec = dict[str, Any]  # one command's parameters, as searchidx.command_spec describes them
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:
+    from typing import Any
+
+    Spec = dict[str, Any]  # one command's parameters, as searchidx.command_spec describes them
 
 
 def parse(spec: Spec, args: list[str]) -> dict[str, Any] | None:

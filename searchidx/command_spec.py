@@ -9,9 +9,10 @@ imports ``commands``). ``python -m searchidx.command_spec`` writes
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .argv import Spec
+if TYPE_CHECKING:
+    from .argv import Spec
 
 
 def describe(command: Any, name: str) -> Spec | None:

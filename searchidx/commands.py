@@ -10,14 +10,16 @@ out as click's ``echo`` puts them: a line, flushed.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, NamedTuple
 
 from .errors import SearchidxError
+from .records import record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR = 0, 1, 2
 
@@ -35,7 +37,8 @@ def fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
-class IndexTarget(NamedTuple):
+@record(frozen=True)
+class IndexTarget:
     """The index the common options name: ``--index``, ``--backend``, ``--url``."""
 
     index: str | None
@@ -63,7 +66,7 @@ def run(command: Callable[..., Any], config_path: str | None, index_path: str | 
         done = (f"; {committed} article{'s' if committed != 1 else ''} committed, "
                 "run again to finish" if committed is not None else "")
         echo(f"searchidx: interrupted{done}", err=True)
-        sys.exit(128 + getattr(stop, "signum", signal.SIGINT))
+        sys.exit(128 + getattr(stop, "signum", 2))  # SIGINT's number, unless a signal said
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(EXIT_OK)
@@ -100,23 +103,32 @@ def filters(options: dict[str, Any]) -> dict[str, Any]:
     return taken
 
 
-@contextmanager
-def stopped_by_signals() -> Iterator[None]:
+class StoppedBySignals:
     """SIGINT and SIGTERM stop an ``index`` run where it stands, as an
     :class:`~searchidx.errors.Interrupted` that the library turns into a clean stop
     (the last commit kept, the workers stopped). Once one has come, both are
-    ignored, so that a second Ctrl-C cannot cut the clean-up short."""
-    from .errors import Interrupted
+    ignored, so that a second Ctrl-C cannot cut the clean-up short. (A class, not
+    :func:`contextlib.contextmanager`: a cold ``query`` imports neither module.)"""
 
-    def stop(signum: int, frame: Any) -> None:
-        for each in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(each, signal.SIG_IGN)
-        raise Interrupted(signum)
+    def __enter__(self) -> None:
+        import signal
 
-    previous = {each: signal.signal(each, stop) for each in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for each, handler in previous.items():  # not reached after a stop: keep ignoring
-        signal.signal(each, handler)
+        from .errors import Interrupted
+
+        def stop(signum: int, frame: Any) -> None:
+            for each in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(each, signal.SIG_IGN)
+            raise Interrupted(signum)
+
+        self.previous = {each: signal.signal(each, stop)
+                         for each in (signal.SIGINT, signal.SIGTERM)}
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        import signal
+
+        if kind is None:  # after a stop (or any error) keep ignoring both
+            for each, handler in self.previous.items():
+                signal.signal(each, handler)
 
 
 def index(config: Any, where: IndexTarget, paths: tuple[str, ...], rebuild: bool,
@@ -139,7 +151,7 @@ def index(config: Any, where: IndexTarget, paths: tuple[str, ...], rebuild: bool
                 bar.__enter__()
             bar.update(1)
     try:
-        with stopped_by_signals():
+        with StoppedBySignals():
             report = ix.update(paths, rebuild=rebuild, wait=wait, optimize=optimize,
                                progress=progress)
     finally:

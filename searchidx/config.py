@@ -13,26 +13,26 @@ nearest valid name); a value whose type differs from the default's is an error
 naming the file and line.
 
 Parsing YAML is most of what a short command would spend here, so what a file
-parses to is cached as JSON (:func:`_parsed`), keyed by the searchidx version and
+parses to is cached (:func:`_parsed`), keyed by the searchidx version and
 the checksums of the file's bytes, and of the default sections it was checked against.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import functools
 import os
 import warnings
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConfigError
 from .records import record
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:  # a cold query imports neither typing nor pathlib (issue 26)
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Any
+
     import yaml
 
 USER_CONFIG_NAMES = ("searchidx.yaml", ".searchidx.yaml")
@@ -57,7 +57,7 @@ class Config:
     def __getitem__(self, section: str) -> dict[str, Any]:
         got = self._sections.get(section)
         if got is None:
-            got = copy.deepcopy(_default_section(section))
+            got = _copied(_default_section(section))
             if self._user is not None and section in self._user[1]:
                 name, data, node = self._user
                 value = data[section]
@@ -136,6 +136,16 @@ def _check(default: Any, value: Any, path: list[str], name: str, node: yaml.Node
                 _check(default[key], sub, [*path, str(key)], name, node)
 
 
+def _copied(value: Any) -> Any:
+    """A copy of parsed YAML to change at will (what :func:`copy.deepcopy` makes of
+    mappings and lists of scalars, without importing it)."""
+    if type(value) is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_copied(item) for item in value]
+    return value
+
+
 def _merge(base: Any, override: Any) -> Any:
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
@@ -155,11 +165,11 @@ def _unknown(key: str, known: list[str], where: str) -> str:
 
 
 @functools.cache
-def _defaults_folder() -> Path:
+def _defaults_folder() -> str:
     """The folder of the shipped YAML files (the ``searchidx.defaults`` package)."""
     from . import defaults  # type: ignore[attr-defined]
 
-    return Path(defaults.__file__).parent
+    return os.path.dirname(defaults.__file__)
 
 
 def section_names() -> list[str]:
@@ -171,7 +181,8 @@ def section_names() -> list[str]:
 def _default_bytes(section: str) -> bytes:
     if section not in section_names():
         raise KeyError(section)
-    return (_defaults_folder() / f"{section}.yaml").read_bytes()
+    with open(os.path.join(_defaults_folder(), f"{section}.yaml"), "rb") as file:
+        return file.read()
 
 
 def _digest(raw: bytes) -> str:
@@ -202,13 +213,14 @@ def _default_section(section: str) -> dict[str, Any]:
 
 
 # -- the cache of parsed files -------------------------------------------------------
-# One JSON file per parsed YAML file, in the user's cache folder (searchidx.cachedir;
+# One file per parsed YAML file, in the user's cache folder (searchidx.cachedir, which
+# reads and writes it with marshal;
 # deleting it is always safe), named after the defaults' folder too. An entry holds
 # its key (the searchidx version, this module's modification time and the checksums
 # of the file's bytes), those of each default section the value was checked against,
 # and the value. It is used only when all of them still match, written aside and moved
-# into place whole, and only for plain JSON data (a value JSON would change, such as a
-# YAML date, is parsed again each time). A folder that cannot be written leaves every
+# into place whole, and only for plain data (a value kept otherwise, such as a YAML
+# date, is parsed again each time). A folder that cannot be written leaves every
 # run parsing.
 
 _MISS = object()
@@ -229,7 +241,7 @@ def _parsed(name: str, digest: str, parse: Callable[[], tuple[Any, dict[str, str
     return value
 
 
-def _cache_path(name: str) -> Path | None:
+def _cache_path(name: str) -> str | None:
     """Where the entry ``name`` of the current defaults' folder is kept, if anywhere."""
     from .cachedir import cache_folder
 
@@ -237,14 +249,14 @@ def _cache_path(name: str) -> Path | None:
     if folder is None:
         return None
     defaults = _digest(str(_defaults_folder()).encode("utf-8", "surrogateescape"))[:8]
-    return Path(folder) / f"config-{defaults}-{name}.json"
+    return os.path.join(folder, f"config-{defaults}-{name}.marshal")
 
 
-def _read_cache(path: Path, key: str) -> Any:
-    import json
+def _read_cache(path: str, key: str) -> Any:
+    from .cachedir import read_kept
 
+    entry = read_kept(path)
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
         depends = entry["depends"]
         fresh = entry["key"] == key and all(_digest(_default_bytes(section)) == digest
                                             for section, digest in depends.items())
@@ -253,24 +265,16 @@ def _read_cache(path: Path, key: str) -> Any:
         return _MISS
 
 
-def _write_cache(path: Path, key: str, depends: dict[str, str], value: Any) -> None:
-    import json
+def _write_cache(path: str, key: str, depends: dict[str, str], value: Any) -> None:
+    from .cachedir import keep
 
-    if not _plain(value):
-        return
-    text = json.dumps({"key": key, "depends": depends, "value": value}, ensure_ascii=False)
-    draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft.write_text(text, encoding="utf-8")
-        os.replace(draft, path)
-    except OSError:  # a cache folder that cannot be written: parse again next time
-        with contextlib.suppress(OSError):
-            draft.unlink()
+    if _plain(value):  # a folder that cannot be written: parse again next time
+        keep(path, {"key": key, "depends": depends, "value": value})
 
 
 def _plain(value: Any) -> bool:
-    """Whether JSON gives ``value`` back as it is: str keys, no dates, sets or tuples."""
+    """Whether ``value`` is plain data that comes back as it is: str keys, no dates,
+    sets or tuples (what YAML gives as JSON would give it)."""
     if value is None or isinstance(value, (str, int, float)):  # bool is an int
         return True
     if type(value) is list:
@@ -280,29 +284,33 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def find_user_config(cwd: Path | None = None) -> Path | None:
+def find_user_config(cwd: str | os.PathLike[str] | None = None) -> Path | None:
     """``searchidx.yaml`` (or ``.searchidx.yaml``) in the working folder, if any."""
-    folder = cwd or Path.cwd()
+    folder = os.fspath(cwd) if cwd is not None else os.getcwd()
     for name in USER_CONFIG_NAMES:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            from pathlib import Path
+
+            return Path(candidate)
     return None
 
 
-def load_config(path: str | os.PathLike[str] | None = None, *, cwd: Path | None = None,
+def load_config(path: str | os.PathLike[str] | None = None, *,
+                cwd: str | os.PathLike[str] | None = None,
                 search_cwd: bool = True) -> Config:
     """Defaults overridden by the user's file (``path``, else one found in ``cwd``).
 
     The user's file is read and checked here: bad YAML and values of the wrong type
     are errors, unknown keys warnings (:class:`ConfigWarning`).
     """
-    user = Path(path) if path is not None else (find_user_config(cwd) if search_cwd else None)
+    user = path if path is not None else (find_user_config(cwd) if search_cwd else None)
     if user is None:
         return Config()
-    name = str(user)
+    name = os.fspath(user)
     try:
-        raw = user.read_bytes()
+        with open(name, "rb") as file:
+            raw = file.read()
         text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{name}: config file not found; check the --config path") from None

@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import time
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .backends import open_backend
 from .config import Config, load_config
 from .errors import ConfigError, Interrupted, ReadError, SearchidxError
 from .fields import FACETS, normalise_facet
-from .manifest import Changes, Manifest
 from .records import field, record
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:  # a query imports neither typing, pathlib nor the manifest (issue 26)
+    from collections.abc import Callable, Iterable, Iterator
+    from pathlib import Path
+    from typing import Any
+
     from .backends.base import Backend, IndexRun
+    from .manifest import Changes, Manifest
     from .models import RawArticle
 
 ENV_INDEX = "SEARCHIDX_INDEX"
@@ -38,10 +39,20 @@ DEFAULT_CLUSTER_INDEX = "searchidx"  # the OpenSearch index when none is named
 _BAD_INDEX_NAME = re.compile(r'[\\/*?"<>|\s,#:A-Z]|^[-_+.]')
 
 
-def resolve_index_path(index: str | os.PathLike[str] | None, config: Config) -> Path:
-    """``--index`` wins, then ``$SEARCHIDX_INDEX``, then ``index.path`` from the config."""
+def resolve_index_path(index: str | os.PathLike[str] | None, config: Config) -> str:
+    """``--index`` wins, then ``$SEARCHIDX_INDEX``, then ``index.path`` from the config;
+    written as :class:`pathlib.Path` writes it (``~`` expanded)."""
     chosen = index or os.environ.get(ENV_INDEX) or config["index"]["path"]
-    return Path(chosen).expanduser()
+    return plain_path(os.path.expanduser(os.fspath(chosen)))
+
+
+def plain_path(text: str) -> str:
+    """``text`` as ``str(pathlib.PurePosixPath(text))`` writes it: no empty or ``.``
+    parts, no slash at the end (what :func:`os.path.normpath` would change further,
+    ``a/../b``, it keeps), without importing pathlib."""
+    root = "//" if text.startswith("//") and not text.startswith("///") else \
+        "/" if text.startswith("/") else ""
+    return root + "/".join(part for part in text.split("/") if part and part != ".") or "."
 
 
 @record(frozen=True)
@@ -70,7 +81,7 @@ def resolve_location(index: str | os.PathLike[str] | None, config: Config, *,
     if name not in BACKENDS:
         raise ConfigError(f"{source}: unknown backend '{name}'; use one of {', '.join(BACKENDS)}")
     if name == "whoosh":
-        return Location(name, str(resolve_index_path(index, config)))
+        return Location(name, resolve_index_path(index, config))
     address = url or os.environ.get(ENV_URL) or section["url"]
     if not address:
         raise ConfigError(f"--backend opensearch needs the cluster's address: give --url "
@@ -140,9 +151,15 @@ class Index:
                  url: str | None = None) -> None:
         self.config = config or load_config()
         self.location = resolve_location(path, self.config, backend=backend, url=url)
-        self.path = Path(self.location.index)
         self._backend: Backend | None = None
         self._groups: tuple[str, dict[str, str]] | None = None  # stories_version, groups
+
+    @property
+    def path(self) -> Path:
+        """The index folder (for OpenSearch: the index name)."""
+        from pathlib import Path
+
+        return Path(self.location.index)
 
     # -- opening ----------------------------------------------------------
     def exists(self) -> bool:
@@ -151,7 +168,7 @@ class Index:
     def backend(self) -> Backend:
         """The engine holding this index."""
         if self._backend is None:
-            self._backend = open_backend(self.config, self.path, self.location.backend,
+            self._backend = open_backend(self.config, self.location.index, self.location.backend,
                                          self.location.url)
         return self._backend
 
@@ -201,7 +218,7 @@ class Index:
                 self._update(run, paths, report, progress)
                 report.merged_segments = run.finish(optimize)
         except KeyboardInterrupt as stop:  # Ctrl-C, or a signal the caller made an Interrupted
-            signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+            signum = stop.signum if isinstance(stop, Interrupted) else 2  # SIGINT
             raise Interrupted(signum, report.committed) from None
         report.failed = len(report.errors)
         report.seconds = time.perf_counter() - started
@@ -210,7 +227,10 @@ class Index:
     def _update(self, run: IndexRun, paths: Iterable[str | os.PathLike[str]],
                 report: IndexReport, progress: Callable[[int, int], None] | None) -> None:
         """Read the sources, and hand the run what changed, committing as it goes."""
+        from pathlib import Path
+
         from .config import story_settings
+        from .manifest import Changes
         from .models import printable_path
         from .read import discover
         from .stories import signature
@@ -400,7 +420,7 @@ class Index:
         finally:
             manifest.close()
         return {
-            "index": str(self.path),
+            "index": self.location.index,
             "backend": self.location.backend,
             **({"url": self.location.url} if self.location.url else {}),
             "documents": figures["documents"],

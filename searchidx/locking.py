@@ -12,12 +12,9 @@ that a lock left behind by a dead process is reported as cleared.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as _dt
 import fcntl
 import os
 import time
-from pathlib import Path
 
 from .errors import SearchidxError
 
@@ -33,6 +30,8 @@ def _close_inherited_locks() -> None:
     Closing a copy never releases the parent's lock (the kernel releases an
     ``flock`` only with the last descriptor of its open file).
     """
+    import contextlib
+
     for fd in _HELD:
         with contextlib.suppress(OSError):
             os.close(fd)
@@ -67,8 +66,9 @@ def _holder_pid(holder: str) -> int | None:
 class WriteLock:
     """Exclusive write lock on an index folder (a context manager)."""
 
-    def __init__(self, folder: Path, wait: float = 0.0) -> None:
-        self.path = folder / LOCK_NAME
+    def __init__(self, folder: str | os.PathLike[str], wait: float = 0.0) -> None:
+        self.folder = os.fspath(folder)
+        self.path = os.path.join(self.folder, LOCK_NAME)
         self.wait = wait
         self.fd: int | None = None
         self.stale_note: str | None = None
@@ -86,11 +86,11 @@ class WriteLock:
         pid = _holder_pid(holder)
         if pid is not None and not _pid_alive(pid):
             return IndexLockedError(
-                f"index at {self.path.parent} is locked by a process that outlived the writer "
+                f"index at {self.folder} is locked by a process that outlived the writer "
                 f"that started it (pid {pid}, no longer running); it should stop within "
                 f"seconds: retry, or wait with --wait SECONDS")
         return IndexLockedError(
-            f"index at {self.path.parent} is being written by {holder or 'another process'}; "
+            f"index at {self.folder} is being written by {holder or 'another process'}; "
             f"wait for it, or retry with --wait SECONDS")
 
     def acquire(self) -> None:
@@ -112,7 +112,9 @@ class WriteLock:
             self.stale_note = (f"cleared a lock left by process {pid}, "
                                f"which is no longer running")
         os.ftruncate(fd, 0)
-        started = _dt.datetime.now().isoformat(timespec="seconds")
+        import datetime
+
+        started = datetime.datetime.now().isoformat(timespec="seconds")
         os.pwrite(fd, f"pid {os.getpid()} (searchidx index, since {started})\n".encode(), 0)
         self.fd = fd
 

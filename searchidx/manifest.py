@@ -9,15 +9,19 @@ where its index lives (:class:`SqliteManifest`, a file beside a Whoosh index).
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as _dt  # loaded by sqlite3 anyway
 import os
 import sqlite3
 import time
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Protocol
 
 from .records import field, record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:
+    from typing import Protocol
+else:  # the interface as a plain class at run time: a cold query imports no typing
+    Protocol = object
 
 # path -> (content sha1, size), or None to forget the file
 FileChanges = dict[str, tuple[str, int] | None]
@@ -147,7 +151,7 @@ class SqliteManifest:
     here too (:class:`~searchidx.stories.StoryTable`), changed in the same transaction.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         from .stories import SCHEMA, StoryTable
 
         self.db = sqlite3.connect(path)

@@ -21,11 +21,18 @@ the same behaviour.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform, overload
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:  # typing itself costs a cold command as much as its search (issue 26)
+    from collections.abc import Callable
+    from typing import Any, TypeVar, dataclass_transform, overload
 
-_C = TypeVar("_C", bound=type)
-_R = TypeVar("_R")
+    _C = TypeVar("_C", bound=type)
+    _R = TypeVar("_R")
+else:
+    def dataclass_transform(**kwargs: object) -> Callable[[Any], Any]:
+        """What type checkers read as :func:`typing.dataclass_transform`: nothing at run time."""
+        return lambda function: function
+
 _NO_DEFAULT = object()
 
 
@@ -45,10 +52,11 @@ def field(*, default_factory: Callable[[], Any]) -> Any:
     return _Factory(default_factory)
 
 
-@overload
-def record(cls: _C, /) -> _C: ...
-@overload
-def record(*, frozen: bool = False) -> Callable[[_C], _C]: ...
+if TYPE_CHECKING:
+    @overload
+    def record(cls: _C, /) -> _C: ...
+    @overload
+    def record(*, frozen: bool = False) -> Callable[[_C], _C]: ...
 
 
 @dataclass_transform(field_specifiers=(field,))

@@ -8,12 +8,13 @@ find them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
 if TYPE_CHECKING:
+    from typing import Any
+
     from .search import SearchResult
 
 FORMATS = ("text", "json", "jsonl", "csv")
@@ -29,6 +30,8 @@ def _style(text: str, **styles: Any) -> str:
 
 
 def to_json(obj: Any) -> str:
+    import json  # only for JSON: a text answer does without it
+
     return json.dumps(obj, ensure_ascii=False)
 
 

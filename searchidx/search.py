@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
 from . import snippets
 from .analysis import analyze, name_key
@@ -26,7 +25,10 @@ from .fields import FILTER_OPTIONS, QUERY_FIELDS, normalise_facet
 from .query import And, DateWindow, Node, Parsed, Word, leaves, parse
 from .records import field, record, replace
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
 if TYPE_CHECKING:  # the rescoring, only for questions; dates, only for --from/--to
+    from typing import Any
+
     from .models import DateValue
     from .rescore import QueryTerms
 

@@ -25,10 +25,15 @@ import sqlite3
 import struct
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
 
 from .config import STORY_SHINGLE_WORDS as SHINGLE_WORDS
 from .records import record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+else:  # the interfaces as plain classes at run time: a cold query imports no typing
+    Protocol = object
 
 SIGNATURE_SIZE = 64  # bins: 2**_BIN_BITS
 BAND_ROWS = 2  # bins per LSH band: 32 bands

@@ -1,15 +1,18 @@
 """A cold command loads only what it uses (issue 26), and the caches that spare it
 parsing YAML or laying out its help are never trusted when stale."""
 
-import json
+import functools
+import marshal
 import os
 import shutil
 import subprocess
 import sys
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchidx import config as config_module
 from searchidx.__main__ import help_cache
@@ -17,7 +20,7 @@ from searchidx.backends.whoosh.folder import SUMMARY
 from searchidx.cachedir import CACHE_ENV
 from searchidx.config import ConfigWarning, load_config
 from searchidx.errors import ConfigError
-from searchidx.index import Index
+from searchidx.index import Index, plain_path
 
 from .conftest import ROOT, SEEDS
 
@@ -42,12 +45,21 @@ ENGLISH_MORPHOLOGY = ("Whoosh's English morphology", ("whoosh.lang.morph_en",))
 CLICK = ("click", ("click",))
 # their classes are searchidx.records, which compile nothing as they are made
 DATACLASSES = ("dataclasses and inspect", ("dataclasses", "inspect"))
+# what a word's search from the segment files does without: typing and pathlib cost a
+# cold query as much as its whole search; the manifest (SQLite), contextlib, weakref
+# and a copy module besides (the digest names the folder's format)
+STANDARD_EXTRAS = [("typing", ("typing",)), ("pathlib", ("pathlib",)),
+                   ("the manifest", ("sqlite3", "searchidx.manifest", "searchidx.stories")),
+                   ("contextlib, weakref, copy", ("contextlib", "weakref", "copy")),
+                   ("signal", ("signal",))]
 NOTHING_BUT_TEXT = [CLICK, ("Whoosh", ("whoosh",)),
                     ("the index", ("searchidx.index", "searchidx.backends", "sqlite3"))]
 
 # run an entry point as the console script `searchidx ARGS`, then list the loaded modules
 DRIVER = """
 import sys
+for name in {forget!r}:  # loaded by a start-up hook: a command's own import shows again
+    sys.modules.pop(name, None)
 sys.argv = ["searchidx", *sys.argv[2:]]
 from {module} import {function}
 try:
@@ -63,25 +75,39 @@ with open({out!r}, "w") as out:
 """
 
 
-def warm_loaded_modules(tmp_path, *args):
+def warm_loaded_modules(tmp_path, *args, bare=False):
     """:func:`loaded_modules` of a second run: the caches are written by the first."""
-    loaded_modules(tmp_path, *args)
-    return loaded_modules(tmp_path, *args)
+    loaded_modules(tmp_path, *args, bare=bare)
+    return loaded_modules(tmp_path, *args, bare=bare)
 
 
-def loaded_modules(tmp_path, *args, cwd=None, env=None, entry="searchidx.__main__:run"):
-    """The modules a fresh ``searchidx ARGS`` process loaded, and its stdout; ``entry``
-    is the function the console script calls (``searchidx.cli:main``: click alone); a
-    variable of ``env`` set to None is left out of the process's environment."""
+def loaded_modules(tmp_path, *args, cwd=None, env=None, entry="searchidx.__main__:run",
+                   bare=False):
+    """The modules a fresh ``searchidx ARGS`` process loaded beyond the interpreter's own,
+    and its stdout; ``entry`` is the function the console script calls
+    (``searchidx.cli:main``: click alone); a variable of ``env`` set to None is left out
+    of the process's environment. ``bare``: the standard modules of
+    :data:`STANDARD_EXTRAS` that a start-up hook loaded (an editable install's brings
+    pathlib and contextlib) are forgotten first, as a regular install has none of them."""
     out = tmp_path / "modules.txt"
     module, function = entry.split(":")
-    code = DRIVER.format(out=str(out), module=module, function=function)
+    forget = sorted(name for _, names in STANDARD_EXTRAS for name in names) if bare else []
+    code = DRIVER.format(out=str(out), module=module, function=function, forget=forget)
     done = subprocess.run([sys.executable, "-c", code, "-", *args],
                           capture_output=True, text=True, cwd=cwd or tmp_path,
                           env={name: value for name, value in {**os.environ, **(env or {})}.items()
                                if value is not None}, timeout=120)
     assert done.returncode == 0, done.stderr
-    return set(out.read_text().split("\n")), done.stdout
+    loaded = set(out.read_text().split("\n"))
+    return loaded - (interpreter_modules() - set(forget)), done.stdout
+
+
+@functools.cache
+def interpreter_modules():
+    """What this Python loads before running anything: no command can do without those."""
+    done = subprocess.run([sys.executable, "-c", "import sys; print('\\n'.join(sys.modules))"],
+                          capture_output=True, text=True, check=True, timeout=120)
+    return frozenset(done.stdout.split())
 
 
 def assert_none_of(modules, forbidden):
@@ -104,10 +130,11 @@ def index_copy(seeds_index, tmp_path_factory):
 
 
 def test_query_of_a_word_reads_the_segments_without_whoosh(tmp_path, index_copy):
-    modules, out = warm_loaded_modules(tmp_path, "query", "munizioni", "--index", str(index_copy))
+    modules, out = warm_loaded_modules(tmp_path, "query", "munizioni", "--index", str(index_copy),
+                                       bare=True)
     assert "3 articles for 'munizioni'" in out
     assert_none_of(modules, [*HEAVY, CLICK, DATACLASSES, ("Whoosh", ("whoosh",)),
-                             ("the configuration's YAML", ("yaml",))])
+                             ("the configuration's YAML", ("yaml",)), *STANDARD_EXTRAS])
     assert "searchidx.backends.whoosh.segments" in modules  # the check sees what it reads
     assert "searchidx.suggest" not in modules  # did-you-mean: only when nothing is found
 
@@ -145,9 +172,12 @@ def test_stats_loads_no_searching(tmp_path, index_copy):
 
 
 def test_stats_opens_no_whoosh_index_once_counted(tmp_path, index_copy):
-    modules, out = warm_loaded_modules(tmp_path, "stats", "--index", str(index_copy))
+    modules, out = warm_loaded_modules(tmp_path, "stats", "--index", str(index_copy), bare=True)
     assert "documents:   5" in out  # the first run counted and kept the figures
-    assert_none_of(modules, [("Whoosh", ("whoosh",)), ("the analysis", ("searchidx.analysis",))])
+    assert_none_of(modules, [("Whoosh", ("whoosh",)), ("the analysis", ("searchidx.analysis",)),
+                             ("typing", ("typing",)), ("pathlib", ("pathlib",)),
+                             ("json (the figures are kept with marshal)", ("json",))])
+    assert "sqlite3" in modules  # the manifest's counts: the check sees what stats reads
 
 
 def test_kept_stats_are_the_counted_ones_and_follow_every_commit(tmp_path, seeds_index, config):
@@ -158,11 +188,11 @@ def test_kept_stats_are_the_counted_ones_and_follow_every_commit(tmp_path, seeds
     counted = Index(folder, config).stats()
     assert summary.is_file()
     assert Index(folder, config).stats() == counted  # read back, not counted
-    summary.write_text("{damaged", encoding="utf-8")
+    summary.write_bytes(b"{damaged")
     assert Index(folder, config).stats() == counted
-    kept = json.loads(summary.read_text(encoding="utf-8"))
+    kept = marshal.loads(summary.read_bytes())
     kept["figures"]["documents"] = 99  # figures kept for this generation are used as kept
-    summary.write_text(json.dumps(kept), encoding="utf-8")
+    summary.write_bytes(marshal.dumps(kept))
     assert Index(folder, config).stats()["documents"] == 99
     more = tmp_path / "more"
     more.mkdir()
@@ -233,7 +263,7 @@ def defaults(tmp_path, monkeypatch, cache):
     process cleared."""
     folder = tmp_path / "defaults"
     folder.mkdir()
-    for path in config_module._defaults_folder().glob("*.yaml"):
+    for path in Path(config_module._defaults_folder()).glob("*.yaml"):
         shutil.copy(path, folder)
     monkeypatch.setattr(config_module, "_defaults_folder", lambda: folder)
 
@@ -262,7 +292,7 @@ def test_cached_defaults_are_the_yaml(defaults, cache):
 
     parsed, _ = fresh_process_load()
     cached, _ = fresh_process_load()  # from the JSON files this time
-    assert entries(cache, "config-*-config.*.json")
+    assert entries(cache, "config-*-config.*.marshal")
     for name, section in cached.items():
         assert section == parsed[name] == (yaml.safe_load((defaults / f"{name}.yaml")
                                                           .read_text("utf-8")) or {})
@@ -278,10 +308,10 @@ def test_a_changed_default_file_is_parsed_again(defaults):
 
 def test_a_damaged_cache_is_ignored_and_replaced(defaults, cache):
     fresh_process_load()
-    [entry] = entries(cache, "config-*-config.index.json")
-    entry.write_text('{"key": "truncat', "utf-8")
+    [entry] = entries(cache, "config-*-config.index.marshal")
+    entry.write_bytes(marshal.dumps({"key": "a whole entry"})[:-3])
     assert fresh_process_load()[0]["index"]["path"] == ".searchidx"
-    assert json.loads(entry.read_text("utf-8"))["value"]["path"] == ".searchidx"
+    assert marshal.loads(entry.read_bytes())["value"]["path"] == ".searchidx"
 
 
 def test_a_user_file_warns_again_from_the_cache(defaults, tmp_path):
@@ -315,12 +345,12 @@ def test_an_edited_user_file_is_read_again(defaults, tmp_path):
         fresh_process_load(user)
 
 
-def test_values_json_would_change_are_not_cached(defaults, cache, tmp_path):
+def test_values_not_plain_data_are_not_cached(defaults, cache, tmp_path):
     user = tmp_path / "custom.yaml"
     user.write_text("unknown_section:\n  when: 2023-09-01\n", "utf-8")  # a YAML date
     for _ in range(2):
         assert fresh_process_load(user)[1]  # warned each time, parsed each time
-    assert not entries(cache, "config-*-user.*.json")
+    assert not entries(cache, "config-*-user.*.marshal")
 
 
 def test_a_folder_that_cannot_hold_the_cache_only_costs_time(defaults, cache):
@@ -352,7 +382,7 @@ def test_caches_go_to_the_users_cache_folder_never_into_the_package(tmp_path, in
         loaded_modules(tmp_path, *args, env=env)
     assert package_files() == before
     [folder] = (tmp_path / "xdg" / "searchidx").iterdir()
-    assert (folder / "help.txt").is_file() and list(folder.glob("config-*.json"))
+    assert (folder / "help.txt").is_file() and list(folder.glob("config-*.marshal"))
 
 
 # -- the yardstick --------------------------------------------------------------------
@@ -371,3 +401,42 @@ def test_the_yardstick_finds_what_searchidx_finds(tmp_path, seeds_index):
     ids = {line.strip() for line in done.stdout.splitlines() if line.startswith("   0")}
     assert ids == {hit.id for hit in seeds_index.search("munizioni").hits}
     assert done.stdout.count("[munizioni]") == 3  # a snippet each
+
+
+# -- paths without pathlib ---------------------------------------------------------------
+
+@given(st.lists(st.sampled_from(["", ".", "..", "a", "b c", "~", "ix"]), max_size=6),
+       st.sampled_from(["", "/", "//", "///"]), st.booleans())
+def test_index_paths_are_written_as_pathlib_writes_them(parts, root, slash):
+    text = root + "/".join(parts) + ("/" if slash else "")
+    assert plain_path(text) == str(PurePosixPath(text))
+
+
+def test_an_index_path_is_still_a_path(tmp_path, config):
+    ix = Index(f"{tmp_path}//ix/./", config)
+    assert ix.path == tmp_path / "ix" and ix.location.index == str(tmp_path / "ix")
+
+
+GC_DRIVER = """
+import gc, sys
+sys.argv = ["searchidx", *sys.argv[2:]]
+from searchidx.__main__ import run
+try:
+    run()
+except SystemExit:
+    pass
+sys.stdout.flush()
+print("collector", "on" if gc.isenabled() else "off", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("args", "state"), [
+    (["query", "munizioni"], "off"), (["stats"], "off"),
+    (["query", "--batch", "-"], "on"),  # a batch runs long: the collector stays
+    (["index", str(SEEDS)], "on")])
+def test_only_one_answer_commands_run_without_the_garbage_collector(tmp_path, index_copy,
+                                                                     args, state):
+    done = subprocess.run([sys.executable, "-c", GC_DRIVER, "-", *args, "--index",
+                           str(index_copy)], input="munizioni\n", capture_output=True,
+                          text=True, cwd=tmp_path, timeout=120)
+    assert done.stderr.strip().endswith(f"collector {state}"), done.stderr

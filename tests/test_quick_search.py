@@ -5,6 +5,7 @@ Facta and DICE articles in several segments with deleted and updated articles; a
 it is used only while the folder's digest names the newest generation."""
 
 import json
+import marshal
 import random
 import re
 import shutil
@@ -195,15 +196,15 @@ def test_a_digest_is_used_only_for_its_generation(tmp_path, config):
     ix.update([source])
     assert (folder / DIGEST).is_file()  # kept at the end of the run
     assert Index(folder, config).backend().quick_reader() is not None
-    kept = (folder / DIGEST).read_text("utf-8")
+    kept = (folder / DIGEST).read_bytes()
     (source / "b.txt").write_text("Altre munizioni\n\nNuove munizioni.", "utf-8")
     Index(folder, config).update([source])
-    assert (folder / DIGEST).read_text("utf-8") != kept  # the new generation's
-    (folder / DIGEST).write_text(kept, "utf-8")  # a stale digest is not used
+    assert (folder / DIGEST).read_bytes() != kept  # the new generation's
+    (folder / DIGEST).write_bytes(kept)  # a stale digest is not used
     assert Index(folder, config).backend().quick_reader() is None
     assert Index(folder, config).search("munizioni").total == 2
     assert Index(folder, config).backend().quick_reader() is not None  # Whoosh kept it anew
-    (folder / DIGEST).write_text("{damaged", "utf-8")
+    (folder / DIGEST).write_bytes(b"{damaged")
     assert Index(folder, config).backend().quick_reader() is None
     assert Index(folder, config).search("munizioni").total == 2
 
@@ -211,9 +212,9 @@ def test_a_digest_is_used_only_for_its_generation(tmp_path, config):
 def test_unreadable_segments_leave_the_search_to_whoosh(tmp_path, seeds_copy, config):
     folder = tmp_path / "index"
     shutil.copytree(seeds_copy, folder)
-    kept = json.loads((folder / DIGEST).read_text("utf-8"))
+    kept = marshal.loads((folder / DIGEST).read_bytes())
     kept["segments"][0]["name"] = "MAIN_missing"  # a digest naming no file
-    (folder / DIGEST).write_text(json.dumps(kept), "utf-8")
+    (folder / DIGEST).write_bytes(marshal.dumps(kept))
     ix = Index(folder, config)
     assert ix.backend().quick_reader() is not None
     assert ix.search("munizioni").total == 3  # answered by Whoosh

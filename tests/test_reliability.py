@@ -6,6 +6,7 @@ exactly the source set. Bounded in count and time so the suite stays fast.
 """
 
 import json
+import marshal
 import os
 import random
 import signal
@@ -210,6 +211,11 @@ def test_index_of_another_format_version_asks_for_a_rebuild(tmp_path):
     Index(index_dir, config).update([SEEDS])
     with sqlite3.connect(index_dir / "manifest.sqlite3") as db:
         db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    digest = index_dir / DIGEST  # the digest names the format too: that version's own
+    digest.write_bytes(marshal.dumps({**marshal.loads(digest.read_bytes()), "schema": 1}))
+    with pytest.raises(IndexCorruptError, match="another version of searchidx.*--rebuild"):
+        Index(index_dir, config).search("munizioni")
+    digest.unlink()  # an older version kept none
     with pytest.raises(IndexCorruptError, match="another version of searchidx.*--rebuild"):
         Index(index_dir, config).search("munizioni")
     assert Index(index_dir, config).update([], rebuild=True).added == 5

@@ -9,10 +9,10 @@ holds it in a cluster that several machines index into and many people search.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
 if TYPE_CHECKING:
-    from pathlib import Path
+    import os
+    from typing import Any
 
     from ..config import Config
     from .base import SORTS, Backend, Found, FoundHit, SearchPlan, Table
@@ -23,7 +23,8 @@ __all__ = ["SORTS", "Backend", "Found", "FoundHit", "SearchPlan", "Table", "open
 BACKENDS = ("whoosh", "opensearch")
 
 
-def open_backend(config: Config, path: Path, name: str = "whoosh", url: str = "") -> Backend:
+def open_backend(config: Config, path: str | os.PathLike[str], name: str = "whoosh",
+                 url: str = "") -> Backend:
     """The backend ``name`` of the index at ``path``: a Whoosh folder, or for
     ``opensearch`` the index of that name in the cluster at ``url``. The cluster's
     client is imported only here, so Whoosh commands never load it."""

@@ -12,18 +12,23 @@ interface.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
 
 from ..records import field, record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
 if TYPE_CHECKING:
+    import contextlib
+    from collections.abc import Callable
+    from typing import Any, Protocol
+
     from ..analysis import ItalianAnalyzer
     from ..config import Config
     from ..manifest import Changes, Manifest
     from ..models import RawArticle
     from ..query import DateWindow, Node
+else:  # the interfaces as plain classes at run time: no typing imported
+    Protocol = object
 
 SORTS = ("relevance", "date", "-date")
 # an article whose extraction failed during a run: id, path, line, what went wrong
@@ -61,6 +66,28 @@ class SearchPlan:
 class NotCovered(Exception):
     """A backend's quick reader (:meth:`Backend.quick_reader`) does not answer this
     search: the backend itself does, with the same answer."""
+
+
+class TranslatedErrors:
+    """A context manager that raises, in place of an exception of its block, what
+    ``translate`` makes of it (None: the exception goes on as it is): what a
+    :func:`contextlib.contextmanager` around ``try: yield`` does, without importing
+    contextlib on a cold query's path."""
+
+    __slots__ = ("translate",)
+
+    def __init__(self, translate: Callable[[Exception], Exception | None]) -> None:
+        self.translate = translate
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: object) -> None:
+        if isinstance(error, Exception):
+            replacement = self.translate(error)
+            if replacement is not None:
+                raise replacement from None
 
 
 class FoundHit(Protocol):

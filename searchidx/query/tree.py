@@ -13,14 +13,15 @@ weighed as the index's configuration says.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
-from typing import TYPE_CHECKING
 
 from ..analysis import fold
 from ..records import record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
 if TYPE_CHECKING:
+    import datetime as _dt
+
     from ..models import DateValue
 
 

@@ -4,19 +4,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
+import os
 import struct
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Sequence
 
 from ...errors import IndexCorruptError
+from ..base import TranslatedErrors
 from .folder import DIGEST, SUMMARY, WhooshFolder
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
 if TYPE_CHECKING:  # compile and searching import Whoosh's query package: only to search
+    import contextlib
+    from collections.abc import Iterable, Iterator
+    from typing import Any, overload
+
     from ...analysis import ItalianAnalyzer
     from ...config import Config
     from ...manifest import SqliteManifest
@@ -76,11 +80,12 @@ class WhooshHits(Sequence[WhooshHit]):
     def __len__(self) -> int:
         return len(self._hits)
 
-    @overload
-    def __getitem__(self, at: int) -> WhooshHit: ...
+    if TYPE_CHECKING:
+        @overload
+        def __getitem__(self, at: int) -> WhooshHit: ...
 
-    @overload
-    def __getitem__(self, at: slice) -> list[WhooshHit]: ...
+        @overload
+        def __getitem__(self, at: slice) -> list[WhooshHit]: ...
 
     def __getitem__(self, at: int | slice) -> WhooshHit | list[WhooshHit]:
         if isinstance(at, slice):
@@ -91,10 +96,10 @@ class WhooshHits(Sequence[WhooshHit]):
 class WhooshBackend:
     """The index folder at ``path``, opened on first use and reopened when it changed."""
 
-    def __init__(self, config: Config, path: Path) -> None:
+    def __init__(self, config: Config, path: str | os.PathLike[str]) -> None:
         self.config = config
-        self.path = path
-        self.folder = WhooshFolder(config, path)
+        self.path = os.fspath(path)  # a string: a cold query imports no pathlib
+        self.folder = WhooshFolder(config, self.path)
         self._searcher: Any = None
         self._compiler: Compiler | None = None
         self._quick: tuple[str, QuickReader] | None = None  # generation key, reader
@@ -146,25 +151,24 @@ class WhooshBackend:
         if self._quick is None and key is not None:
             from .quick import QuickReader
 
-            self.folder.check_version()  # as opening the Whoosh index does
+            # a digest names the folder's format: no manifest to open to check it
             reader = QuickReader.open(self.config, self.path, key)
             if reader is not None:
                 self._quick = (key, reader)
         return self._quick[1] if self._quick is not None else None
 
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[None]:
+    def reading(self) -> TranslatedErrors:
         """Turn the low-level errors of a damaged index into one clear error."""
-        try:
-            yield
-        except Exception as exc:
-            # an unpickling error means pickle was loaded: a cold `stats` never imports it
-            unpickling = getattr(sys.modules.get("pickle"), "UnpicklingError", ())
-            if not isinstance(exc, (EOFError, OSError, struct.error, zlib.error, unpickling)):
-                raise
-            raise IndexCorruptError(
-                f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
-                f"rebuild it with 'searchidx index --rebuild'") from None
+        return TranslatedErrors(self._damage)
+
+    def _damage(self, exc: Exception) -> Exception | None:
+        # an unpickling error means the unpickler was loaded: a cold `stats` never imports it
+        unpickler = sys.modules.get("_pickle") or sys.modules.get("pickle")
+        unpickling = getattr(unpickler, "UnpicklingError", ())
+        if not isinstance(exc, (EOFError, OSError, struct.error, zlib.error, unpickling)):
+            return None
+        return IndexCorruptError(f"index at {self.path} is damaged ({type(exc).__name__}: "
+                                 f"{exc}); rebuild it with 'searchidx index --rebuild'")
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -327,8 +331,9 @@ class WhooshBackend:
             figures = self._counted()
             if key is not None and key == self.folder.generation_key():  # no commit since
                 self.folder.keep_summary(key, figures)
-        size = sum(f.stat().st_size for f in self.path.iterdir()
-                   if f.is_file() and f.name not in (SUMMARY, DIGEST))
+        with os.scandir(self.path) as entries:
+            size = sum(entry.stat().st_size for entry in entries
+                       if entry.is_file() and entry.name not in (SUMMARY, DIGEST))
         return {**figures, "size_bytes": size}
 
     def _counted(self) -> dict[str, Any]:

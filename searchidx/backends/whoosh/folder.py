@@ -7,25 +7,28 @@ generation it was last written with (``whoosh_generation``): see
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
-from pathlib import Path
-from typing import Any
 
 from ... import __version__
-from ...config import Config
+from ...cachedir import keep, read_kept
 from ...errors import IndexCorruptError, IndexMissingError, SearchidxError
 from ...locking import LOCK_NAME
-from ...manifest import SqliteManifest
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:  # the folder is a string: a cold query imports no pathlib (issue 26)
+    from typing import Any
+
+    from ...config import Config
+    from ...manifest import SqliteManifest
 
 MANIFEST = "manifest.sqlite3"
 # the figures of `searchidx stats` for one generation of the index (WhooshBackend.stats):
 # a name Whoosh's clean-up never takes for a segment's or a table of contents' file
-SUMMARY = "_MAIN_summary.json"
+SUMMARY = "_MAIN_summary.marshal"
 # what a cold query needs of a generation that only Whoosh's pickles say (.segments)
-DIGEST = "_MAIN_reader.json"
+DIGEST = "_MAIN_reader.marshal"  # both written by searchidx.cachedir.keep
 _TOC = re.compile(r"_MAIN_([0-9]+)\.toc")  # Whoosh's table of contents of a generation
 # a writer commits a generation in milliseconds; a table of contents still
 # missing after this many tries is damage, not a race with a commit
@@ -36,17 +39,19 @@ _OPEN_RETRY_PAUSE_S = 0.05
 class WhooshFolder:
     """The index folder at ``path``; the Whoosh index is opened on first use."""
 
-    def __init__(self, config: Config, path: Path) -> None:
+    def __init__(self, config: Config, path: str) -> None:
         self.config = config
         self.path = path
         self._ix: Any = None
 
     def exists(self) -> bool:
-        return (self.path / MANIFEST).is_file()
+        return os.path.isfile(os.path.join(self.path, MANIFEST))
 
     def manifest(self) -> SqliteManifest:
         """The manifest beside the segments (the caller closes it)."""
-        return SqliteManifest(self.path / MANIFEST)
+        from ...manifest import SqliteManifest
+
+        return SqliteManifest(os.path.join(self.path, MANIFEST))
 
     def whoosh(self) -> Any:
         """The open Whoosh index; a clear error if it is missing or damaged."""
@@ -76,7 +81,7 @@ class WhooshFolder:
         attempts_left = _OPEN_ATTEMPTS
         while True:
             try:
-                return windex.open_dir(str(self.path))
+                return windex.open_dir(self.path)
             except windex.EmptyIndexError:
                 raise IndexMissingError.at(self.path) from None
             except FileNotFoundError as exc:
@@ -101,7 +106,7 @@ class WhooshFolder:
             if not tocs:
                 return None
             newest = tocs[max(tocs)]
-            toc = os.stat(self.path / newest)
+            toc = os.stat(os.path.join(self.path, newest))
         except OSError:
             return None
         return f"{__version__} {newest} {toc.st_size} {toc.st_mtime_ns}"
@@ -111,23 +116,16 @@ class WhooshFolder:
         or None when there are none, they are damaged or of another generation."""
         if key is None:
             return None
-        try:
-            with open(self.path / SUMMARY, encoding="utf-8") as file:
-                kept = json.load(file)
-        except (OSError, ValueError):
+        kept = read_kept(os.path.join(self.path, SUMMARY))
+        if not isinstance(kept, dict) or kept.get("key") != key:
             return None
-        figures = kept.get("figures") if isinstance(kept, dict) else None
-        return figures if kept.get("key") == key and isinstance(figures, dict) else None
+        figures = kept.get("figures")
+        return figures if isinstance(figures, dict) else None
 
     def keep_summary(self, key: str, figures: dict[str, Any]) -> None:
         """Keep ``figures`` for the generation ``key``, written aside and renamed whole;
         skipped where the folder cannot be written (deleting the file is always safe)."""
-        draft = self.path / f"{SUMMARY}.{os.getpid()}.tmp"
-        try:
-            draft.write_text(json.dumps({"key": key, "figures": figures}), encoding="utf-8")
-            os.replace(draft, self.path / SUMMARY)
-        except OSError:
-            draft.unlink(missing_ok=True)
+        keep(os.path.join(self.path, SUMMARY), {"key": key, "figures": figures})
 
     def check_version(self) -> None:
         """Refuse an index of another format (the manifest names it) in one clear error."""
@@ -151,33 +149,36 @@ class WhooshFolder:
         stopped here leaves no index that later reads as another version's."""
         from whoosh import index as windex
 
+        from ...manifest import SqliteManifest
         from .schema import build_schema
         from .stored import SCHEMA_VERSION
 
-        self.path.mkdir(parents=True, exist_ok=True)
-        created = windex.create_in(str(self.path), build_schema(self.config))
-        draft = self.path / f"{MANIFEST}.new"
-        draft.unlink(missing_ok=True)
+        os.makedirs(self.path, exist_ok=True)
+        created = windex.create_in(self.path, build_schema(self.config))
+        draft = os.path.join(self.path, f"{MANIFEST}.new")
+        if os.path.exists(draft):
+            os.unlink(draft)
         manifest = SqliteManifest(draft)
         manifest.apply({}, {})
         manifest.set_meta("schema_version", str(SCHEMA_VERSION))
         manifest.set_meta("whoosh_generation", str(created.latest_generation()))
         manifest.close()
-        os.replace(draft, self.path / MANIFEST)
+        os.replace(draft, os.path.join(self.path, MANIFEST))
 
     def remove_files(self) -> None:
         """Empty the folder for ``--rebuild``, but only of what searchidx made."""
         import shutil
 
         self.close()
-        for child in self.path.iterdir():
-            if child.name == LOCK_NAME:
-                continue
-            if child.name.startswith(MANIFEST) or child.name.startswith(("MAIN_", "_MAIN_")):
-                if child.is_dir():
-                    shutil.rmtree(child)
-                else:
-                    child.unlink()
+        with os.scandir(self.path) as children:
+            for child in list(children):
+                if child.name == LOCK_NAME:
+                    continue
+                if child.name.startswith(MANIFEST) or child.name.startswith(("MAIN_", "_MAIN_")):
+                    if child.is_dir(follow_symlinks=False):
+                        shutil.rmtree(child.path)
+                    else:
+                        os.unlink(child.path)
 
     def check_analysis(self) -> None:
         """Refuse to add articles analysed otherwise than the ones already indexed.

@@ -24,21 +24,27 @@ byte, on hundreds of queries.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
-import pickle
 import struct
 import zlib
-from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ...query import And, Or, Word
-from ..base import Found, NotCovered
-from .segments import Segments, Unreadable, digest_analyzer, length_norms, read_digest
+from ..base import Found, NotCovered, TranslatedErrors
+from .segments import (
+    Segments,
+    UnpicklingError,
+    Unreadable,
+    digest_analyzer,
+    length_norms,
+    read_digest,
+)
 from .stored import stored_article, unpack_body
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
     from ...analysis import ItalianAnalyzer
     from ...config import Config
     from ...query import Node
@@ -91,6 +97,13 @@ class QuickHit:
         return stored_article(self._fields())
 
 
+def _unreadable(exc: Exception) -> Exception | None:
+    if isinstance(exc, (OSError, ValueError, KeyError, IndexError, TypeError, EOFError,
+                        struct.error, zlib.error, UnpicklingError)):
+        return Unreadable(f"{type(exc).__name__}: {exc}")
+    return None
+
+
 class QuickReader:
     """The index folder's newest generation, read by :mod:`.segments` for the searches
     it covers; made only while the folder's digest is current (:meth:`open`)."""
@@ -104,7 +117,7 @@ class QuickReader:
         self._b, self._k1 = float(section["bm25_b"]), float(section["bm25_k1"])
 
     @classmethod
-    def open(cls, config: Config, path: Path, key: str | None) -> QuickReader | None:
+    def open(cls, config: Config, path: str, key: str | None) -> QuickReader | None:
         """The reader of the generation ``key`` names, or None without its digest."""
         kept = read_digest(path, key)
         return cls(config, Segments(path, kept)) if kept is not None else None
@@ -112,15 +125,10 @@ class QuickReader:
     def close(self) -> None:
         self.segments.close()
 
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[None]:
+    def reading(self) -> TranslatedErrors:
         """Files this reader cannot make sense of leave the search to Whoosh, whose own
         checks then say what is wrong."""
-        try:
-            yield
-        except (OSError, ValueError, KeyError, IndexError, TypeError, EOFError,
-                struct.error, zlib.error, pickle.UnpicklingError) as exc:
-            raise Unreadable(f"{type(exc).__name__}: {exc}") from None
+        return TranslatedErrors(_unreadable)
 
     # -- what searching asks of a backend ---------------------------------------------
     def analyzer(self) -> ItalianAnalyzer:

@@ -7,7 +7,7 @@ the standard library, more than a whole bare query process costs. The few facts 
 query needs from it (each segment's name, document count, deleted documents and
 field length totals; the analysis the text fields were built with; Whoosh's
 length-byte table) are digested, where Whoosh has the index open anyway, into
-``_MAIN_reader.json`` beside it (:func:`keep_digest`), keyed like ``stats``'s
+``_MAIN_reader.marshal`` beside it (:func:`keep_digest`), keyed like ``stats``'s
 figures by the name, size and modification time of the table of contents that
 every commit writes anew, so a digest is never used for another generation; a
 missing, damaged or stale one leaves the query to Whoosh.
@@ -26,27 +26,40 @@ bytes, strings and dictionaries here: nothing of Whoosh's.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import math
 import mmap
 import os
-import pickle
 import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
 from itertools import accumulate
-from pathlib import Path
-from typing import Any
 
 from ...analysis import ItalianAnalyzer
+from ...cachedir import keep, read_kept
 from ..base import NotCovered
 from .folder import DIGEST
+from .stored import SCHEMA_VERSION
 
-_DIGEST_FORMAT = 1
+try:  # the C unpickler, as pickle.py takes it: importing pickle.py as well would cost
+    # a cold query 4% more instructions (issue 26); the same functions and error
+    from _pickle import UnpicklingError
+    from _pickle import load as unpickle_from
+    from _pickle import loads as unpickle
+except ImportError:  # a Python without it
+    from pickle import UnpicklingError  # noqa: F401 - for the readers of this module
+    from pickle import load as unpickle_from
+    from pickle import loads as unpickle
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from typing import Any
+
+# 2: the folder's format (SCHEMA_VERSION) kept too, so that a cold query need not open
+# the manifest to check it
+_DIGEST_FORMAT = 2
 _TERM_INFO = struct.Struct("!BfIBBfII")  # whoosh3's W3TermInfo
 _POSTINGS_MAGIC = b"W3Bl"
 _HASH_MAGIC = b"HSH3"
@@ -85,7 +98,7 @@ def digest(reader: Any, key: str) -> dict[str, Any] | None:
                          "doccount": segment.doc_count_all(),
                          "deleted": sorted(segment.deleted_docs()),
                          "lengths": dict(getattr(segment, "_fieldlengths", {}))})
-    return {"format": _DIGEST_FORMAT, "key": key, "segments": segments,
+    return {"format": _DIGEST_FORMAT, "key": key, "schema": SCHEMA_VERSION, "segments": segments,
             "scorable": sorted(n for n in ("title", "body") if schema[n].scorable),
             "analyzer": {"elisions": sorted(analyzer.elisions),
                          "stopwords": sorted(analyzer.stopwords),
@@ -95,7 +108,7 @@ def digest(reader: Any, key: str) -> dict[str, Any] | None:
             "length_bytes": [byte_to_length(b) for b in range(256)]}
 
 
-def keep_digest(folder: Path, reader: Any, key: str | None) -> None:
+def keep_digest(folder: str, reader: Any, key: str | None) -> None:
     """Write the digest of the generation a Whoosh ``reader`` reads, when ``key`` names it
     and no current digest is there: written aside and renamed whole; skipped where the
     folder cannot be written (deleting the file is always safe)."""
@@ -106,25 +119,17 @@ def keep_digest(folder: Path, reader: Any, key: str | None) -> None:
     found = digest(reader, key)
     if found is None:
         return
-    draft = folder / f"{DIGEST}.{os.getpid()}.tmp"
-    try:
-        draft.write_text(json.dumps(found), encoding="utf-8")
-        os.replace(draft, folder / DIGEST)
-    except OSError:
-        draft.unlink(missing_ok=True)
+    keep(os.path.join(folder, DIGEST), found)
 
 
-def read_digest(folder: Path, key: str | None) -> dict[str, Any] | None:
-    """The digest kept for the generation ``key``, or None (missing, damaged, stale)."""
+def read_digest(folder: str, key: str | None) -> dict[str, Any] | None:
+    """The digest kept for the generation ``key``, or None (missing, damaged, stale, or of
+    an index of another format: the manifest's check then says so)."""
     if key is None:
         return None
-    try:
-        with open(folder / DIGEST, encoding="utf-8") as file:
-            kept = json.load(file)
-    except (OSError, ValueError):
-        return None
+    kept = read_kept(os.path.join(folder, DIGEST))
     if not isinstance(kept, dict) or kept.get("key") != key \
-            or kept.get("format") != _DIGEST_FORMAT:
+            or kept.get("format") != _DIGEST_FORMAT or kept.get("schema") != SCHEMA_VERSION:
         return None
     return kept
 
@@ -149,7 +154,7 @@ def _big_endian_array(view: memoryview, start: int, code: str, count: int) -> ar
 class Segment:
     """One whoosh3 segment of the index folder, its files mapped on first use."""
 
-    def __init__(self, folder: Path, info: dict[str, Any], offset: int) -> None:
+    def __init__(self, folder: str, info: dict[str, Any], offset: int) -> None:
         self.folder = folder
         self.name: str = info["name"]
         self.compound: bool = info["compound"]
@@ -162,6 +167,8 @@ class Segment:
         self._stored: tuple[memoryview, array[int], list[int]] | None = None
 
     def close(self) -> None:
+        import contextlib
+
         self._directory = self._terms = self._stored = None
         for mapped in self._maps:
             with contextlib.suppress(BufferError):  # a view still held: freed with it
@@ -169,7 +176,7 @@ class Segment:
         self._maps.clear()
 
     def _map(self, filename: str) -> memoryview:
-        with open(self.folder / filename, "rb") as file:
+        with open(os.path.join(self.folder, filename), "rb") as file:
             mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
         self._maps.append(mapped)
         return memoryview(mapped)
@@ -179,11 +186,11 @@ class Segment:
         the compound file or on its own; None when the segment has no such file."""
         name = f"{self.name}{ext}"
         if not self.compound:
-            return self._map(name) if (self.folder / name).is_file() else None
+            return self._map(name) if os.path.isfile(os.path.join(self.folder, name)) else None
         if self._directory is None:
             whole = self._map(f"{self.name}.seg")
             at, _ = struct.unpack_from("!qi", whole, 0)
-            self._directory = {"": whole, **pickle.loads(whole[at:])}
+            self._directory = {"": whole, **unpickle(whole[at:])}
         entry = self._directory.get(name)
         if entry is None:
             return None
@@ -198,7 +205,7 @@ class Segment:
                 raise Unreadable("no terms table")
             end = len(view) - 4
             (extras_length,) = struct.unpack_from("!i", view, end)
-            extras = pickle.loads(view[end - extras_length:end])
+            extras = unpickle(view[end - extras_length:end])
             code = extras["indextype"]
             count = extras["indexlen"]
             base = end - count * struct.calcsize(code)
@@ -232,7 +239,7 @@ class Segment:
         data = view[at + 8 + key_length:at + 8 + key_length + data_length]
         flags, _, df, _, _, _, _, _ = _TERM_INFO.unpack_from(data, 0)
         rest = data[_TERM_INFO.size:]
-        where = pickle.loads(rest) if flags else struct.unpack_from("!qi", rest, 0)
+        where = unpickle(rest) if flags else struct.unpack_from("!qi", rest, 0)
         return df, where
 
     def postings(self, fieldname: str, text: str) -> Iterator[tuple[int, float]]:
@@ -257,9 +264,9 @@ class Segment:
             (length,) = struct.unpack_from("!i", view, at)
             last = length < 0
             block = io.BytesIO(view[at + 4:at + 4 + abs(length)])
-            count, _, _, compression, _, _ = pickle.load(block)  # the block's header
+            count, _, _, compression, _, _ = unpickle_from(block)  # the block's header
             data = block.read()
-            gaps, weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
+            gaps, weights, _ = unpickle(zlib.decompress(data) if compression else data)
             ids = accumulate(gaps)
             if weights is None or isinstance(weights, float):
                 # Whoosh repeats one weight in an array of C floats
@@ -308,13 +315,13 @@ class Segment:
             return {}
         start = offsets[docnum]
         value = zlib.decompress(view[start:start + length])
-        return pickle.loads(value) if value else {}  # type: ignore[no-any-return]
+        return unpickle(value) if value else {}  # type: ignore[no-any-return]
 
 
 class Segments:
     """The segments of one generation of the index folder, as its digest names them."""
 
-    def __init__(self, folder: Path, kept: dict[str, Any]) -> None:
+    def __init__(self, folder: str, kept: dict[str, Any]) -> None:
         self.kept = kept
         self.segments: list[Segment] = []
         offset = 0

@@ -6,9 +6,11 @@ schema with Whoosh's field classes, so that a reader of the segment files
 
 from __future__ import annotations
 
-import json
 import zlib
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING to type checkers; typing is not imported
+if TYPE_CHECKING:
+    from typing import Any
 
 # Bumped whenever what is stored changes shape; an index of another version must be rebuilt.
 SCHEMA_VERSION = 4
@@ -25,6 +27,8 @@ def stored_article(stored: dict[str, Any], body: str | None = None) -> dict[str,
 
 def unpack_data(stored: dict[str, Any]) -> dict[str, Any]:
     """The extracted fields (people, quotes …) from their stored, compressed form."""
+    import json  # not for a text answer's hits, which need no extracted fields
+
     packed = stored.get("data")
     return json.loads(zlib.decompress(packed)) if packed else {}
 

@@ -52,7 +52,7 @@ def small_segment_size(config: Config) -> int:
 def open_run(folder: WhooshFolder, *, wait: float, rebuild: bool) -> Iterator[WhooshRun]:
     """A run under the folder's write lock: the index created when missing (emptied
     first when ``rebuild``) and its analysis checked against the configuration."""
-    folder.path.mkdir(parents=True, exist_ok=True)
+    os.makedirs(folder.path, exist_ok=True)
     with WriteLock(folder.path, wait) as lock, compact_pickles():
         if rebuild:
             folder.remove_files()
