@@ -243,6 +243,50 @@ def test_two_people_of_one_sentence_stay_two(cfg):
     assert [p.name for p in a.people] == ["Mario Cassani", "Maria Cassani"]
 
 
+@pytest.mark.parametrize(("body", "name", "aliases"), [
+    # Facta: the name the man is known by, in brackets after his own
+    ("Una mostra Jacob Anthony Chansley (conosciuto anche con il nome di “Jake Angeli”), "
+     "l’uomo che, travestito da vichingo, lo scorso 6 gennaio ha partecipato all’assalto.",
+     "Jacob Anthony Chansley", ["Jacob Anthony Chansley", "Jake Angeli"]),
+    # Facta: the real name after "al secolo", the guru's name before it
+    ("I contenuti del sito dell’associazione fondata da Isha Babaji (al secolo Francesco "
+     "Ricciardi , guru ispirato dalla tradizione induista) sono stati rimossi.",
+     "Francesco Ricciardi", ["Isha Babaji", "Francesco Ricciardi"]),
+    # DICE: a nickname after a comma
+    ("Il giudice ha inflitto 20 anni di reclusione al presunto capobanda Antonio Mereu, noto "
+     "Caddina, emettendo altre diciassette condanne.", "Antonio Mereu",
+     ["Antonio Mereu", "Caddina"]),
+])
+def test_another_name_after_a_cue_is_the_same_person(cfg, body, name, aliases):
+    a = extract(cfg, body)
+    assert [(p.name, p.aliases) for p in a.people] == [(name, aliases)]
+
+
+def test_a_cue_word_that_is_no_alias_cue_keeps_two_people(cfg):
+    a = extract(cfg, "Secondo Mario Rossi, detto questo, Luigi Bianchi ha torto.")
+    assert [p.name for p in a.people] == ["Mario Rossi", "Luigi Bianchi"]
+
+
+@pytest.mark.parametrize(("body", "name", "aliases"), [
+    # Facta: a surname mistyped once after the full name
+    ("Il discorso di Kary Mullis non dimostra che la tecnica Pcr è inadatta. Nel suo "
+     "intervento, Kullis nega inizialmente che la Pcr possa essere usata.",
+     "Kary Mullis", ["Kary Mullis", "Kullis"]),
+    # DICE: the surname with one "c" in the full name, two later
+    ("Il fermato per tentato omicidio e rapina è Franco Bonacorsi, 66 anni. I militari "
+     "hanno raggiunto Bonaccorsi e l'altro giorno lo hanno sottoposto a perquisizione.",
+     "Franco Bonacorsi", ["Franco Bonacorsi", "Bonaccorsi"]),
+])
+def test_a_lone_surname_one_letter_off_the_full_name_is_that_person(cfg, body, name, aliases):
+    a = extract(cfg, body)
+    assert [(p.name, p.aliases) for p in a.people] == [(name, aliases)]
+
+
+def test_a_short_lone_surname_one_letter_off_stays_another_person(cfg):
+    a = extract(cfg, "Umberto Bossi ha parlato a lungo. Poi Rossi ha risposto.")
+    assert [p.name for p in a.people] == ["Umberto Bossi", "Rossi"]
+
+
 # --- searchidx quotes ---------------------------------------------------------------------
 
 def test_quotes_command_shows_the_verb_and_unattributed_quotes(tmp_path):

@@ -82,6 +82,11 @@ class Resources:
     organization_words: frozenset[str]  # a word that makes a name an organisation
     street_words: frozenset[str]  # a first word that makes a name a street: "Rue du Colisée"
     organisation_articles: frozenset[str]  # "dell’Inps": before a one-word name
+    # words between a name and another name of the same person, as word tuples:
+    # "(conosciuto come Y)" after the real name, "(al secolo X)" before it
+    alias_before: frozenset[tuple[str, ...]]
+    alias_after: frozenset[tuple[str, ...]]
+    alias_fillers: frozenset[str]
     auxiliaries: frozenset[str]
     adverbs: frozenset[str]
     participles: frozenset[str]  # every gender and number
@@ -206,6 +211,12 @@ def participle_forms(items: Iterable[Any]) -> frozenset[str]:
     return frozenset(out)
 
 
+def cue_words(phrase: str) -> tuple[str, ...]:
+    """A phrase's words as the tokenizer cuts them, lowercase, one apostrophe: what the
+    words of a text are compared with ("all’anagrafe" is "all'" + "anagrafe")."""
+    return tuple(t.lower.replace("’", "'") for t in tokenize(phrase))
+
+
 def translit_key(name: str, pairs: list[tuple[str, str]]) -> str:
     """Spelling-insensitive key: ``Sergej Shojgu`` and ``Sergei Shoigu`` agree."""
     key = name_key(name)
@@ -311,6 +322,9 @@ def _build(config: Config) -> Resources:
         organization_words=_words(gazetteer.get("organization_words") or []),
         street_words=_words(gazetteer.get("street_words") or []),
         organisation_articles=_lower(names["organisation_articles"]),
+        alias_before=frozenset(cue_words(str(p)) for p in names["aliases"]["before"]),
+        alias_after=frozenset(cue_words(str(p)) for p in names["aliases"]["after"]),
+        alias_fillers=frozenset(w for p in names["aliases"]["fillers"] for w in cue_words(str(p))),
         auxiliaries=_lower(speech["auxiliaries"]), adverbs=_lower(speech["adverbs"]),
         participles=participles,
         agent_participles=participles - participle_forms(speech["not_agent_participles"]),
