@@ -28,7 +28,7 @@ _COMPANY_TAIL = re.compile(r"\.\s?p\.\s?a\b", re.IGNORECASE)  # "S" + ".p.A.": a
 
 @dataclass
 class Entity:
-    kind: str  # "person" | "place" | "org" | "media"
+    kind: str  # "person" | "place" | "org" | "media" | "thing" (in no facet: "il vaccino X")
     a: int  # first token
     b: int  # end token (exclusive)
     canonical: str | None  # from a gazetteer, else None
@@ -231,10 +231,54 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             kind = _cued_kind(tokens, a, b, res) or ("place" if _dateline(tokens, a, b) else kind)
         out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
                           text[tokens[a].start:tokens[b - 1].end]))
-    return _places_in_lists(tokens, out, res)
+    return _places_in_lists(tokens, _listed_after_nouns(tokens, out, res), res)
 
 
 _AND_OR = frozenset({"e", "o"})
+_LIST_LINKS = frozenset({",", "e", "ed", "o"})
+_LIST_LEAD = 6  # words at most between a plural noun and the opener of its list
+
+
+def _list_start(tokens: list[Token], noun: int, starts: dict[int, int],
+                res: Resources) -> int | None:
+    """The first entity (its index in the entity list) of a list after the plural noun at
+    token ``noun``: right after it ("le vie Zannini, Cavo Cerca"), or after a few
+    lowercase words ending with an opener ("marchi di fama internazionale come Chanel")."""
+    first = noun + 1
+    if first in starts:
+        return starts[first]
+    for j in range(first + 1, min(len(tokens), first + _LIST_LEAD + 2)):
+        t = tokens[j - 1]
+        if t.sent != tokens[noun].sent or t.upper or not (t.text.isalpha() or t.text == ":"):
+            return None
+        if j in starts:
+            words = tuple(x.lower for x in tokens[first:j])
+            if any(words[-len(o):] == o for o in res.list_openers):
+                return starts[j]
+            return None
+    return None
+
+
+def _listed_after_nouns(tokens: list[Token], entities: list[Entity],
+                        res: Resources) -> list[Entity]:
+    """Unknown people listed after a plural noun of ``gazetteer.list_nouns`` take its
+    kind: "tra le vie Aldo Moro e Carlo Marx" (streets), "marchi di fama internazionale
+    come Chanel, Louis Vuitton e Gucci" (brands)."""
+    if not entities:
+        return entities
+    starts = {e.a: k for k, e in enumerate(entities)}
+    out = list(entities)
+    for i, t in enumerate(tokens):
+        kind = res.list_nouns.get(t.lower)
+        k = _list_start(tokens, i, starts, res) if kind is not None else None
+        while k is not None:
+            e = out[k]
+            if e.kind == "person" and e.canonical is None:
+                out[k] = Entity(kind, e.a, e.b, None, e.start, e.end, e.text)
+            link = tokens[e.b] if e.b < len(tokens) else None
+            k = starts.get(e.b + 1) if link is not None and link.lower in _LIST_LINKS \
+                and link.sent == tokens[e.a].sent else None
+    return out
 
 
 def _places_in_lists(tokens: list[Token], entities: list[Entity],

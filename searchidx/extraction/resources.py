@@ -16,6 +16,7 @@ from typing import Any
 
 from ..analysis import analyze, fold, name_key
 from ..config import Config
+from ..errors import ConfigError
 from .tagger import Lexicon, load_case_table, load_place_words
 from .text import tokenize
 
@@ -120,6 +121,8 @@ class Resources:
     publisher_keys: dict[str, str]
     domains: dict[str, str]
     cue_nouns: dict[str, str]  # common noun -> the kind of the name after it
+    list_nouns: dict[str, str]  # plural noun -> the kind of the names listed after it
+    list_openers: frozenset[tuple[str, ...]]  # "marchi ... come Chanel, Gucci"
     business_nouns: frozenset[str]  # "il bar Paolo": cue nouns a full name overrides
     media_nouns_of: frozenset[str]  # "i colleghi di Newsweek": a medium after "di"
     media_nouns_at: frozenset[str]  # "ospite a Omnibus": a programme after "a"/"ad"
@@ -211,6 +214,20 @@ def participle_forms(items: Iterable[Any]) -> frozenset[str]:
     return frozenset(out)
 
 
+_LIST_KINDS = ("place", "org", "media", "thing")
+
+
+def _list_nouns(section: dict[str, Any]) -> dict[str, str]:
+    """``gazetteer.list_nouns``: plural noun -> kind, or a ConfigError naming the noun."""
+    out = {}
+    for noun, kind in section.items():
+        if kind not in _LIST_KINDS:
+            raise ConfigError(f"gazetteer.list_nouns.{noun} is {kind!r}: use one of "
+                              f"{', '.join(_LIST_KINDS)}")
+        out[str(noun).lower()] = str(kind)
+    return out
+
+
 def cue_words(phrase: str) -> tuple[str, ...]:
     """A phrase's words as the tokenizer cuts them, lowercase, one apostrophe: what the
     words of a text are compared with ("all’anagrafe" is "all'" + "anagrafe")."""
@@ -268,7 +285,7 @@ def _build(config: Config) -> Resources:
                 words.update(t.lower for t in tokenize(str(alias)) if t.upper)
     cue_nouns = {fold(str(w)): "media" for w in sources.get("media_nouns") or []}
     for kind, key in (("org", "organization_nouns"), ("place", "place_nouns"),
-                      ("org", "business_nouns")):
+                      ("org", "business_nouns"), ("thing", "thing_nouns")):
         for w in gazetteer.get(key) or []:
             cue_nouns.setdefault(fold(str(w)), kind)
     lexicon = Lexicon(particles=particles, prefixes=_words(names["prefixes"]),
@@ -361,6 +378,8 @@ def _build(config: Config) -> Resources:
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
         domains={str(k).lower(): str(v) for k, v in (sources.get("domains") or {}).items()},
         cue_nouns=cue_nouns,
+        list_nouns=_list_nouns(gazetteer.get("list_nouns") or {}),
+        list_openers=frozenset(cue_words(str(p)) for p in gazetteer.get("list_openers") or []),
         business_nouns=frozenset(fold(str(w)) for w in gazetteer.get("business_nouns") or []),
         media_nouns_of=_words(sources.get("media_nouns_of") or []),
         media_nouns_at=_words(sources.get("media_nouns_at") or []),
