@@ -229,6 +229,38 @@ def test_an_unnamed_speaker_is_never_guessed(cfg):
     assert [(q.speaker, q.verb) for q in a.quotes] == [(None, "ha detto"), (None, "si legge")]
 
 
+@pytest.mark.parametrize(("body", "speaker", "verb"), [
+    # an exhortation reports what it asks: "a" + an infinitive after the one exhorted
+    ("Beppe Grillo era a Udine. Grillo invitava i furlàn a votare per il Movimento.",
+     "Beppe Grillo", "invitava"),
+    ("Il forzista Caliendo ha annunciato l’astensione, la presidente Alberti Casellati ha "
+     "invitato tutti i senatori a fare lo stesso.", "Alberti Casellati", "ha invitato"),
+    # a platform between the cue and the name is where the words were written
+    ("Come ha spiegato su Twitter Niamh Sweeney, che si occupa delle policy di WhatsApp, in "
+     "Europa non ci saranno dunque cambiamenti nelle pratiche di data-sharing.",
+     "Niamh Sweeney", "Come ha spiegato"),
+    ("Come spiega su Newtral il professore di genomica comparata Rafael Zardoya del Museo di "
+     "Scienze Naturali di Madrid, oggi sappiamo che il test Pcr è indicativo.",
+     "Rafael Zardoya", "Come spiega"),
+])
+def test_exhortations_and_words_written_on_a_platform(cfg, body, speaker, verb):
+    a = extract(cfg, body)
+    assert (speaker, verb) in [(q.speaker, q.verb) for q in a.quotes]
+
+
+def test_an_invitation_to_a_place_names_no_speaker(cfg):
+    assert extract(cfg, "Carlo Calenda ha invitato a cena Matteo Renzi.").speakers == []
+
+
+def test_the_profile_words_are_on_is_not_their_author(cfg):
+    a = extract(cfg, "Secondo quanto scritto sul profilo Facebook di Carlo Calenda, il Pil "
+                     "cresce.")
+    assert [(q.speaker, q.source) for q in a.quotes] == [("Carlo Calenda", None)]
+    # ... while a platform named as the author is one
+    a = extract(cfg, "Secondo Facebook, il Pil cresce.")
+    assert [(q.speaker, q.source) for q in a.quotes] == [(None, "Facebook")]
+
+
 # --- one person, two spellings -------------------------------------------------------------
 
 def test_a_spelling_slip_is_one_person(cfg):

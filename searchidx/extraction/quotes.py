@@ -42,6 +42,11 @@ _TO_DI_INFINITIVE = re.compile(
     r"\s+(?:a|ad|al|allo|alla|ai|agli|alle|all['’])\s*(?:[^\s,.;:!?“”«»\"]+(?:\s+|(?=,))){0,3}?"
     r"(?:,[^,.;:!?()]{0,60},\s*)?(?P<di>di)\s+"
     r"(?:\w+(?:re|rsi|rlo|rla|rli|rle|rne|rci|rvi|rgli)|aver|esser)\b", re.IGNORECASE)
+# "Grillo invitava i furlàn a votare": what an exhortation asks, "a" + an infinitive after
+# the one exhorted (a few words, no stop)
+_OBJECT_A_INFINITIVE = re.compile(
+    r"\s+(?:[^\s,.;:!?“”«»\"]+\s+){0,5}?(?P<a>a|ad)\s+"
+    r"\w+(?:re|rsi|rlo|rla|rli|rle|rne|rci|rvi|rgli)\b", re.IGNORECASE)
 # what the article "lo" stands before: s + consonant, z, gn, ps, pn, x, y, i + vowel
 _LO_ARTICLE = re.compile(r"s[^aeiouàèéìòù]|z|gn|ps|pn|x|y|i[aeiou]")
 _DA = frozenset({"da", "dal", "dalla", "dallo", "dall", "dai", "dagli", "dalle"})
@@ -506,6 +511,7 @@ class _Ctx:
         complement = False
         steps = 0
         org: tuple[Who, int] | None = None
+        platform = ""  # "open" after "su", "passed" after the place the words were written
         while k < len(self.tokens) and self.tokens[k].start < stop and steps < 14:
             tok = self.tokens[k]
             e = self.entity_at.get(k)
@@ -513,6 +519,11 @@ class _Ctx:
                 who = self.who_is(e)
                 if who is None:
                     return None, 0
+                if who.person is None and role_at is None and platform == "open":
+                    platform = "passed"  # "su Facebook", "sul profilo Facebook di": where
+                    steps += e.b - e.a
+                    k = e.b
+                    continue
                 if who.person is not None:
                     if role_at is None or not complement:
                         return self.joined_after(e, who)
@@ -527,9 +538,11 @@ class _Ctx:
             w = _bare(tok.lower)
             if role_at is None and self.names_last(k):
                 return self.last_named(self.tokens[k - 1].start), tok.end
-            if role_at is None and (w in res.according_fillers or w in res.articles
-                                    or w in res.document_nouns or tok.lower in ("quest’",
-                                                                                "quest'")):
+            if role_at is None and w in res.platform_prepositions and not platform:
+                platform = "open"
+            elif role_at is None and (w in res.according_fillers or w in res.articles
+                                      or w in res.document_nouns or tok.lower in ("quest’",
+                                                                                  "quest'")):
                 pass
             elif w in res.roles and role_at is None:
                 role_at = k
@@ -1174,6 +1187,10 @@ def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int, b
     tail = _TO_DI_INFINITIVE.match(text, v_end)
     if tail is not None and tail.end() <= s_end:
         return (*ctx.clip(tail.end("di"), s_end), True)
+    if tokens[cue.b - 1].lower in ctx.res.exhortations:
+        tail = _OBJECT_A_INFINITIVE.match(text, v_end)
+        if tail is not None and tail.end() <= s_end:
+            return (*ctx.clip(tail.end("a"), s_end), True)
     k = cue.b
     while k < len(tokens) and tokens[k].start < s_end and tokens[k].lower in ctx.res.adverbs:
         k += 1

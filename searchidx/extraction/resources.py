@@ -94,6 +94,8 @@ class Resources:
     agent_participles: frozenset[str]  # those that name the speaker after "da"
     finite_verbs: frozenset[str]
     clause_only: frozenset[str]  # speech only before "che", "come", "di", ":" or a quote
+    exhortations: frozenset[str]  # ... or "a" + infinitive: "invitava i furlàn a votare"
+    platform_prepositions: frozenset[str]  # "come ha scritto su Facebook Carlo Calenda"
     after_quote: frozenset[str]
     gerunds: frozenset[str]  # and infinitives: the speaker is the clause's subject
     # infinitives with a clitic, "dirlo", "sostenerlo": "A dirlo è Rossi" names the speaker
@@ -347,6 +349,8 @@ def _build(config: Config) -> Resources:
         agent_participles=participles - participle_forms(speech["not_agent_participles"]),
         finite_verbs=_lower(speech["finite"]), after_quote=_lower(speech["after_quote"]),
         clause_only=participle_forms(speech["clause_only"]),
+        exhortations=participle_forms(speech["exhortations"]),
+        platform_prepositions=_words(speech["platform_prepositions"]),
         gerunds=_lower(speech["gerunds"]) | _lower(speech["infinitives"]),
         self_descriptions=_lower(speech.get("self_descriptions") or []),
         clitic_infinitives=frozenset(f"{w[:-1]}{clitic}" for w in _lower(speech["infinitives"])
