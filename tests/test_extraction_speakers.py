@@ -261,6 +261,37 @@ def test_the_profile_words_are_on_is_not_their_author(cfg):
     assert [(q.speaker, q.source) for q in a.quotes] == [(None, "Facebook")]
 
 
+@pytest.mark.parametrize(("body", "speaker"), [
+    # DICE: a common noun, then the name it introduces, after the verb of a quote
+    ("«Siamo preoccupati - spiega il gestore Xiao Feng Yang anche a nome della moglie - "
+     "abbiamo paura».", "Xiao Feng Yang"),
+    ("«Noi non eravamo in casa al momento del furto - racconta la proprietaria, Simona Sita "
+     "- Quando siamo rientrati abbiamo trovato tutto a soqquadro».", "Simona Sita"),
+    ("«Gli operai sarebbero rimasti - dice il delegato sindacale Cgil Massimo Pioli - invece "
+     "niente».", "Massimo Pioli"),
+    # a preposition and one word between the verb and the name make an adverb
+    ("«Dovevano essere almeno in due o in tre – commenta a caldo Alberto Bonvicini – e una "
+     "volta riusciti a entrare hanno rubato tutto».", "Alberto Bonvicini"),
+    # a clitic before the verb: the subject follows it
+    ("La sola influenza, come ci ha detto Patrizio Pezzotti, è stata quasi assente.",
+     "Patrizio Pezzotti"),
+])
+def test_the_name_a_noun_introduces_after_the_verb_is_the_speaker(cfg, body, speaker):
+    assert extract(cfg, body).speakers == [speaker]
+
+
+@pytest.mark.parametrize("body", [
+    # a common noun alone is the subject: no name after it is the speaker
+    "«Fortunatamente - spiega il figlio - i suoi ricordi sono salvi, Mario Rossi lo sa».",
+    # Pagella: "e" ends the noun's phrase, Salvini is the subject of another verb
+    "Il Paese è al primo posto per i migranti, lo dicono i numeri e Salvini riporta cifre "
+    "corrette.",
+])
+def test_a_common_noun_subject_is_nobody_named_later(cfg, body):
+    a = extract(cfg, body)
+    assert all(q.speaker is None for q in a.quotes) and a.speakers == []
+
+
 # --- one person, two spellings -------------------------------------------------------------
 
 def test_a_spelling_slip_is_one_person(cfg):

@@ -69,7 +69,12 @@ _DETERMINERS = frozenset({"questa", "questo", "quella", "quello", "sua", "suo", 
                           "un", "un’", "un'", "unica", "prima", "ultima", "nuova"})
 # words after which a subject follows its verb: "Lo ha detto Rossi", "come ricorda
 # Rossi", "quel che dice Salvini", "di che cosa sta parlando Renzi"
-_BEFORE_INVERSION = frozenset({"lo", "l", "ne", "gli", "le", "come", "quanto", "cui", "cosa"})
+_BEFORE_INVERSION = frozenset({"lo", "l", "ne", "gli", "le", "come", "quanto", "cui", "cosa",
+                               "ci", "mi", "ce", "me", "vi"})  # "come ci dice Colombini"
+# "commenta a caldo Bonvicini", "sottolinea con forza il maggiore Regni": a preposition
+# without an article and one word make an adverb, not a complement of the name after them
+_BARE_PREPOSITIONS = frozenset({"a", "ad", "con", "in", "per", "da"})
+_NOUN_TO_NAME = 5  # words at most from a common noun after a verb to the name it introduces
 _WHAT = frozenset({"quel", "quello", "ciò", "cosa", "quanto"})
 _ASIDE_TOKENS = 16  # how long an aside between commas after a subject may be
 _LAST_SPEAKER_CHARS = 800  # how far back a sentence without subject finds its speaker
@@ -465,6 +470,7 @@ class _Ctx:
         window = self.res.quote_settings.get("speaker_window", 14)
         complement = False
         role_at: int | None = None
+        noun_at: int | None = None  # "spiega il gestore Xiao Feng Yang": a noun, then a name?
         steps = 0
         while k < len(self.tokens) and steps < window:
             tok = self.tokens[k]
@@ -472,11 +478,14 @@ class _Ctx:
                     or tok.text in _QUOTE_CHARS or (k in self.cue_at and steps > 0) \
                     or tok.lower in self.res.auxiliaries:
                 break  # "ha detto il capitano e ha confermato il procuratore Musti"
+            if noun_at is not None and (k - noun_at > _NOUN_TO_NAME or not tok.text.isalnum()
+                                        and not (tok.text == "," and k == noun_at + 1)):
+                break  # "«…» - spiega il figlio - i suoi ricordi …": the noun is the subject
             e = self.entity_at.get(k)
             if e is not None:
                 if not complement:
                     who = self.who_is(e)
-                    if who is not None and (who.person or role_at is None):
+                    if who is not None and (who.person or role_at is None and noun_at is None):
                         return who
                 complement = False
                 k = e.b
@@ -488,17 +497,27 @@ class _Ctx:
             elif w in self.res.articles or tok.text == ",":
                 complement = False
                 nxt = self.tokens[k + 1] if k + 1 < len(self.tokens) else None
-                if w in self.res.articles and role_at is None and nxt is not None \
-                        and nxt.text.isalpha() and not nxt.upper \
+                if w in self.res.articles and role_at is None and noun_at is None \
+                        and nxt is not None and nxt.text.isalpha() and not nxt.upper \
                         and _bare(nxt.lower) not in self.res.roles \
                         and nxt.lower not in self.res.adverbs:
-                    return NOBODY  # "dicono i numeri": a common noun is the subject
+                    noun_at = k + 1  # "dicono i numeri", "racconta il cognato, Walter Ciocca"
+                    k += 1
+                    steps += 1
             elif w in self.res.roles and not complement and role_at is None:
                 role_at = k
             elif tok.upper:
                 complement = False
+            elif noun_at is not None and w in self.res.function_words:
+                break  # "dicono i numeri e Salvini riporta": the noun is the subject
+            elif complement and noun_at is None and tok.text.isalpha() \
+                    and self.tokens[k - 1].lower in _BARE_PREPOSITIONS \
+                    and w not in self.res.roles:
+                complement = False  # "commenta a caldo Bonvicini": the name is the subject
             k += 1
             steps += 1
+        if noun_at is not None:
+            return NOBODY  # "dicono i numeri": a common noun is the subject
         return self.by_role(role_at, pos) if role_at is not None else None
 
     def named_after(self, k: int, stop: int) -> tuple[Who | None, int]:
