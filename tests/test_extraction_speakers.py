@@ -292,6 +292,15 @@ def test_a_common_noun_subject_is_nobody_named_later(cfg, body):
     assert all(q.speaker is None for q in a.quotes) and a.speakers == []
 
 
+def test_a_quote_continued_after_its_attribution_keeps_the_speaker(cfg):
+    # Facta: "«…» ha affermato Trainor, «…»": both parts are Trainor's
+    a = extract(cfg, "Trey Trainor ha parlato. «Credo che in quei posti si siano verificati dei "
+                     "brogli» ha affermato Trainor, «altrimenti avrebbero permesso agli "
+                     "osservatori di entrare».")
+    assert [(q.speaker, q.text[:12]) for q in a.quotes if q.kind == "direct"] == [
+        ("Trey Trainor", "Credo che in"), ("Trey Trainor", "altrimenti a")]
+
+
 # --- one person, two spellings -------------------------------------------------------------
 
 def test_a_spelling_slip_is_one_person(cfg):

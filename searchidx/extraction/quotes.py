@@ -591,15 +591,16 @@ class _Ctx:
 
     def inverted(self, a: int) -> bool:
         """Whether the subject of the verb at token ``a`` may follow it: the verb opens
-        the sentence ("Racconta Bonacini."), follows a comma, a dash, a parenthesis or
-        a colon ("…, ha detto il ministro"), a clitic, "come" or "che" ("Lo ha detto
+        the sentence ("Racconta Bonacini."), follows a comma, a dash, a parenthesis, a
+        colon or a quote ("…, ha detto il ministro"), a clitic, "come" or "che" ("Lo ha detto
         Rossi", "come ricorda Rossi", "quel che dice Salvini")."""
         if self.opens_sentence(a):
             return True
         prev = self.tokens[a - 1]
         if prev.lower == "che":  # "quel che dice Salvini", not "un titolo che dichiarava"
             return a > 1 and self.tokens[a - 2].lower in _WHAT
-        return prev.text in ",–—-(:" or _bare(prev.lower) in _BEFORE_INVERSION
+        # "«…» aveva spiegato Luzzani, «…»": a closing quote mark, like a comma
+        return prev.text in ",–—-(:”»\"" or _bare(prev.lower) in _BEFORE_INVERSION
 
     def last_speaker(self, pos: int) -> Who | None:
         """"Ha poi aggiunto che …": the latest speaker, if recent enough."""
