@@ -258,6 +258,7 @@ def test_a_name_listed_with_places_is_a_place(cfg, body, person):
     # a vaccine, an enzyme: things, in no facet
     ("Secondo il post, il vaccino Fluenz Tertra si somministrebbe tramite tamponi nasali.", []),
     ("Avrebbe scoperto che «la proteina dell’enzima Nagalase veniva aggiunta ai vaccini».", []),
+    ("No, il cane Willy non cerca casa, dice Mario Rossi.", ["Mario Rossi"]),
     # a list of names after a plural noun: streets, brands; an opener may come first
     ("Ha rubato una borsa dall'auto di una donna, giovedì mattina, tra le vie Aldo Moro e "
      "Carlo Marx.", []),
