@@ -239,22 +239,22 @@ _LIST_LINKS = frozenset({",", "e", "ed", "o"})
 _LIST_LEAD = 6  # words at most between a plural noun and the opener of its list
 
 
-def _list_start(tokens: list[Token], noun: int, starts: dict[int, int],
-                res: Resources) -> int | None:
-    """The first entity (its index in the entity list) of a list after the plural noun at
-    token ``noun``: right after it ("le vie Zannini, Cavo Cerca"), or after a few
-    lowercase words ending with an opener ("marchi di fama internazionale come Chanel")."""
-    first = noun + 1
-    if first in starts:
-        return starts[first]
-    for j in range(first + 1, min(len(tokens), first + _LIST_LEAD + 2)):
-        t = tokens[j - 1]
-        if t.sent != tokens[noun].sent or t.upper or not (t.text.isalpha() or t.text == ":"):
+def _noun_before_list(tokens: list[Token], a: int, res: Resources) -> str | None:
+    """The kind of the plural noun of ``gazetteer.list_nouns`` opening a list whose first
+    name starts at token ``a``: right before it ("le vie Zannini, Cavo Cerca"), or before a
+    few lowercase words ending with an opener ("marchi di fama internazionale come
+    Chanel")."""
+    sent = tokens[a].sent
+    for j in range(a - 1, max(-1, a - _LIST_LEAD - 3), -1):
+        t = tokens[j]
+        if t.sent != sent:
             return None
-        if j in starts:
-            words = tuple(x.lower for x in tokens[first:j])
-            if any(words[-len(o):] == o for o in res.list_openers):
-                return starts[j]
+        kind = res.list_nouns.get(t.lower)
+        if kind is not None:
+            words = tuple(x.lower for x in tokens[j + 1:a])
+            return kind if not words or any(words[-len(o):] == o
+                                            for o in res.list_openers) else None
+        if t.upper or not (t.text.isalpha() or t.text == ":"):
             return None
     return None
 
@@ -263,21 +263,21 @@ def _listed_after_nouns(tokens: list[Token], entities: list[Entity],
                         res: Resources) -> list[Entity]:
     """Unknown people listed after a plural noun of ``gazetteer.list_nouns`` take its
     kind: "tra le vie Aldo Moro e Carlo Marx" (streets), "marchi di fama internazionale
-    come Chanel, Louis Vuitton e Gucci" (brands)."""
-    if not entities:
-        return entities
-    starts = {e.a: k for k, e in enumerate(entities)}
+    come Chanel, Louis Vuitton e Gucci" (brands). Each person's list is walked back to
+    its first name, and the noun looked for before it."""
+    ending = {e.b: k for k, e in enumerate(entities)}  # the token after each entity
     out = list(entities)
-    for i, t in enumerate(tokens):
-        kind = res.list_nouns.get(t.lower)
-        k = _list_start(tokens, i, starts, res) if kind is not None else None
-        while k is not None:
-            e = out[k]
-            if e.kind == "person" and e.canonical is None:
-                out[k] = Entity(kind, e.a, e.b, None, e.start, e.end, e.text)
-            link = tokens[e.b] if e.b < len(tokens) else None
-            k = starts.get(e.b + 1) if link is not None and link.lower in _LIST_LINKS \
-                and link.sent == tokens[e.a].sent else None
+    for k, e in enumerate(entities):
+        if e.kind != "person" or e.canonical is not None:
+            continue
+        head = e
+        while head.a >= 2 and tokens[head.a - 1].lower in _LIST_LINKS \
+                and tokens[head.a - 1].sent == tokens[head.a].sent \
+                and (prev := ending.get(head.a - 1)) is not None:
+            head = entities[prev]
+        kind = _noun_before_list(tokens, head.a, res) if head.a > 0 else None
+        if kind is not None:
+            out[k] = Entity(kind, e.a, e.b, None, e.start, e.end, e.text)
     return out
 
 
