@@ -269,6 +269,8 @@ def test_the_profile_words_are_on_is_not_their_author(cfg):
      "- Quando siamo rientrati abbiamo trovato tutto a soqquadro».", "Simona Sita"),
     ("«Gli operai sarebbero rimasti - dice il delegato sindacale Cgil Massimo Pioli - invece "
      "niente».", "Massimo Pioli"),
+    # a hyphenated name after the noun
+    ("«Non è vero - spiega il geometra Jean-Pierre Dupont - io c'ero».", "Jean-Pierre Dupont"),
     # a preposition and one word between the verb and the name make an adverb
     ("«Dovevano essere almeno in due o in tre – commenta a caldo Alberto Bonvicini – e una "
      "volta riusciti a entrare hanno rubato tutto».", "Alberto Bonvicini"),

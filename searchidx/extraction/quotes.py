@@ -479,6 +479,7 @@ class _Ctx:
                     or tok.lower in self.res.auxiliaries:
                 break  # "ha detto il capitano e ha confermato il procuratore Musti"
             if noun_at is not None and (k - noun_at > _NOUN_TO_NAME or not tok.text.isalnum()
+                                        and k not in self.entity_at
                                         and not (tok.text == "," and k == noun_at + 1)):
                 break  # "«…» - spiega il figlio - i suoi ricordi …": the noun is the subject
             e = self.entity_at.get(k)
