@@ -4,7 +4,9 @@ Usage: .venv/bin/python scripts/eval_extraction.py [--data DIR]
        [--only annotated,pagella,kind,facta,dice] [--errors N] [--dice-articles N]
 
 - annotated: the hand-annotated articles of tests/fixtures/annotated/articles.yaml
-  (guideline in docs/extraction.md), each half (tune, check) apart: speakers, people and
+  (guideline in docs/extraction.md), each half (tune, check) apart, and the fresh check set
+  of tests/fixtures/annotated/fresh.yaml (``fresh``: articles no rule was developed or
+  tuned on, never printed by --errors): speakers, people and
   stating organisations (``sources``) P/R/F1 over all articles, and the quotes: how many
   of the annotated quotes with a named speaker are found with that speaker, and how many
   of those without one are listed as unattributed rather than given to someone.
@@ -18,7 +20,8 @@ Usage: .venv/bin/python scripts/eval_extraction.py [--data DIR]
   (the whole extraction, tagger included; --dice-articles N times the first N only).
 
 Halves are fixed by the article id (the sha1 of the id, even = tune): rules are developed
-on the tune half; the check half is the last look. --errors N prints the differences
+on the tune half; the check half and the fresh set are the last look. --errors N prints the
+differences
 (annotated) and the misses (pagella) of the tune half, and N sampled KIND errors.
 
 The data is read from --data, else ../shared/data next to the repository.
@@ -47,9 +50,11 @@ from searchidx.models import Article, DateValue, RawArticle
 
 ROOT = Path(__file__).resolve().parent.parent
 ANNOTATED = ROOT / "tests" / "fixtures" / "annotated" / "articles.yaml"
+FRESH = ROOT / "tests" / "fixtures" / "annotated" / "fresh.yaml"
 CORPORA = {"pagella": "pagella/dev.jsonl", "dice": "dice/articles.jsonl",
            "facta": "facta/articles.jsonl"}
 HALVES = ("tune", "check")
+GROUPS = (*HALVES, "fresh")  # the annotated articles: both halves, then the fresh check set
 
 
 def find_data(given: str | None) -> Path | None:
@@ -217,7 +222,8 @@ def score_quotes(article: Article, title: str, gold: list[dict[str, Any]],
 
 
 def annotated_scores(data: Path, config, errors: int) -> None:
-    annotations = yaml.safe_load(ANNOTATED.read_text("utf-8"))["articles"]
+    annotations = {**yaml.safe_load(ANNOTATED.read_text("utf-8"))["articles"],
+                   **yaml.safe_load(FRESH.read_text("utf-8"))["articles"]}
     records: dict[str, tuple[dict[str, Any], Path]] = {}
     for corpus in sorted({a["corpus"] for a in annotations.values()}):
         path = data / CORPORA[corpus]
@@ -229,7 +235,7 @@ def annotated_scores(data: Path, config, errors: int) -> None:
                 rec = json.loads(line)
                 if rec["id"] in annotations:
                     records[rec["id"]] = (rec, path)
-    for half in HALVES:
+    for half in GROUPS:
         ids = [i for i, a in annotations.items() if a["half"] == half]
         speakers, people, sources = Counts(), Counts(), Counts()
         quotes = QuoteCounts()
@@ -255,7 +261,7 @@ def annotated_scores(data: Path, config, errors: int) -> None:
         print(f"annotated {half}: stating organisations (sources) {sources.line()}")
         for text in quotes.lines():
             print(f"annotated {half}: {text}")
-        if errors and half == "tune":  # the check half stays a last look
+        if errors and half == "tune":  # the check half and the fresh set stay a last look
             for text in diffs + quotes.misses:
                 print(text)
 

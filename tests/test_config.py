@@ -6,6 +6,7 @@ import pytest
 
 from searchidx.config import ConfigWarning, load_config
 from searchidx.errors import ConfigError
+from searchidx.extraction.resources import resources_for
 
 
 def write(tmp_path, text):
@@ -53,6 +54,13 @@ def test_unknown_key_warns_with_nearest_valid_key(tmp_path):
     assert any("'tittle_boost'" in m and "did you mean 'title_boost'" in m for m in messages)
     assert any("'indx'" in m and "did you mean 'index'" in m for m in messages)
     assert config["index"]["title_boost"] == load_config(search_cwd=False)["index"]["title_boost"]
+
+
+def test_a_list_noun_of_an_unknown_kind_is_a_clear_error(tmp_path):
+    path = write(tmp_path, "gazetteer:\n  list_nouns: {vie: luogo}\n")
+    with pytest.raises(ConfigError, match=r"gazetteer\.list_nouns\.vie is 'luogo': use one of "
+                                          r"place, org, media, thing"):
+        resources_for(load_config(path))
 
 
 def test_missing_config_file_is_a_clear_error(tmp_path):

@@ -252,6 +252,24 @@ def test_a_name_listed_with_places_is_a_place(cfg, body, person):
      "dice Mario Rossi.", ["Mario Rossi"]),
     ("Il titolare del bar Moka è esasperato. Al bar Mario Rossi ha detto che erano due.",
      ["Mario Rossi"]),
+    # a vehicle or a part by its make
+    ("Nella notte è sparito anche il mezzo pesante (un autoarticolato Scania) e i ricambi "
+     "Maserati dell'autofficina Mazzuchelli, dice Mario Rossi.", ["Mario Rossi"]),
+    # a vaccine, an enzyme: things, in no facet
+    ("Secondo il post, il vaccino Fluenz Tertra si somministrebbe tramite tamponi nasali.", []),
+    ("Avrebbe scoperto che «la proteina dell’enzima Nagalase veniva aggiunta ai vaccini».", []),
+    ("No, il cane Willy non cerca casa, dice Mario Rossi.", ["Mario Rossi"]),
+    # a list of names after a plural noun: streets, brands; an opener may come first
+    ("Ha rubato una borsa dall'auto di una donna, giovedì mattina, tra le vie Aldo Moro e "
+     "Carlo Marx.", []),
+    ("Il quadrilatero è circoscritto dalle vie: Buon Pastore, Sigonio, Peretti e strada "
+     "Morane.", []),
+    ("Hanno rubato pelletteria firmata da marchi di fama internazionale come Chanel, Louis "
+     "Vuitton e Gucci.", []),
+    ("Noi teniamo firme quali Manila Grace e Guess, spiega Elisa Ferrari.", ["Elisa Ferrari"]),
+    # ... but not the people a longer phrase without an opener leads to
+    ("Nel mirino sono finite le aziende guidate da Andrea Manfredini e Paolo Morselli.",
+     ["Andrea Manfredini", "Paolo Morselli"]),
 ])
 def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
     assert [p.name for p in extract(cfg, body).people] == expected

@@ -28,7 +28,7 @@ _COMPANY_TAIL = re.compile(r"\.\s?p\.\s?a\b", re.IGNORECASE)  # "S" + ".p.A.": a
 
 @dataclass
 class Entity:
-    kind: str  # "person" | "place" | "org" | "media"
+    kind: str  # "person" | "place" | "org" | "media" | "thing" (in no facet: "il vaccino X")
     a: int  # first token
     b: int  # end token (exclusive)
     canonical: str | None  # from a gazetteer, else None
@@ -231,10 +231,54 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             kind = _cued_kind(tokens, a, b, res) or ("place" if _dateline(tokens, a, b) else kind)
         out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
                           text[tokens[a].start:tokens[b - 1].end]))
-    return _places_in_lists(tokens, out, res)
+    return _places_in_lists(tokens, _listed_after_nouns(tokens, out, res), res)
 
 
 _AND_OR = frozenset({"e", "o"})
+_LIST_LINKS = frozenset({",", "e", "ed", "o"})
+_LIST_LEAD = 6  # words at most between a plural noun and the opener of its list
+
+
+def _noun_before_list(tokens: list[Token], a: int, res: Resources) -> str | None:
+    """The kind of the plural noun of ``gazetteer.list_nouns`` opening a list whose first
+    name starts at token ``a``: right before it ("le vie Zannini, Cavo Cerca"), or before a
+    few lowercase words ending with an opener ("marchi di fama internazionale come
+    Chanel")."""
+    sent = tokens[a].sent
+    for j in range(a - 1, max(-1, a - _LIST_LEAD - 3), -1):
+        t = tokens[j]
+        if t.sent != sent:
+            return None
+        kind = res.list_nouns.get(t.lower)
+        if kind is not None:
+            words = tuple(x.lower for x in tokens[j + 1:a])
+            return kind if not words or any(words[-len(o):] == o
+                                            for o in res.list_openers) else None
+        if t.upper or not (t.text.isalpha() or t.text == ":"):
+            return None
+    return None
+
+
+def _listed_after_nouns(tokens: list[Token], entities: list[Entity],
+                        res: Resources) -> list[Entity]:
+    """Unknown people listed after a plural noun of ``gazetteer.list_nouns`` take its
+    kind: "tra le vie Aldo Moro e Carlo Marx" (streets), "marchi di fama internazionale
+    come Chanel, Louis Vuitton e Gucci" (brands). Each person's list is walked back to
+    its first name, and the noun looked for before it."""
+    ending = {e.b: k for k, e in enumerate(entities)}  # the token after each entity
+    out = list(entities)
+    for k, e in enumerate(entities):
+        if e.kind != "person" or e.canonical is not None:
+            continue
+        head = e
+        while head.a >= 2 and tokens[head.a - 1].lower in _LIST_LINKS \
+                and tokens[head.a - 1].sent == tokens[head.a].sent \
+                and (prev := ending.get(head.a - 1)) is not None:
+            head = entities[prev]
+        kind = _noun_before_list(tokens, head.a, res) if head.a > 0 else None
+        if kind is not None:
+            out[k] = Entity(kind, e.a, e.b, None, e.start, e.end, e.text)
+    return out
 
 
 def _places_in_lists(tokens: list[Token], entities: list[Entity],

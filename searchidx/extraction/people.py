@@ -18,6 +18,8 @@ from .resources import Resources, translit_key
 from .text import Token
 
 _STOPS = frozenset(",;:.()[]“”«»\"–—")
+_ASIDE_MARKS = frozenset(",()[]“”«»\"'‘’–—")  # skipped between a name and its other name
+_ALIAS_GAP = 10  # tokens at most between a name and its other name
 _PLURAL_ARTICLES = frozenset({"i", "gli"})
 
 
@@ -183,7 +185,20 @@ def _spelling_slip(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
         and _one_letter_apart(x[-1], y[-1])
 
 
-def merge_spelling_slips(clusters: list[Cluster], tokens: list[Token]) -> list[Cluster]:
+def _lone_slip(lone: Cluster, full_name: tuple[str, ...], res: Resources) -> bool:
+    """A one-word name written once that is a long surname or given name of a full name
+    of the article but for one letter ("Kullis" after "Kary Mullis", "Dejwan" after
+    "Dejywan Floyd"); not a given name of names.yaml ("Marina" and "Ignazio Marino")."""
+    if len(lone.words) != 1 or len(full_name) < 2 or len(lone.mentions) != 1 or lone.known:
+        return False
+    written = lone.mentions[0].entity.text.lower()
+    if len(written) < 6 or written in res.lexicon.first_names:
+        return False
+    return any(_one_letter_apart(lone.words[0], w) for w in (full_name[0], full_name[-1]))
+
+
+def merge_spelling_slips(clusters: list[Cluster], tokens: list[Token],
+                         res: Resources) -> list[Cluster]:
     """One person written two ways in one article is one person, named as written most
     often (the first on a tie). Two people of config/people.yaml stay apart, and so do
     two names of one sentence ("Mario Rossi e Maria Rossi") or written more than once
@@ -194,19 +209,70 @@ def merge_spelling_slips(clusters: list[Cluster], tokens: list[Token]) -> list[C
     def full(c: Cluster) -> int:
         return sum(1 for m in c.mentions if len(m.words) > 1)
 
+    def slip(o: Cluster, c: Cluster) -> bool:
+        if _lone_slip(c, o.words, res) or _lone_slip(o, c.words, res):
+            return True
+        return _spelling_slip(o.words, c.words) and min(full(o), full(c)) == 1
+
     kept: list[Cluster] = []
     for c in clusters:
-        twin = next((o for o in kept if not (o.known and c.known)
-                     and _spelling_slip(o.words, c.words) and min(full(o), full(c)) == 1
+        twin = next((o for o in kept if not (o.known and c.known) and slip(o, c)
                      and not sentences(o) & sentences(c)), None)
         if twin is None:
             kept.append(c)
             continue
-        if len(c.mentions) > len(twin.mentions) or c.known:
+        if len(twin.words) == 1 < len(c.words) or len(c.words) > 1 \
+                and (len(c.mentions) > len(twin.mentions) or c.known):
             twin.name, twin.words, twin.known = c.name, c.words, c.known
         twin.mentions = sorted(twin.mentions + c.mentions,
                                key=lambda m: (m.field != "title", m.entity.start))
     return kept
+
+
+def _alias_side(words: tuple[str, ...], res: Resources) -> str | None:
+    """Which of two names is the real one, given the words between them: "before" for
+    "X (conosciuto anche con il nome di Y)", "after" for "Y, al secolo X", else None."""
+    for side, cues in (("before", res.alias_before), ("after", res.alias_after)):
+        for cue in cues:
+            if words[:len(cue)] == cue and all(w in res.alias_fillers for w in words[len(cue):]):
+                return side
+    return None
+
+
+def merge_aliases(clusters: list[Cluster], tokens: list[Token], res: Resources
+                  ) -> list[Cluster]:
+    """Two names of one person written one after the other with a cue between them
+    ("Jacob Anthony Chansley (conosciuto anche con il nome di “Jake Angeli”)", "Isha
+    Babaji (al secolo Francesco Ricciardi)") are one person, named by the real name
+    (by the one config/people.yaml knows, if it knows one). Two people of people.yaml
+    stay apart."""
+    spans = sorted((m.entity.a, m.entity.b, k) for k, c in enumerate(clusters)
+                   for m in c.mentions if m.field == "body")
+    into: dict[int, int] = {}  # cluster index -> the index of the cluster it joined
+
+    def root(k: int) -> int:
+        while k in into:
+            k = into[k]
+        return k
+
+    for (a1, b1, k1), (a2, _, k2) in zip(spans, spans[1:], strict=False):
+        k1, k2 = root(k1), root(k2)
+        if k1 == k2 or a2 - b1 > _ALIAS_GAP or tokens[a1].sent != tokens[a2].sent \
+                or clusters[k1].known and clusters[k2].known:
+            continue
+        words = tuple(t.lower.replace("’", "'") for t in tokens[b1:a2]
+                      if t.text not in _ASIDE_MARKS)
+        side = _alias_side(words, res) if words else None
+        if side is None:
+            continue
+        real, other = (k1, k2) if side == "before" else (k2, k1)
+        if clusters[other].known:
+            real, other = other, real
+        into[other] = real
+        target = clusters[real]
+        target.mentions = sorted(target.mentions + clusters[other].mentions,
+                                 key=lambda m: (m.field != "title", m.entity.start))
+    return [c for k, c in enumerate(clusters) if k not in into]
 
 
 def build_people(body_tokens: list[Token], body_entities: list[Entity],
@@ -231,7 +297,8 @@ def build_people(body_tokens: list[Token], body_entities: list[Entity],
         if m.canonical is not None and len(m.words) == 1 \
                 and longer.get(m.words[0], set()) - {m.canonical}:
             m.canonical = None
-    clusters = merge_spelling_slips(cluster_people(mentions, res), body_tokens)
+    clusters = merge_spelling_slips(cluster_people(mentions, res), body_tokens, res)
+    clusters = merge_aliases(clusters, body_tokens, res)
     in_names = frozenset(k for m in mentions if m.field == "body"
                          for k in range(m.entity.a, m.entity.b))
     people: list[Person] = []

@@ -42,6 +42,11 @@ _TO_DI_INFINITIVE = re.compile(
     r"\s+(?:a|ad|al|allo|alla|ai|agli|alle|all['’])\s*(?:[^\s,.;:!?“”«»\"]+(?:\s+|(?=,))){0,3}?"
     r"(?:,[^,.;:!?()]{0,60},\s*)?(?P<di>di)\s+"
     r"(?:\w+(?:re|rsi|rlo|rla|rli|rle|rne|rci|rvi|rgli)|aver|esser)\b", re.IGNORECASE)
+# "Grillo invitava i furlàn a votare": what an exhortation asks, "a" + an infinitive after
+# the one exhorted (a few words, no stop)
+_OBJECT_A_INFINITIVE = re.compile(
+    r"\s+(?:[^\s,.;:!?“”«»\"]+\s+){0,5}?(?P<a>a|ad)\s+"
+    r"\w+(?:re|rsi|rlo|rla|rli|rle|rne|rci|rvi|rgli)\b", re.IGNORECASE)
 # what the article "lo" stands before: s + consonant, z, gn, ps, pn, x, y, i + vowel
 _LO_ARTICLE = re.compile(r"s[^aeiouàèéìòù]|z|gn|ps|pn|x|y|i[aeiou]")
 _DA = frozenset({"da", "dal", "dalla", "dallo", "dall", "dai", "dagli", "dalle"})
@@ -64,7 +69,12 @@ _DETERMINERS = frozenset({"questa", "questo", "quella", "quello", "sua", "suo", 
                           "un", "un’", "un'", "unica", "prima", "ultima", "nuova"})
 # words after which a subject follows its verb: "Lo ha detto Rossi", "come ricorda
 # Rossi", "quel che dice Salvini", "di che cosa sta parlando Renzi"
-_BEFORE_INVERSION = frozenset({"lo", "l", "ne", "gli", "le", "come", "quanto", "cui", "cosa"})
+_BEFORE_INVERSION = frozenset({"lo", "l", "ne", "gli", "le", "come", "quanto", "cui", "cosa",
+                               "ci", "mi", "ce", "me", "vi"})  # "come ci dice Colombini"
+# "commenta a caldo Bonvicini", "sottolinea con forza il maggiore Regni": a preposition
+# without an article and one word make an adverb, not a complement of the name after them
+_BARE_PREPOSITIONS = frozenset({"a", "ad", "con", "in", "per", "da"})
+_NOUN_TO_NAME = 5  # words at most from a common noun after a verb to the name it introduces
 _WHAT = frozenset({"quel", "quello", "ciò", "cosa", "quanto"})
 _ASIDE_TOKENS = 16  # how long an aside between commas after a subject may be
 _LAST_SPEAKER_CHARS = 800  # how far back a sentence without subject finds its speaker
@@ -460,6 +470,7 @@ class _Ctx:
         window = self.res.quote_settings.get("speaker_window", 14)
         complement = False
         role_at: int | None = None
+        noun_at: int | None = None  # "spiega il gestore Xiao Feng Yang": a noun, then a name?
         steps = 0
         while k < len(self.tokens) and steps < window:
             tok = self.tokens[k]
@@ -467,11 +478,15 @@ class _Ctx:
                     or tok.text in _QUOTE_CHARS or (k in self.cue_at and steps > 0) \
                     or tok.lower in self.res.auxiliaries:
                 break  # "ha detto il capitano e ha confermato il procuratore Musti"
+            if noun_at is not None and (k - noun_at > _NOUN_TO_NAME or not tok.text.isalnum()
+                                        and k not in self.entity_at
+                                        and not (tok.text == "," and k == noun_at + 1)):
+                break  # "«…» - spiega il figlio - i suoi ricordi …": the noun is the subject
             e = self.entity_at.get(k)
             if e is not None:
                 if not complement:
                     who = self.who_is(e)
-                    if who is not None and (who.person or role_at is None):
+                    if who is not None and (who.person or role_at is None and noun_at is None):
                         return who
                 complement = False
                 k = e.b
@@ -483,17 +498,27 @@ class _Ctx:
             elif w in self.res.articles or tok.text == ",":
                 complement = False
                 nxt = self.tokens[k + 1] if k + 1 < len(self.tokens) else None
-                if w in self.res.articles and role_at is None and nxt is not None \
-                        and nxt.text.isalpha() and not nxt.upper \
+                if w in self.res.articles and role_at is None and noun_at is None \
+                        and nxt is not None and nxt.text.isalpha() and not nxt.upper \
                         and _bare(nxt.lower) not in self.res.roles \
                         and nxt.lower not in self.res.adverbs:
-                    return NOBODY  # "dicono i numeri": a common noun is the subject
+                    noun_at = k + 1  # "dicono i numeri", "racconta il cognato, Walter Ciocca"
+                    k += 1
+                    steps += 1
             elif w in self.res.roles and not complement and role_at is None:
                 role_at = k
             elif tok.upper:
                 complement = False
+            elif noun_at is not None and w in self.res.function_words:
+                break  # "dicono i numeri e Salvini riporta": the noun is the subject
+            elif complement and noun_at is None and tok.text.isalpha() \
+                    and self.tokens[k - 1].lower in _BARE_PREPOSITIONS \
+                    and w not in self.res.roles:
+                complement = False  # "commenta a caldo Bonvicini": the name is the subject
             k += 1
             steps += 1
+        if noun_at is not None:
+            return NOBODY  # "dicono i numeri": a common noun is the subject
         return self.by_role(role_at, pos) if role_at is not None else None
 
     def named_after(self, k: int, stop: int) -> tuple[Who | None, int]:
@@ -506,6 +531,7 @@ class _Ctx:
         complement = False
         steps = 0
         org: tuple[Who, int] | None = None
+        platform = ""  # "open" after "su", "passed" after the place the words were written
         while k < len(self.tokens) and self.tokens[k].start < stop and steps < 14:
             tok = self.tokens[k]
             e = self.entity_at.get(k)
@@ -513,6 +539,11 @@ class _Ctx:
                 who = self.who_is(e)
                 if who is None:
                     return None, 0
+                if who.person is None and role_at is None and platform == "open":
+                    platform = "passed"  # "su Facebook", "sul profilo Facebook di": where
+                    steps += e.b - e.a
+                    k = e.b
+                    continue
                 if who.person is not None:
                     if role_at is None or not complement:
                         return self.joined_after(e, who)
@@ -527,9 +558,11 @@ class _Ctx:
             w = _bare(tok.lower)
             if role_at is None and self.names_last(k):
                 return self.last_named(self.tokens[k - 1].start), tok.end
-            if role_at is None and (w in res.according_fillers or w in res.articles
-                                    or w in res.document_nouns or tok.lower in ("quest’",
-                                                                                "quest'")):
+            if role_at is None and w in res.platform_prepositions and not platform:
+                platform = "open"
+            elif role_at is None and (w in res.according_fillers or w in res.articles
+                                      or w in res.document_nouns or tok.lower in ("quest’",
+                                                                                  "quest'")):
                 pass
             elif w in res.roles and role_at is None:
                 role_at = k
@@ -559,15 +592,16 @@ class _Ctx:
 
     def inverted(self, a: int) -> bool:
         """Whether the subject of the verb at token ``a`` may follow it: the verb opens
-        the sentence ("Racconta Bonacini."), follows a comma, a dash, a parenthesis or
-        a colon ("…, ha detto il ministro"), a clitic, "come" or "che" ("Lo ha detto
+        the sentence ("Racconta Bonacini."), follows a comma, a dash, a parenthesis, a
+        colon or a quote ("…, ha detto il ministro"), a clitic, "come" or "che" ("Lo ha detto
         Rossi", "come ricorda Rossi", "quel che dice Salvini")."""
         if self.opens_sentence(a):
             return True
         prev = self.tokens[a - 1]
         if prev.lower == "che":  # "quel che dice Salvini", not "un titolo che dichiarava"
             return a > 1 and self.tokens[a - 2].lower in _WHAT
-        return prev.text in ",–—-(:" or _bare(prev.lower) in _BEFORE_INVERSION
+        # "«…» aveva spiegato Luzzani, «…»": a closing quote mark, like a comma
+        return prev.text in ",–—-(:”»\"" or _bare(prev.lower) in _BEFORE_INVERSION
 
     def last_speaker(self, pos: int) -> Who | None:
         """"Ha poi aggiunto che …": the latest speaker, if recent enough."""
@@ -1174,6 +1208,10 @@ def _content(ctx: _Ctx, cue: Cue, s_start: int, s_end: int) -> tuple[int, int, b
     tail = _TO_DI_INFINITIVE.match(text, v_end)
     if tail is not None and tail.end() <= s_end:
         return (*ctx.clip(tail.end("di"), s_end), True)
+    if tokens[cue.b - 1].lower in ctx.res.exhortations:
+        tail = _OBJECT_A_INFINITIVE.match(text, v_end)
+        if tail is not None and tail.end() <= s_end:
+            return (*ctx.clip(tail.end("a"), s_end), True)
     k = cue.b
     while k < len(tokens) and tokens[k].start < s_end and tokens[k].lower in ctx.res.adverbs:
         k += 1

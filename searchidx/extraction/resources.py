@@ -16,6 +16,7 @@ from typing import Any
 
 from ..analysis import analyze, fold, name_key
 from ..config import Config
+from ..errors import ConfigError
 from .tagger import Lexicon, load_case_table, load_place_words
 from .text import tokenize
 
@@ -82,12 +83,19 @@ class Resources:
     organization_words: frozenset[str]  # a word that makes a name an organisation
     street_words: frozenset[str]  # a first word that makes a name a street: "Rue du Colisée"
     organisation_articles: frozenset[str]  # "dell’Inps": before a one-word name
+    # words between a name and another name of the same person, as word tuples:
+    # "(conosciuto come Y)" after the real name, "(al secolo X)" before it
+    alias_before: frozenset[tuple[str, ...]]
+    alias_after: frozenset[tuple[str, ...]]
+    alias_fillers: frozenset[str]
     auxiliaries: frozenset[str]
     adverbs: frozenset[str]
     participles: frozenset[str]  # every gender and number
     agent_participles: frozenset[str]  # those that name the speaker after "da"
     finite_verbs: frozenset[str]
     clause_only: frozenset[str]  # speech only before "che", "come", "di", ":" or a quote
+    exhortations: frozenset[str]  # ... or "a" + infinitive: "invitava i furlàn a votare"
+    platform_prepositions: frozenset[str]  # "come ha scritto su Facebook Carlo Calenda"
     after_quote: frozenset[str]
     gerunds: frozenset[str]  # and infinitives: the speaker is the clause's subject
     # infinitives with a clitic, "dirlo", "sostenerlo": "A dirlo è Rossi" names the speaker
@@ -115,6 +123,8 @@ class Resources:
     publisher_keys: dict[str, str]
     domains: dict[str, str]
     cue_nouns: dict[str, str]  # common noun -> the kind of the name after it
+    list_nouns: dict[str, str]  # plural noun -> the kind of the names listed after it
+    list_openers: frozenset[tuple[str, ...]]  # "marchi ... come Chanel, Gucci"
     business_nouns: frozenset[str]  # "il bar Paolo": cue nouns a full name overrides
     media_nouns_of: frozenset[str]  # "i colleghi di Newsweek": a medium after "di"
     media_nouns_at: frozenset[str]  # "ospite a Omnibus": a programme after "a"/"ad"
@@ -206,6 +216,26 @@ def participle_forms(items: Iterable[Any]) -> frozenset[str]:
     return frozenset(out)
 
 
+_LIST_KINDS = ("place", "org", "media", "thing")
+
+
+def _list_nouns(section: dict[str, Any]) -> dict[str, str]:
+    """``gazetteer.list_nouns``: plural noun -> kind, or a ConfigError naming the noun."""
+    out = {}
+    for noun, kind in section.items():
+        if kind not in _LIST_KINDS:
+            raise ConfigError(f"gazetteer.list_nouns.{noun} is {kind!r}: use one of "
+                              f"{', '.join(_LIST_KINDS)}")
+        out[str(noun).lower()] = str(kind)
+    return out
+
+
+def cue_words(phrase: str) -> tuple[str, ...]:
+    """A phrase's words as the tokenizer cuts them, lowercase, one apostrophe: what the
+    words of a text are compared with ("all’anagrafe" is "all'" + "anagrafe")."""
+    return tuple(t.lower.replace("’", "'") for t in tokenize(phrase))
+
+
 def translit_key(name: str, pairs: list[tuple[str, str]]) -> str:
     """Spelling-insensitive key: ``Sergej Shojgu`` and ``Sergei Shoigu`` agree."""
     key = name_key(name)
@@ -257,7 +287,7 @@ def _build(config: Config) -> Resources:
                 words.update(t.lower for t in tokenize(str(alias)) if t.upper)
     cue_nouns = {fold(str(w)): "media" for w in sources.get("media_nouns") or []}
     for kind, key in (("org", "organization_nouns"), ("place", "place_nouns"),
-                      ("org", "business_nouns")):
+                      ("org", "business_nouns"), ("thing", "thing_nouns")):
         for w in gazetteer.get(key) or []:
             cue_nouns.setdefault(fold(str(w)), kind)
     lexicon = Lexicon(particles=particles, prefixes=_words(names["prefixes"]),
@@ -311,11 +341,16 @@ def _build(config: Config) -> Resources:
         organization_words=_words(gazetteer.get("organization_words") or []),
         street_words=_words(gazetteer.get("street_words") or []),
         organisation_articles=_lower(names["organisation_articles"]),
+        alias_before=frozenset(cue_words(str(p)) for p in names["aliases"]["before"]),
+        alias_after=frozenset(cue_words(str(p)) for p in names["aliases"]["after"]),
+        alias_fillers=frozenset(w for p in names["aliases"]["fillers"] for w in cue_words(str(p))),
         auxiliaries=_lower(speech["auxiliaries"]), adverbs=_lower(speech["adverbs"]),
         participles=participles,
         agent_participles=participles - participle_forms(speech["not_agent_participles"]),
         finite_verbs=_lower(speech["finite"]), after_quote=_lower(speech["after_quote"]),
         clause_only=participle_forms(speech["clause_only"]),
+        exhortations=participle_forms(speech["exhortations"]),
+        platform_prepositions=_words(speech["platform_prepositions"]),
         gerunds=_lower(speech["gerunds"]) | _lower(speech["infinitives"]),
         self_descriptions=_lower(speech.get("self_descriptions") or []),
         clitic_infinitives=frozenset(f"{w[:-1]}{clitic}" for w in _lower(speech["infinitives"])
@@ -347,6 +382,8 @@ def _build(config: Config) -> Resources:
         quote_settings=dict(speech["quotes"]), publisher_keys=publisher_keys,
         domains={str(k).lower(): str(v) for k, v in (sources.get("domains") or {}).items()},
         cue_nouns=cue_nouns,
+        list_nouns=_list_nouns(gazetteer.get("list_nouns") or {}),
+        list_openers=frozenset(cue_words(str(p)) for p in gazetteer.get("list_openers") or []),
         business_nouns=frozenset(fold(str(w)) for w in gazetteer.get("business_nouns") or []),
         media_nouns_of=_words(sources.get("media_nouns_of") or []),
         media_nouns_at=_words(sources.get("media_nouns_at") or []),
