@@ -3,7 +3,8 @@
 The seed articles are checked against the gold annotations through the whole
 read -> extract pipeline; the other tests use short made-up Italian texts with
 people who are not in config/people.yaml, so they test the general rules and
-the tagger rather than the gazetteer.
+the tagger rather than the gazetteer; a few real sentences check that the
+gazetteer's organisations keep the people next to them.
 """
 
 from __future__ import annotations
@@ -186,6 +187,41 @@ def test_roles_organisations_and_headline_words_are_not_people(cfg):
                      "Lunedì il presidente ha firmato.")
     assert a.people == []
     assert {"Casa Bianca", "Cremlino"} <= set(a.organizations)
+
+
+@pytest.mark.parametrize(("body", "organisation", "person"), [
+    # sentences of DICE articles (dice-6161, dice-3752, dice-4093) where the tagger took
+    # the organisation for a person, and Facta's facta-0162: the gazetteer knows them
+    ("Eugenia Bergamaschi, presidente Confagricoltura: «Faccio appello alle autorità "
+     "competenti: la sicurezza è diventata una questione urgente e serve incrementare la "
+     "vigilanza».", "Confagricoltura", "Eugenia Bergamaschi"),
+    ("«Va tenuto conto anche delle nuove tecnologie che usano i ladri specializzati in questo "
+     "tipo di furti - conclude il presidente di Federconsumatori Modena, Maurizio Guidotto - ci "
+     "sono dei macchinari che in pochi secondi decriptano il Pin dalla carta».",
+     "Federconsumatori", "Maurizio Guidotto"),
+    ("«L'auspicio che i malviventi siano assicurati quanto prima alla giustizia», conclude "
+     "Confesercenti.", "Confesercenti", None),
+    ("Inoltre, lo stesso Consiglio d’Europa ha comunicato in una nota esplicativa affiancata al "
+     "testo della Convenzione che «nessuna disposizione della presente Convenzione può garantire "
+     "diritti agli individui tramite la mera ratifica».", "Consiglio d’Europa", None),
+])
+def test_organisations_of_the_gazetteer_are_not_people(cfg, body, organisation, person):
+    a = extract(cfg, body)
+    names = [p.name for p in a.people]
+    assert organisation in a.organizations
+    assert not [n for n in names + a.speakers if organisation.split()[0] in n]
+    assert names == ([person] if person else [])
+    assert a.speakers == names  # the quote is the person's ...
+    if person is None:
+        assert a.sources == [organisation]  # ... or the organisation's, stated by it
+
+
+def test_a_short_form_gives_the_organisation_its_canonical_name(cfg):
+    a = extract(cfg, "Il Tar del Lazio ha respinto il ricorso. Secondo il Csm, ha detto Marco "
+                     "Rossi, i tempi sono lunghi; i Nas hanno sequestrato la merce.")
+    assert {"Tribunale amministrativo regionale", "Consiglio superiore della magistratura",
+            "Nas"} <= set(a.organizations)
+    assert [p.name for p in a.people] == ["Marco Rossi"]
 
 
 def test_a_publisher_is_not_a_person(cfg):
