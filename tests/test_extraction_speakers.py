@@ -261,6 +261,46 @@ def test_the_profile_words_are_on_is_not_their_author(cfg):
     assert [(q.speaker, q.source) for q in a.quotes] == [(None, "Facebook")]
 
 
+# Facta's opening (facta-0084 and 12 more tune articles: "via Facebook"; "via WhatsApp" in
+# 110), with the channel varied: the platform the request came by does not state it
+_REQUEST = ("Il 4 dicembre 2020 la redazione di Facta ha ricevuto una segnalazione {} che "
+            "chiedeva di verificare le informazioni contenute in un post condiviso il 29 "
+            "dicembre sul social network.")
+
+
+@pytest.mark.parametrize("channel", ["via Facebook", "tramite Telegram", "attraverso Instagram"])
+def test_a_platform_words_are_sent_by_is_not_a_source(cfg, channel):
+    a = extract(cfg, _REQUEST.format(channel))
+    assert a.sources == []
+    assert [q.source for q in a.quotes] == []
+    assert channel.split()[1] in a.organizations  # still an organisation of the article
+
+
+def test_the_speaker_after_a_platform_is_the_author(cfg):
+    # DICE, dice-4487: main gave the quote to Facebook and lost the speaker
+    a = extract(cfg, "\"Lo abbiamo notato - racconta via Facebook Antonietta D'Amato - e "
+                     "abbiamo segnalato la cosa ai propriatari che sono corsi e subito l'hanno "
+                     "ritrovato nei campi\".")
+    assert a.speakers == ["Antonietta D'Amato"]
+    assert a.sources == []
+    assert [(q.speaker, q.verb) for q in a.quotes] == [("Antonietta D'Amato", "racconta")]
+
+
+def test_words_passed_on_through_a_platform_keep_their_author(cfg):
+    a = extract(cfg, "Un messaggio circolato via Telegram afferma che il vaccino modifica il "
+                     "Dna. Secondo quanto scritto via Facebook da Mario Conforti, non è vero.")
+    assert a.sources == []
+    assert a.speakers == ["Mario Conforti"]
+
+
+def test_a_platform_stating_its_own_policy_is_a_source(cfg):
+    # no tune article has one; the guideline keeps a platform that states something itself
+    a = extract(cfg, "Facebook ha annunciato che rimuoverà i post che negano l’Olocausto.")
+    assert a.sources == ["Facebook"]
+    assert [(q.speaker, q.source, q.verb) for q in a.quotes] == [(None, "Facebook",
+                                                                  "ha annunciato")]
+
+
 @pytest.mark.parametrize(("body", "speaker"), [
     # DICE: a common noun, then the name it introduces, after the verb of a quote
     ("«Siamo preoccupati - spiega il gestore Xiao Feng Yang anche a nome della moglie - "

@@ -225,15 +225,16 @@ class _Ctx:
 
     def in_complement(self, e: Entity) -> bool:
         """Is the entity the object of a preposition ("con il presidente Putin", "sulla
-        sua pagina Facebook"), or joined to one ("tra Putin e Kim")? Not after an article
-        that opens a phrase of its own ("dopo la riunione il ministro Rossi"), nor a
-        person after a common noun ("sull’emiciclo inglese Laura Boldrini pecca")."""
+        sua pagina Facebook", "via WhatsApp"), or joined to one ("tra Putin e Kim")? Not
+        after an article that opens a phrase of its own ("dopo la riunione il ministro
+        Rossi"), nor a person after a common noun ("sull’emiciclo inglese Laura Boldrini
+        pecca")."""
         k = e.a - 1
         article_at: int | None = None
         steps = 0
         while k >= 0 and steps < 5 and self.tokens[k].sent == self.tokens[e.a].sent:
             w = _bare(self.tokens[k].lower)
-            if w in self.res.prepositions:
+            if w in self.res.prepositions or w in self.res.platform_prepositions:
                 return article_at is None or article_at == k + 1
             if w in ("e", "ed") and steps == 0 and k > 0:
                 joined = [o for o in self.ends.get(k - 1, ()) if o.kind == e.kind]
@@ -493,8 +494,8 @@ class _Ctx:
                 steps += e.b - e.a
                 continue
             w = _bare(tok.lower)
-            if w in self.res.prepositions:
-                complement = True
+            if w in self.res.prepositions or w in self.res.platform_prepositions:
+                complement = True  # "racconta via Facebook Antonietta D'Amato"
             elif w in self.res.articles or tok.text == ",":
                 complement = False
                 nxt = self.tokens[k + 1] if k + 1 < len(self.tokens) else None
