@@ -119,6 +119,11 @@ def _span_text(tokens: list[Token], a: int, b: int) -> str:
     return "".join(out)
 
 
+def _reading_order(m: PersonMention) -> tuple[bool, int]:
+    """The order a reader meets a person's mentions in: the title first, then the body."""
+    return m.field != "title", m.entity.start
+
+
 def cluster_people(mentions: list[PersonMention], res: Resources) -> list[Cluster]:
     """Group mentions of one person; full names first so parts can join them."""
     clusters: list[Cluster] = []
@@ -153,8 +158,8 @@ def cluster_people(mentions: list[PersonMention], res: Resources) -> list[Cluste
         by_words.setdefault(m.words, target)
         target.mentions.append(m)
     for c in clusters:
-        c.mentions.sort(key=lambda m: (m.field != "title", m.entity.start))
-    clusters.sort(key=lambda c: min((m.field != "title", m.entity.start) for m in c.mentions))
+        c.mentions.sort(key=_reading_order)
+    clusters.sort(key=lambda c: min(map(_reading_order, c.mentions)))
     return clusters
 
 
@@ -224,8 +229,7 @@ def merge_spelling_slips(clusters: list[Cluster], tokens: list[Token],
         if len(twin.words) == 1 < len(c.words) or len(c.words) > 1 \
                 and (len(c.mentions) > len(twin.mentions) or c.known):
             twin.name, twin.words, twin.known = c.name, c.words, c.known
-        twin.mentions = sorted(twin.mentions + c.mentions,
-                               key=lambda m: (m.field != "title", m.entity.start))
+        twin.mentions = sorted(twin.mentions + c.mentions, key=_reading_order)
     return kept
 
 
@@ -270,8 +274,7 @@ def merge_aliases(clusters: list[Cluster], tokens: list[Token], res: Resources
             real, other = other, real
         into[other] = real
         target = clusters[real]
-        target.mentions = sorted(target.mentions + clusters[other].mentions,
-                                 key=lambda m: (m.field != "title", m.entity.start))
+        target.mentions = sorted(target.mentions + clusters[other].mentions, key=_reading_order)
     return [c for k, c in enumerate(clusters) if k not in into]
 
 
