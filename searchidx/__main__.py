@@ -18,7 +18,7 @@ import os
 import sys
 
 from . import __version__
-from .cachedir import cache_folder
+from .cachedir import cache_folder, write_whole
 
 PROG = "searchidx"
 # Commands that print one answer and end. They run without Python's cyclic garbage
@@ -137,17 +137,9 @@ def _write_help(columns: int) -> str:
     path = help_cache()
     if path is None:
         return text
-    draft = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(draft, "w", encoding="utf-8") as file:
-            file.write("\n".join([_key(columns), *sorted(sources)]) + "\n\n" + text)
-        os.replace(draft, path)
-    except OSError:  # a cache folder that cannot be written: lay it out again next time
-        import contextlib
-
-        with contextlib.suppress(OSError):
-            os.unlink(draft)
+    # a cache folder that cannot be written: laid out again next time
+    write_whole(path, ("\n".join([_key(columns), *sorted(sources)]) + "\n\n" + text)
+                .encode("utf-8"))
     return text
 
 

@@ -54,16 +54,26 @@ def read_kept(path: str) -> Any:
 
 
 def keep(path: str, value: object) -> None:
-    """Write ``value`` (plain data: dicts, lists, strings, numbers) to ``path``, aside
-    and renamed whole, so that a reader never sees half of it; skipped where the
-    folder cannot be written (deleting such a file is always safe)."""
+    """Write ``value`` (plain data: dicts, lists, strings, numbers) to ``path`` with
+    :func:`write_whole`; a value marshal cannot write is not kept."""
+    try:
+        data = marshal.dumps(value)
+    except ValueError:
+        return
+    write_whole(path, data)
+
+
+def write_whole(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` aside and rename it whole, so that a reader never sees
+    half of it; skipped where the folder cannot be written (deleting such a file is
+    always safe: what it holds is made again)."""
     draft = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(draft, "wb") as file:
-            marshal.dump(value, file)
+            file.write(data)
         os.replace(draft, path)
-    except (OSError, ValueError):  # ValueError: a value marshal cannot write
+    except OSError:
         import contextlib
 
         with contextlib.suppress(OSError):
