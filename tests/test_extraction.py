@@ -311,6 +311,47 @@ def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
     assert [p.name for p in extract(cfg, body).people] == expected
 
 
+@pytest.mark.parametrize("title, body, expected", [
+    # what a noun says of a name holds in the whole article (DICE, Facta, Pagella)
+    ("", "Chiasso e tutto il Canton Ticino non hanno registrato decessi. Vale anche nel Canton "
+     "Ticino, al quale appartiene il comune di Chiasso.", []),
+    ("", "L'operazione Mare Nostrum è stata sostituita dall'operazione europea Triton "
+     "(condotta dall'agenzia Frontex). È stata criticata perchè molto meno ampia ( Triton "
+     "aveva un budget di 3 milioni al mese contro i 9 milioni di Mare Nostrum ).", []),
+    ("", "I ladri hanno colpito tra via Villavara e via Bosco. Il colpo di Villavara, stando a "
+     "quanto hanno raccontato le vittime, è avvenuto tra l'una di notte e le 6.30 di ieri.",
+     []),
+    ("", "Nuovo colpo alle scuole Marconi. Un ladro si è intrufolato all'interno della "
+     "struttura. Proprio alla scuola media Marconi di largo Pucci un ladro era entrato "
+     "nottetempo all'inizio di marzo.", []),
+    ("No, il cane Willy non cerca casa. È stato adottato nel 2017",
+     "L’immagine è accompagnata da questo testo: «Lui è Willy, tre anni.", []),
+    # ... but a shop is named after someone, who may be in the article too
+    ("", "Furto nella notte al bar Lili di via della Pace. Lili, la titolare, ha commentato: "
+     "«Non è la prima volta».", ["Lili"]),
+    # a short form in brackets after its long form
+    ("", "Lo studio ha misurato la saturazione dell’ossigeno in 15 veterani affetti da grave "
+     "broncopneumopatia cronica ostruttiva (Bpco). La Bpco è una malattia infiammatoria "
+     "cronica dei polmoni.", []),
+    # a known medium or person and the next person, read by the tagger as one name
+    ("", "«Lo abbiamo saputo domenica» ha spiegato il 9 novembre ad Axios Albert Bourla, "
+     "amministratore delegato di Pfizer.", ["Albert Bourla"]),
+    ("Questa foto dell’oppositore di Putin Alexei Navalny è falsa", "La foto circola sui "
+     "social.", ["Vladimir Putin", "Alexei Navalny"]),
+    # a place of the shipped list with a name of two words
+    ("", "Colpi in Veneto (Bassano del Grappa, Roncade, Vicenza, Arquà Polesine, Castagnaro, "
+     "Caldogno, Verona).", []),
+    ("", "E intanto anche San Marino si organizza contro le razzie.", []),
+    # vehicles and parts by their make
+    ("", "I ladri hanno preso di mira la carrozzeria Onofrio Campana, specializzata, fra "
+     "l'altro, in ricambi Maserati.", ["Onofrio Campana"]),
+    ("", "Hanno caricato la refurtiva su un furgone Mercedes Sprinter, dice Mario Rossi.",
+     ["Mario Rossi"]),
+])
+def test_a_name_is_what_the_article_says_it_is(cfg, title, body, expected):
+    assert [p.name for p in extract(cfg, body, title=title or None).people] == expected
+
+
 def test_a_cabinet_named_after_its_premier_names_the_premier(cfg):
     # the tagger reads "governo Conte II" as an organisation; the people facet wants Conte
     a = extract(cfg, "L’app è stata scelta dal governo Conte II per tracciare i contatti.")

@@ -18,6 +18,7 @@ from .entities import (
     add_repeated_names,
     display_name,
     find_entities,
+    one_sense_per_article,
     organisations_by_article,
     surnames,
 )
@@ -57,6 +58,8 @@ def extract_article(raw: RawArticle, config: Config) -> Article:
     title_entities = add_repeated_names(title, title_tokens, title_entities, known, res)
     body_entities = organisations_by_article(body_tokens, body_entities, known, res)
     title_entities = organisations_by_article(title_tokens, title_entities, known, res)
+    title_entities, body_entities = one_sense_per_article(
+        (title_tokens, title_entities), (body_tokens, body_entities), known, res)
     people, body_person, title_person = build_people(body_tokens, body_entities,
                                                      title_entities, res)
     article.people = people

@@ -195,18 +195,33 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
                 continue
             if tokens[a].lower in res.street_words:
                 kind = "place"  # "Rue du Colisée", "Avenue Franklin Roosevelt"
+            elif b - a > 1 and tokens[a].lower not in res.lexicon.first_names \
+                    and tokens[a].lower not in res.lexicon.particles \
+                    and " ".join(text[tokens[a].start:tokens[b - 1].end].lower().split()) \
+                    in res.place_names:
+                kind = "place"  # "Bosco Marengo", "Arquà Polesine": a listed place
             elif any(fold(t.lower) in res.organization_words for t in tokens[a:b]) \
                     or _company_tail(text, tokens, b):
                 kind = "org"  # "Paul Ehrlich Institut", "Index Mundi", "Gemma S.p.A."
             elif not _plausible_person(tokens, a, b) \
                     or b - a == 1 and tokens[a].lower.endswith(res.verb_endings):
                 continue  # "Verifichiamo.": a verb opening a sentence
-            elif b - a == 1 and _camel_case(tokens[a].text):
-                kind = "org"  # "LinkedIn", "ImolaOggi", "GcMAF": brands, not people
+            elif b - a == 1 and (_camel_case(tokens[a].text) or _acronym(tokens, a)):
+                kind = "org"  # "LinkedIn", "ImolaOggi", "GcMAF": brands; "(Bpco)"
             elif a > 0 and tokens[a - 1].lower in res.lexicon.prefixes \
                     and tokens[a - 1].sent == tokens[a].sent:
                 a -= 1  # "suor Rosanna", "don Milani": the prefix is part of the name
         clash = [g for g in gaz if g[0] < b and a < g[1]]
+        if kind == "person" and b - a >= 3 and tokens[a + 1].lower in res.lexicon.first_names \
+                and tokens[a].lower not in res.lexicon.first_names:
+            # "ad Axios Albert Bourla", "l’oppositore di Putin Alexei Navalny": a known
+            # medium or person and the next person, read by the tagger as one name
+            known = any(g[0] == a and g[1] == a + 1 for g in clash)
+            if known or name_key(tokens[a].text) in res.person_keys:
+                if not known:
+                    found.append((a, a + 1, "person", None))
+                a += 1
+                clash = [g for g in gaz if g[0] < b and a < g[1]]
         if any(g[1] - g[0] >= b - a for g in clash):
             continue  # a gazetteer name as long or longer covers it
         if clash and kind != "person":
@@ -228,7 +243,8 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
     out = []
     for a, b, kind, canonical in found:
         if canonical is None:
-            kind = _cued_kind(tokens, a, b, res) or ("place" if _dateline(tokens, a, b) else kind)
+            cue = _cue(tokens, a, b, res)
+            kind = cue[0] if cue else ("place" if _dateline(tokens, a, b) else kind)
         out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
                           text[tokens[a].start:tokens[b - 1].end]))
     return _places_in_lists(tokens, _listed_after_nouns(tokens, out, res), res)
@@ -349,17 +365,60 @@ def _role_of(tokens: list[Token], k: int, res: Resources) -> bool:
     return False
 
 
-def _cued_kind(tokens: list[Token], a: int, b: int, res: Resources) -> str | None:
+_ACRONYM_LETTERS = (2, 6)  # letters of a short form in brackets: "(Bpco)", "(Airc)"
+
+
+def _spells(short: str, words: list[str]) -> bool:
+    """Whether ``short``'s letters stand in order in ``words``, the first one opening a
+    word, and over two words at least (Schwartz and Hearst's match of an abbreviation
+    to its long form): "Bpco" in "broncopneumopatia cronica ostruttiva"."""
+    letters = [c for c in short.lower() if c.isalnum()]
+    long = " ".join(words).lower()
+    i = len(long) - 1
+    for n in range(len(letters) - 1, -1, -1):
+        while i >= 0 and (long[i] != letters[n] or n == 0 and i > 0 and long[i - 1].isalnum()):
+            i -= 1
+        if i < 0:
+            return False
+        i -= 1
+    return " " in long[i + 1:].strip()
+
+
+def _acronym(tokens: list[Token], a: int) -> bool:
+    """Whether the one word at ``a`` is a short form in brackets after its long form
+    ("broncopneumopatia cronica ostruttiva (Bpco)") or before it in brackets ("Airc
+    (Associazione italiana per la ricerca sul cancro)"): an organisation's or a thing's
+    name, not a person's."""
+    word = tokens[a].text
+    if not _ACRONYM_LETTERS[0] <= len(word) <= _ACRONYM_LETTERS[1]:
+        return False
+    sent = tokens[a].sent
+    if 0 < a < len(tokens) - 1 and tokens[a - 1].text == "(" and tokens[a + 1].text == ")":
+        room = min(len(word) + 5, 2 * len(word))
+        before = [t.text for t in tokens[max(0, a - 1 - room):a - 1] if t.sent == sent]
+        return _spells(word, before)
+    if a + 2 < len(tokens) and tokens[a + 1].text == "(":
+        inside = []
+        for t in tokens[a + 2:]:
+            if t.text == ")" or t.sent != sent:
+                break
+            inside.append(t.text)
+        return 0 < len(inside) <= 2 * len(word) + 3 and _spells(word, inside)
+    return False
+
+
+def _cue(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[str, str] | None:
     """The kind a common noun before a name gives it: "l’agenzia di stampa giapponese
     Kyodo" is a medium, "la società Urban Screen" an organisation, "la stazione
     Serenella" a place. Up to two adjectives may stand between noun and name; after
     "di", only a noun of ``media_nouns_of`` ("i colleghi di Newsweek") or
     ``place_nouns_of`` ("l’aeroporto di Filton") names it; after "a", a noun of
     ``media_nouns_at`` names a programme ("ospite a Omnibus"). A first name and a surname
-    after a shop's noun are a person there ("al bar Mario Rossi")."""
+    after a shop's noun are a person there ("al bar Mario Rossi"). With the kind, the
+    noun (folded) that gives it."""
     if a >= 2 and tokens[a - 1].lower in ("a", "ad") \
             and tokens[a - 2].lower in res.media_nouns_at:
-        return "media"  # "ospite a Omnibus": a programme
+        return "media", tokens[a - 2].lower  # "ospite a Omnibus": a programme
     k = a - 1
     skipped = 0
     after_di = False  # "i colleghi (croati) di Faktograf": only the *_nouns_of name it
@@ -367,17 +426,17 @@ def _cued_kind(tokens: list[Token], a: int, b: int, res: Resources) -> str | Non
         w = tokens[k].lower
         if after_di:
             if fold(w) in res.media_nouns_of:
-                return "media"
+                return "media", fold(w)
             if fold(w) in res.place_nouns_of and k == a - 2:
-                return "place"  # "l’aeroporto di Filton", not "città natale di Wojtyla"
+                return "place", fold(w)  # "l’aeroporto di Filton", not "città natale di Wojtyla"
         else:
             kind = res.cue_nouns.get(fold(w))  # keys are folded: "università", "città"
             if kind is not None:
                 if fold(w) in res.business_nouns:
                     # "il titolare del bar Moka", but "al bar Mario Rossi ha detto"
                     full_name = b - a >= 2 and tokens[a].lower in res.lexicon.first_names
-                    return None if full_name else kind
-                return None if _role_of(tokens, k, res) else kind
+                    return None if full_name else (kind, fold(w))
+                return None if _role_of(tokens, k, res) else (kind, fold(w))
         if k >= 1 and w == "stampa" and tokens[k - 1].lower == "di":
             k -= 2  # "agenzia di stampa"
             continue
@@ -439,3 +498,41 @@ def organisations_by_article(tokens: list[Token], entities: list[Entity],
                 e = Entity("org", e.a, e.b, None, e.start, e.end, e.text)
         out.append(e)
     return out
+
+
+def one_sense_per_article(title: tuple[list[Token], list[Entity]],
+                          body: tuple[list[Token], list[Entity]], names: set[str],
+                          res: Resources) -> tuple[list[Entity], list[Entity]]:
+    """A name an article calls an organisation, a medium, a place or a thing once is that
+    everywhere in it: "il quotidiano tedesco Welt" … "l’articolo di Welt", "nel comune di
+    Chiasso" … "A Chiasso non ci sono vittime". The evidence is a one-word name after a
+    noun that gives its kind (not a shop's: "il bar Lili" … "Lili, la titolare"), after
+    an organisation's article ("dell’Airc") or a short form in brackets ("(Bpco)"). The
+    names it relabels are no surname of a person named in full in the article nor of
+    config/people.yaml, open with no first name and follow no role ("il ministro
+    Alfano")."""
+    other: dict[str, str] = {}
+    for tokens, entities in (title, body):
+        for e in entities:
+            if e.kind == "person" or e.canonical is not None or e.b - e.a != 1:
+                continue
+            cue = _cue(tokens, e.a, e.b, res)
+            if cue is not None and cue[1] not in res.business_nouns or _acronym(tokens, e.a) \
+                    or e.a > 0 and tokens[e.a - 1].lower.rstrip("'’") in res.organisation_articles:
+                other.setdefault(e.text, e.kind)
+    if not other:
+        return title[1], body[1]
+
+    def relabel(tokens: list[Token], entities: list[Entity]) -> list[Entity]:
+        out = []
+        for e in entities:
+            kind = other.get(e.text) if e.kind == "person" and e.canonical is None else None
+            if kind is not None and e.text not in names \
+                    and name_key(e.text) not in res.person_keys \
+                    and tokens[e.a].lower not in res.lexicon.first_names \
+                    and not (e.a > 0 and tokens[e.a - 1].lower in res.roles):
+                e = Entity(kind, e.a, e.b, None, e.start, e.end, e.text)
+            out.append(e)
+        return out
+
+    return relabel(*title), relabel(*body)

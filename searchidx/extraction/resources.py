@@ -17,7 +17,7 @@ from typing import Any
 from ..analysis import analyze, fold, name_key
 from ..config import Config
 from ..errors import ConfigError
-from .tagger import Lexicon, load_case_table, load_place_words
+from .tagger import Lexicon, load_case_table, load_place_names, load_place_words
 from .text import tokenize
 
 _CLITICS = ("lo", "la", "li", "le", "ne")  # "dirlo", "sostenerla", "parlarne"
@@ -82,6 +82,7 @@ class Resources:
     role_synonyms: list[tuple[str, tuple[str, ...]]]  # canonical role word, folded phrase
     organization_words: frozenset[str]  # a word that makes a name an organisation
     street_words: frozenset[str]  # a first word that makes a name a street: "Rue du Colisée"
+    place_names: frozenset[str]  # shipped place names of several words: "bosco marengo"
     organisation_articles: frozenset[str]  # "dell’Inps": before a one-word name
     # words between a name and another name of the same person, as word tuples:
     # "(conosciuto come Y)" after the real name, "(al secolo X)" before it
@@ -170,7 +171,7 @@ def _alternation(phrases: Iterable[str]) -> str:
     return "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in parts)
 
 
-_PLACES: frozenset[str] | None = None
+_PLACES: tuple[frozenset[str], frozenset[str]] | None = None
 
 
 def _iso_day(value: Any, first: bool) -> str:
@@ -185,10 +186,13 @@ def _iso_day(value: Any, first: bool) -> str:
     return text
 
 
-def _places() -> frozenset[str]:
+def _places() -> tuple[frozenset[str], frozenset[str]]:
+    """The shipped place list's words, and its names of two words or more lowercased."""
     global _PLACES
     if _PLACES is None:
-        _PLACES = load_place_words()
+        names = load_place_names()
+        _PLACES = (load_place_words(names),
+                   frozenset(n.lower() for n in names if len(n.split()) > 1))
     return _PLACES
 
 
@@ -287,11 +291,12 @@ def _build(config: Config) -> Resources:
                 words.update(t.lower for t in tokenize(str(alias)) if t.upper)
     cue_nouns = {fold(str(w)): "media" for w in sources.get("media_nouns") or []}
     for kind, key in (("org", "organization_nouns"), ("place", "place_nouns"),
-                      ("org", "business_nouns"), ("thing", "thing_nouns")):
+                      ("org", "business_nouns"), ("org", "make_nouns"),
+                      ("thing", "thing_nouns")):
         for w in gazetteer.get(key) or []:
             cue_nouns.setdefault(fold(str(w)), kind)
     lexicon = Lexicon(particles=particles, prefixes=_words(names["prefixes"]),
-                      first_names=_words(names["first_names"]), world_places=_places(),
+                      first_names=_words(names["first_names"]), world_places=_places()[0],
                       roles=roles, place_words=frozenset(place_words),
                       org_words=frozenset(org_words), case=load_case_table())
 
@@ -340,6 +345,7 @@ def _build(config: Config) -> Resources:
                        for p in phrases or []],
         organization_words=_words(gazetteer.get("organization_words") or []),
         street_words=_words(gazetteer.get("street_words") or []),
+        place_names=_places()[1],
         organisation_articles=_lower(names["organisation_articles"]),
         alias_before=frozenset(cue_words(str(p)) for p in names["aliases"]["before"]),
         alias_after=frozenset(cue_words(str(p)) for p in names["aliases"]["after"]),

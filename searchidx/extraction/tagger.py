@@ -464,11 +464,16 @@ def read_clusters(data: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
     return out
 
 
-def load_place_words() -> frozenset[str]:
-    """Lowercased words of the shipped place-name list (GeoNames cities, ISTAT comuni)."""
+def load_place_names() -> list[str]:
+    """The shipped place-name list (GeoNames cities, ISTAT comuni), as written."""
     raw = (resources.files("searchidx.extraction") / "data" / PLACES_FILE).read_bytes()
+    return gzip.decompress(raw).decode("utf-8").splitlines()
+
+
+def load_place_words(names: Iterable[str] | None = None) -> frozenset[str]:
+    """Lowercased words of the shipped place-name list (or of ``names``)."""
     words: set[str] = set()
-    for name in gzip.decompress(raw).decode("utf-8").splitlines():
+    for name in load_place_names() if names is None else names:
         words.update(w.lower() for w in _WORD.findall(name))
     return frozenset(words)
 
