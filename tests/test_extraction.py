@@ -326,6 +326,8 @@ def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
      "nottetempo all'inizio di marzo.", []),
     ("No, il cane Willy non cerca casa. È stato adottato nel 2017",
      "L’immagine è accompagnata da questo testo: «Lui è Willy, tre anni.", []),
+    ("", "La Lega chiede chiarezza sui rapporti tra la Neri e l'ente di formazione Memo. «È "
+     "nota la collaborazione - continua Bargi - tra Memo e la Neri».", ["Bargi"]),
     # ... but a shop is named after someone, who may be in the article too
     ("", "Furto nella notte al bar Lili di via della Pace. Lili, la titolare, ha commentato: "
      "«Non è la prima volta».", ["Lili"]),
@@ -350,6 +352,13 @@ def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
 ])
 def test_a_name_is_what_the_article_says_it_is(cfg, title, body, expected):
     assert [p.name for p in extract(cfg, body, title=title or None).people] == expected
+
+
+def test_a_one_word_name_in_a_list_of_known_organisations_is_one(cfg):
+    a = extract(cfg, "Ci sono i Rayban, i Dolce & Gabbana, gli Armani e Liu Jo, Versace, "
+                     "Safilo e Luxottica.")
+    assert "Safilo" not in [p.name for p in a.people]
+    assert {"Safilo", "Luxottica"} <= set(a.organizations)
 
 
 def test_a_cabinet_named_after_its_premier_names_the_premier(cfg):

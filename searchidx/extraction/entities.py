@@ -300,8 +300,10 @@ def _listed_after_nouns(tokens: list[Token], entities: list[Entity],
 def _places_in_lists(tokens: list[Token], entities: list[Entity],
                      res: Resources) -> list[Entity]:
     """A one-word "person" in a list of places is a place too: "dopo Lettonia, Lituania
-    e Polonia", "tra Murano e Sant’Elena". Joined by "e"/"o" to a place, or by commas to
-    places on both sides or to a place that continues the list; not after one comma
+    e Polonia", "tra Murano e Sant’Elena"; in a list of organisations known as such (by
+    the gazetteer or an organisation word) an organisation: "sviluppata da Bending
+    Spoons, Jakala e Centro medico Sant’Agostino". Joined by "e"/"o" to one, or by
+    commas to ones on both sides or to one that continues the list; not after one comma
     only ("in Afghanistan, Dudallah, ha affermato"), nor a first name ("Carlo e Roma")."""
     def link(x: Entity, y: Entity) -> str | None:
         """The word between two entities one token apart, if it joins a list."""
@@ -310,6 +312,15 @@ def _places_in_lists(tokens: list[Token], entities: list[Entity],
         word = tokens[x.b].lower
         return word if word in _AND_OR or word == "," else None
 
+    def sure(e: Entity, kind: str) -> bool:
+        if e.kind != kind:
+            return False
+        return kind == "place" or e.canonical is not None or any(
+            fold(t.lower) in res.organization_words for t in tokens[e.a:e.b])
+
+    def neighbour(k: int, kind: str) -> Entity | None:
+        return entities[k] if 0 <= k < len(entities) and sure(entities[k], kind) else None
+
     changed = True
     while changed:
         changed = False
@@ -317,19 +328,19 @@ def _places_in_lists(tokens: list[Token], entities: list[Entity],
             if e.kind != "person" or e.canonical is not None or e.b - e.a != 1 \
                     or tokens[e.a].lower in res.lexicon.first_names:
                 continue
-            before = entities[k - 1] if k > 0 and entities[k - 1].kind == "place" else None
-            after = entities[k + 1] if k + 1 < len(entities) \
-                and entities[k + 1].kind == "place" else None
-            left = link(before, e) if before else None
-            right = link(e, after) if after else None
-            onward = (k + 2 < len(entities) and after is not None
-                      and entities[k + 2].kind == "place" and link(after, entities[k + 2])
-                      or k >= 2 and before is not None and entities[k - 2].kind == "place"
-                      and link(entities[k - 2], before))
-            if left in _AND_OR or right in _AND_OR or left and right or (left or right) \
-                    and onward:
-                entities[k] = Entity("place", e.a, e.b, None, e.start, e.end, e.text)
-                changed = True
+            for kind in ("place", "org"):
+                before, after = neighbour(k - 1, kind), neighbour(k + 1, kind)
+                left = link(before, e) if before else None
+                right = link(e, after) if after else None
+                onward = (after is not None and (further := neighbour(k + 2, kind))
+                          and link(after, further)
+                          or before is not None and (earlier := neighbour(k - 2, kind))
+                          and link(earlier, before))
+                if left in _AND_OR or right in _AND_OR or left and right \
+                        or (left or right) and onward:
+                    entities[k] = Entity(kind, e.a, e.b, None, e.start, e.end, e.text)
+                    changed = True
+                    break
     return entities
 
 
@@ -410,7 +421,8 @@ def _acronym(tokens: list[Token], a: int) -> bool:
 def _cue(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[str, str] | None:
     """The kind a common noun before a name gives it: "l’agenzia di stampa giapponese
     Kyodo" is a medium, "la società Urban Screen" an organisation, "la stazione
-    Serenella" a place. Up to two adjectives may stand between noun and name; after
+    Serenella" a place. Up to two adjectives and a complement of an organisation's or a
+    medium's noun ("l’ente di formazione Memo") may stand between noun and name; after
     "di", only a noun of ``media_nouns_of`` ("i colleghi di Newsweek") or
     ``place_nouns_of`` ("l’aeroporto di Filton") names it; after "a", a noun of
     ``media_nouns_at`` names a programme ("ospite a Omnibus"). A first name and a surname
@@ -437,8 +449,10 @@ def _cue(tokens: list[Token], a: int, b: int, res: Resources) -> tuple[str, str]
                     full_name = b - a >= 2 and tokens[a].lower in res.lexicon.first_names
                     return None if full_name else (kind, fold(w))
                 return None if _role_of(tokens, k, res) else (kind, fold(w))
-        if k >= 1 and w == "stampa" and tokens[k - 1].lower == "di":
-            k -= 2  # "agenzia di stampa"
+        if k >= 2 and tokens[k - 1].lower == "di" and not tokens[k].upper \
+                and res.cue_nouns.get(fold(tokens[k - 2].lower)) in ("org", "media") \
+                and fold(tokens[k - 2].lower) not in res.business_nouns:
+            k -= 2  # "l’agenzia di stampa Kyodo", "il sito di tecnologia Gizmondo"
             continue
         if w == "di" and k == a - 1:
             after_di = True
