@@ -74,6 +74,15 @@ def said(article) -> list[tuple[str | None, str]]:
     ("Marta Ferri, che è stata sindaca di Lucca, ha detto che i conti tornano.", "Marta Ferri"),
     ("Puntualizziamo che Paolo Gatti, poco prima che facesse la dichiarazione in oggetto, "
      "ha parlato del debito in calo.", "Paolo Gatti"),
+    # acknowledging, estimating (DICE)
+    ("«La nostra attività è aperta dal 1932 - ha riconosciuto Lucio Maletti - e possiamo dire "
+     "che la situazione non era mai stata così».", "Lucio Maletti"),
+    ("«Sulla via Emilia ci sono “ragazze” dappertutto - riconosce Andrea Ronchetti - che "
+     "spesso hanno avuto grossissimi problemi».", "Andrea Ronchetti"),
+    ("Marta Ferri ha stimato che i conti non tornino.", "Marta Ferri"),
+    # a date opened by an article after an aside is no subject
+    ("Agustín Conejo, presidente della Comunità autonoma, il 29 aprile ha dichiarato al "
+     "quotidiano spagnolo El Pais che si è trattato di un errore.", "Agustín Conejo"),
 ])
 def test_reported_speech_without_che(cfg, text, speaker):
     assert extract(cfg, text).speakers == [speaker]
@@ -220,6 +229,27 @@ def test_organisations_are_sources_not_people_or_speakers(cfg):
     assert a.speakers == ["Ole Berg"]
     assert {"Inps", "Paul-Ehrlich-Institut", "Sipri"} <= set(a.sources)
     assert all(q.speaker is None for q in a.quotes if q.source)
+
+
+@pytest.mark.parametrize("text", [
+    # a subject opened by an article between the person and the verb (DICE, Pagella)
+    "Giuliano Barbieri era imputato per tentato omicidio colposo e, a fronte della richiesta "
+    "del pm Pasquale Mazzei di 4 anni di carcere, il Terzo Collegio del Tribunale ha "
+    "sottolineato che non si tratta di un caso di legittima difesa.",
+    "È vero che nel caso di Basilea, di cui parla Beppe Grillo, il report aveva rilevato un "
+    "rapporto tra i due fenomeni.",
+    "Mario Rossi lavorava da anni in fabbrica e l'azienda ha precisato che era un dipendente "
+    "modello.",
+])
+def test_a_subject_opened_by_an_article_is_not_the_person_before_it(cfg, text):
+    assert [q.speaker for q in extract(cfg, text).quotes] in ([], [None])
+
+
+def test_a_person_joined_to_an_article_subject_still_speaks(cfg):
+    a = extract(cfg, "Mario Rossi e la moglie hanno sottolineato che non si tratta di un "
+                     "errore, e la settimana scorsa Rossi ha detto che farà ricorso.")
+    assert a.speakers == ["Mario Rossi"]
+    assert [q.speaker for q in a.quotes] == ["Mario Rossi", "Mario Rossi"]
 
 
 def test_an_unnamed_speaker_is_never_guessed(cfg):

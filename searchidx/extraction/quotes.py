@@ -359,11 +359,31 @@ class _Ctx:
                 return hit if role_at is None else self.by_role(role_at, self.tokens[a].start)
             if w in res.roles and role_at is None and self.role_opens_phrase(k):
                 role_at = k
+            if self.article_subject(k, a):
+                break  # "e l’azienda ha precisato che": not a person named before it
             if not (w in res.adverbs or t.text in "(),"):
                 only_adverbs = False
             k -= 1
             steps += 1
         return self.by_role(role_at, self.tokens[a].start) if role_at is not None else None
+
+    def article_subject(self, k: int, a: int) -> bool:
+        """Whether the article at token ``k`` opens the subject of the cue at ``a``: after
+        a clause's opener (``subject_openers``) or at the sentence's start, with neither a
+        stop, a digit nor a time word between it and the cue, and no person it joins
+        ("Rossi e la moglie hanno detto": a plural verb after "e")."""
+        tokens, res = self.tokens, self.res
+        if _bare(tokens[k].lower) not in res.subject_articles or k + 1 >= a:
+            return False
+        if any(t.text in _STOPS or t.lower in res.time_nouns or any(c.isdigit() for c in t.text)
+               for t in tokens[k + 1:a]):
+            return False
+        if k == 0 or tokens[k - 1].sent != tokens[k].sent:
+            return True
+        before = tokens[k - 1].lower
+        if before in ("e", "ed") and _plural(tokens[a].lower):
+            return False
+        return before in res.subject_openers
 
     def subject_past_aside(self, a: int) -> Who | None:
         """The person before an aside between commas that ends right before the cue at

@@ -91,6 +91,9 @@ class Resources:
     alias_fillers: frozenset[str]
     auxiliaries: frozenset[str]
     adverbs: frozenset[str]
+    subject_openers: frozenset[str]  # "e il Tribunale ha detto": before an article subject
+    subject_articles: frozenset[str]  # the definite articles that open such a subject
+    time_nouns: frozenset[str]  # "la settimana scorsa ha detto": when, not who
     participles: frozenset[str]  # every gender and number
     agent_participles: frozenset[str]  # those that name the speaker after "da"
     finite_verbs: frozenset[str]
@@ -351,6 +354,9 @@ def _build(config: Config) -> Resources:
         alias_after=frozenset(cue_words(str(p)) for p in names["aliases"]["after"]),
         alias_fillers=frozenset(w for p in names["aliases"]["fillers"] for w in cue_words(str(p))),
         auxiliaries=_lower(speech["auxiliaries"]), adverbs=_lower(speech["adverbs"]),
+        subject_openers=_lower(speech["subject_openers"]),
+        subject_articles=_lower(speech["subject_articles"]),
+        time_nouns=_lower(speech["time_nouns"]),
         participles=participles,
         agent_participles=participles - participle_forms(speech["not_agent_participles"]),
         finite_verbs=_lower(speech["finite"]), after_quote=_lower(speech["after_quote"]),
