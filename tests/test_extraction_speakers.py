@@ -238,6 +238,9 @@ def test_organisations_are_sources_not_people_or_speakers(cfg):
     "sottolineato che non si tratta di un caso di legittima difesa.",
     "È vero che nel caso di Basilea, di cui parla Beppe Grillo, il report aveva rilevato un "
     "rapporto tra i due fenomeni.",
+    # ... and of a gerund after its verb
+    "È vero che nel caso di Basilea, di cui parla Beppe Grillo, il report aveva rilevato un "
+    "rapporto tra i due fenomeni, sottolineando, tuttavia, come il legame fosse incerto.",
     "Mario Rossi lavorava da anni in fabbrica e l'azienda ha precisato che era un dipendente "
     "modello.",
 ])

@@ -329,6 +329,8 @@ class _Ctx:
         steps = 0
         role_at: int | None = None
         only_adverbs = True  # nothing but adverbs so far between k and the cue
+        cue = self.cue_at.get(a)
+        clause = cue is not None and cue.kind == "clause"
         while k >= 0 and self.tokens[k].sent == sent and steps < max_tokens:
             t = self.tokens[k]
             if t.text == ")":  # "Bonaccini (Partito democratico) ha dichiarato"
@@ -340,6 +342,12 @@ class _Ctx:
                     k = j - 1
                     continue
             w = _bare(t.lower)
+            main = self.cue_at.get(k)
+            if main is not None and main.kind == "verb" and clause:
+                # "il report aveva rilevato …, sottolineando che": the gerund's subject is
+                # the verb's
+                return self.subject_before(k, max_tokens) if role_at is None \
+                    else self.by_role(role_at, self.tokens[a].start)
             if self.names_last(k):
                 return self.last_named(self.tokens[k - 1].start if w in _ULTIMO else t.start)
             if w in _RELATIVES:
