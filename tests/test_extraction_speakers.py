@@ -255,6 +255,24 @@ def test_a_person_joined_to_an_article_subject_still_speaks(cfg):
     assert [q.speaker for q in a.quotes] == ["Mario Rossi", "Mario Rossi"]
 
 
+def test_a_quote_with_its_verb_inside_is_listed_even_when_no_one_is_named(cfg):
+    # DICE: a role no one of the article holds, between dashes inside the quote
+    a = extract(cfg, "Il negozio è chiuso da giorni. «Ma in quel caso il trattore era visibile - "
+                     "racconta il titolare - lo hanno rubato l'unica volta».")
+    assert [(q.speaker, q.verb) for q in a.quotes] == [(None, "racconta")]
+
+
+def test_a_quote_whose_inside_verb_has_no_subject_is_the_last_speakers(cfg):
+    a = extract(cfg, "«Ho sentito dei rumori», ha detto Sandra Corradini. «L'altra sera una "
+                     "vicina è uscita sul terrazzo - dice - e ha urlato».")
+    assert [q.speaker for q in a.quotes] == ["Sandra Corradini", "Sandra Corradini"]
+    # ... unless someone else was named since
+    a = extract(cfg, "«Ho sentito dei rumori», ha detto Sandra Corradini. Don Orfeo Rossi non "
+                     "vede un legame. «Sono persone in cerca di soldi - risponde - e spesso "
+                     "sono drogati».")
+    assert [q.speaker for q in a.quotes] == ["Sandra Corradini", None]
+
+
 def test_an_unnamed_speaker_is_never_guessed(cfg):
     a = extract(cfg, "Marco Riva era in piazza. «Non ci fermeremo davanti a nessuno», ha detto "
                      "un manifestante. «Il campo 87 resta aperto», si legge nel comunicato.")

@@ -1031,6 +1031,7 @@ def _attribute_direct(ctx: _Ctx, o: int, c: int, previous: tuple[Who, int] | Non
         if who is not None:
             return who, tokens[noun].text, max(end, c + 1), None
     # "«C’era un gruppo – ha spiegato Lodhi a Metro News – e ho deciso …»"
+    inside: Cue | None = None  # "«… - racconta l’imprenditore - …»": speech, by no one named
     for cue in ctx.cues_between(o + 1, c):
         v_start, v_end = ctx.cue_span(cue)
         if cue.kind == "verb" and text[max(o, v_start - 5):v_start].rstrip()[-1:] in \
@@ -1038,6 +1039,7 @@ def _attribute_direct(ctx: _Ctx, o: int, c: int, previous: tuple[Who, int] | Non
             who = ctx.speaker_after(v_end, c)
             if who is not None:
                 return who, ctx.cue_text(cue), c + 1, cue
+            inside = inside or cue
     # before the quote: "X ha affermato: «…»", "Racconta Bonacini. «…»", "si legge «…»"
     s_start = ctx.sentence_bounds(o)[0]
     if not text[s_start:o].strip() and ctx.token_index(o) > 0:
@@ -1075,6 +1077,17 @@ def _attribute_direct(ctx: _Ctx, o: int, c: int, previous: tuple[Who, int] | Non
             return who, None, c + 1, None
     if previous is not None and not text[previous[1]:o].strip(" \t\n.,;:–—-"):
         return previous[0], None, c + 1, None
+    if inside is not None:
+        # "«… - spiega - …»" opening its sentence: no subject, the latest speaker's if no
+        # one else was named since; "- racconta il titolare -", a role no one of the
+        # article holds, or a quote after "un altro vicino:": speech by no one named
+        bare = inside.b < len(tokens) and tokens[inside.b].text in ",–—-" \
+            and not _plural(tokens[inside.a].lower) and ctx.opens_sentence(ctx.token_index(o))
+        who = ctx.last_speaker(o) if bare else None
+        named = ctx.last_named(o) if who is not None else None
+        if named is not None and named.person != who.person:
+            who = None  # "Don Orfeo non vede un legame. «… - risponde - …»": not the speaker
+        return who or NOBODY, ctx.cue_text(inside), c + 1, inside
     return None
 
 
