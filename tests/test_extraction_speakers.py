@@ -172,6 +172,18 @@ def test_a_role_resolves_to_the_person_introduced_with_it(cfg):
     assert a.quotes[-1].text == "i fondi arriveranno presto."
 
 
+@pytest.mark.parametrize(("text", "speaker"), [
+    # a profession written with the name names its holder later (Facta, DICE)
+    ("Il chirurgo Denis Mukwege era stato nominato presidente della commissione. Due mesi "
+     "dopo il chirurgo ha lasciato l’incarico, spiegando in una nota che i motivi erano "
+     "politici.", "Denis Mukwege"),
+    ("In trasmissione c’era il veterinario Enrico Zibellini. «Basta una normale detersione "
+     "delle zampe», spiega il veterinario.", "Enrico Zibellini"),
+])
+def test_a_profession_resolves_to_the_person_introduced_with_it(cfg, text, speaker):
+    assert {q.speaker for q in extract(cfg, text).quotes} == {speaker}
+
+
 def test_a_role_with_its_complement_picks_the_right_person(cfg):
     a = extract(cfg, "Il leader della Lega Ivo Serra e il leader di Sel Rita Conti erano in aula. "
                      "Il leader della Lega ha detto che voterà contro.")
