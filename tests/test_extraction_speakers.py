@@ -243,16 +243,37 @@ def test_organisations_are_sources_not_people_or_speakers(cfg):
     assert all(q.speaker is None for q in a.quotes if q.source)
 
 
+@pytest.mark.parametrize(("text", "source"), [
+    # an institution named by its place (Facta), the owner of a document read (Pagella)
+    ("Con una nota del 19 marzo, la Regione Lombardia ha comunicato che «purtroppo sta "
+     "circolando in rete questa comunicazione ingannevole».", "Regione Lombardia"),
+    ("Il Comune di Milano ha spiegato che il campo 87 resta aperto.", "Comune di Milano"),
+    ("Nel rapporto dello Svimez si legge che lo stesso è accaduto nel Mezzogiorno.", "Svimez"),
+    ("L'Istat rileva che gli investimenti sono calati dell'1,5 per cento.", "Istat"),
+])
+def test_an_institution_stating_something_is_a_source(cfg, text, source):
+    a = extract(cfg, text)
+    assert a.sources == [source]
+    assert [(q.speaker, q.source) for q in a.quotes] == [(None, source)]
+
+
+def test_a_place_in_a_complement_and_a_finding_are_not_sources(cfg):
+    a = extract(cfg, "Mario Rossi è nato nel comune di Milano e ha spiegato che il campo resta "
+                     "aperto. I carabinieri hanno rilevato anche la presenza di un fucile.")
+    assert a.sources == []
+    assert [q.speaker for q in a.quotes] == ["Mario Rossi"]
+
+
 @pytest.mark.parametrize("text", [
     # a subject opened by an article between the person and the verb (DICE, Pagella)
     "Giuliano Barbieri era imputato per tentato omicidio colposo e, a fronte della richiesta "
     "del pm Pasquale Mazzei di 4 anni di carcere, il Terzo Collegio del Tribunale ha "
     "sottolineato che non si tratta di un caso di legittima difesa.",
-    "È vero che nel caso di Basilea, di cui parla Beppe Grillo, il report aveva rilevato un "
-    "rapporto tra i due fenomeni.",
+    "È vero che nel caso di Basilea, di cui parla Beppe Grillo, il report aveva sottolineato "
+    "un rapporto tra i due fenomeni.",
     # ... and of a gerund after its verb
-    "È vero che nel caso di Basilea, di cui parla Beppe Grillo, il report aveva rilevato un "
-    "rapporto tra i due fenomeni, sottolineando, tuttavia, come il legame fosse incerto.",
+    "È vero che nel caso di Basilea, di cui parla Beppe Grillo, il report aveva sottolineato "
+    "un rapporto tra i due fenomeni, spiegando, tuttavia, come il legame fosse incerto.",
     "Mario Rossi lavorava da anni in fabbrica e l'azienda ha precisato che era un dipendente "
     "modello.",
 ])

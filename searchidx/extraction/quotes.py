@@ -214,13 +214,45 @@ class _Ctx:
 
     # -- who an entity or a role is -----------------------------------------------------
 
-    def who_is(self, e: Entity) -> Who | None:
-        """The author an entity names: a person, an organisation or a medium."""
+    def who_is(self, e: Entity, institutions: bool = True) -> Who | None:
+        """The author an entity names: a person, an organisation or a medium, or an
+        institution by its place (see :meth:`institution`)."""
         if e.kind == "person":
             name = self.person.get(e.a)
             return Who(person=name) if name else None
         if e.kind in ("org", "media"):
             return Who(source=e.canonical or " ".join(e.text.split()), source_kind=e.kind)
+        return self.institution(e) if institutions else None
+
+    def institution(self, e: Entity) -> Who | None:
+        """The institution a place after one of ``institution_nouns`` names as an author:
+        "la Regione Emilia-Romagna ha chiarito", "il Comune di Milano ha spiegato"; not in
+        a complement ("è nato nel comune di Milano")."""
+        if e.kind != "place":
+            return None
+        k = e.a - 2 if e.a >= 2 and self.tokens[e.a - 1].lower == "di" else e.a - 1
+        if k >= 0 and fold(self.tokens[k].lower) in self.res.institution_nouns \
+                and self.tokens[k].sent == self.tokens[e.a].sent \
+                and not (k > 0 and _bare(self.tokens[k - 1].lower) in self.res.prepositions):
+            name = " ".join(self.text[self.tokens[k].start:e.end].split())
+            return Who(source=name[:1].upper() + name[1:], source_kind="org")
+        return None
+
+    def document_owner_before(self, a: int) -> Who | None:
+        """The author of the document an impersonal cue at ``a`` reads from, named before
+        it: "Nel rapporto dello Svimez si legge", "Sul sito del Viminale si legge"."""
+        tokens, res = self.tokens, self.res
+        ends = self.ends.get(a - 1, ())
+        for e in ends:
+            who = self.who_is(e)
+            j = e.a - 1
+            while who is not None and j >= max(0, e.a - 3) and tokens[j].sent == tokens[a].sent:
+                w = _bare(tokens[j].lower)
+                if w in res.document_nouns:
+                    return who
+                if w not in res.prepositions and w not in res.articles:
+                    break
+                j -= 1
         return None
 
     def in_complement(self, e: Entity) -> bool:
@@ -356,7 +388,7 @@ class _Ctx:
                 return self.antecedent(k)
             hit = None
             for e in self.ends.get(k, ()):
-                if self.in_complement(e):
+                if self.in_complement(e) and self.institution(e) is None:
                     continue
                 who = self.who_is(e)
                 if who is not None and (who.person or steps < 4):
@@ -565,7 +597,7 @@ class _Ctx:
             tok = self.tokens[k]
             e = self.entity_at.get(k)
             if e is not None:
-                who = self.who_is(e)
+                who = self.who_is(e, institutions=False)  # not "secondo cui il governo di X"
                 if who is None:
                     return None, 0
                 if who.person is None and role_at is None and platform == "open":
@@ -650,6 +682,8 @@ class _Ctx:
                 return None  # "…, spiegano i colleghi di Reuters"
         if who is None and cue.kind == "impersonal":
             who, _ = self.named_after(b, stop)
+        if who is None and cue.kind == "impersonal":
+            who = self.document_owner_before(a)
         if who is None and cue.kind in ("verb", "clause") and self.opens_sentence(a):
             who = self.last_speaker(self.tokens[a].start)
         return who

@@ -94,6 +94,7 @@ class Resources:
     subject_openers: frozenset[str]  # "e il Tribunale ha detto": before an article subject
     subject_articles: frozenset[str]  # the definite articles that open such a subject
     time_nouns: frozenset[str]  # "la settimana scorsa ha detto": when, not who
+    institution_nouns: frozenset[str]  # "il Comune di Milano ha spiegato": an institution
     participles: frozenset[str]  # every gender and number
     agent_participles: frozenset[str]  # those that name the speaker after "da"
     finite_verbs: frozenset[str]
@@ -357,6 +358,7 @@ def _build(config: Config) -> Resources:
         subject_openers=_lower(speech["subject_openers"]),
         subject_articles=_lower(speech["subject_articles"]),
         time_nouns=_lower(speech["time_nouns"]),
+        institution_nouns=_words(speech["institution_nouns"]),
         participles=participles,
         agent_participles=participles - participle_forms(speech["not_agent_participles"]),
         finite_verbs=_lower(speech["finite"]), after_quote=_lower(speech["after_quote"]),
