@@ -352,6 +352,16 @@ def test_a_name_is_what_the_article_says_it_is(cfg, title, body, expected):
     assert [p.name for p in extract(cfg, body, title=title or None).people] == expected
 
 
+def test_a_common_given_name_opens_a_full_name(cfg):
+    # DICE: "Antonina" was no given name of names.yaml, so the full name was not joined
+    a = extract(cfg, "Il ladro solitario ha preso di mira la boutique Antiba di Antonina "
+                     "Ragusa. Ad accorgersi di cosa accadeva è stato il fornaio di fronte. "
+                     "«L'unica volta che abbiamo lasciato i soldi in negozio - commenta "
+                     "Antonina amareggiata - saranno stati 1.500 euro. Non era mai accaduto».")
+    assert [p.name for p in a.people] == ["Antonina Ragusa"]
+    assert a.speakers == ["Antonina Ragusa"]
+
+
 def test_a_one_word_name_in_a_list_of_known_organisations_is_one(cfg):
     a = extract(cfg, "Ci sono i Rayban, i Dolce & Gabbana, gli Armani e Liu Jo, Versace, "
                      "Safilo e Luxottica.")
