@@ -80,6 +80,18 @@ def said(article) -> list[tuple[str | None, str]]:
     ("«Sulla via Emilia ci sono “ragazze” dappertutto - riconosce Andrea Ronchetti - che "
      "spesso hanno avuto grossissimi problemi».", "Andrea Ronchetti"),
     ("Marta Ferri ha stimato che i conti non tornino.", "Marta Ferri"),
+    # an attribution after the quote, a reported opinion, the subject of a clause after a
+    # prepositional relative (Pagella, DICE)
+    ("Il governo è in crisi. «I conti sono in ordine». Così Mario Rossi su Twitter.",
+     "Mario Rossi"),
+    ("Il governo è in crisi. «I conti sono in ordine». Lo scrive Mario Rossi su Facebook.",
+     "Mario Rossi"),
+    ("A parere di Enrico Fieni questo è segno dell'esistenza di un forte mercato nero.",
+     "Enrico Fieni"),
+    ("Questo è quanto sostiene Mario Rossi.", "Mario Rossi"),
+    ("Il capo della Marina mercantile Benito Núñez Quintanilla aveva inviato una lettera alla "
+     "Ong in cui, riassumendo, si ricordava che non poteva dirigersi in un porto.",
+     "Benito Núñez Quintanilla"),
     # a date opened by an article after an aside is no subject
     ("Agustín Conejo, presidente della Comunità autonoma, il 29 aprile ha dichiarato al "
      "quotidiano spagnolo El Pais che si è trattato di un errore.", "Agustín Conejo"),
@@ -279,6 +291,17 @@ def test_a_place_in_a_complement_and_a_finding_are_not_sources(cfg):
 ])
 def test_a_subject_opened_by_an_article_is_not_the_person_before_it(cfg, text):
     assert [q.speaker for q in extract(cfg, text).quotes] in ([], [None])
+
+
+@pytest.mark.parametrize("text", [
+    "Il governo è in crisi. «I conti sono in ordine». Così Mario Rossi ha deciso di lasciare.",
+    "Il «curriculum della capitana» Carola Rackete in cui si parla della sua famiglia "
+    "contiene delle informazioni false.",
+    "Il post Facebook in cui si denuncia l’accaduto risale al 5 dicembre 2019.",
+])
+def test_what_names_no_speaker(cfg, text):
+    a = extract(cfg, text)
+    assert a.speakers == [] and a.sources == []
 
 
 def test_a_person_joined_to_an_article_subject_still_speaks(cfg):

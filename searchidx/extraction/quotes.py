@@ -48,7 +48,6 @@ _OBJECT_A_INFINITIVE = re.compile(
     r"\s+(?:[^\s,.;:!?“”«»\"]+\s+){0,5}?(?P<a>a|ad)\s+"
     r"\w+(?:re|rsi|rlo|rla|rli|rle|rne|rci|rvi|rgli)\b", re.IGNORECASE)
 # what the article "lo" stands before: s + consonant, z, gn, ps, pn, x, y, i + vowel
-_LO_ARTICLE = re.compile(r"s[^aeiouàèéìòù]|z|gn|ps|pn|x|y|i[aeiou]")
 _DA = frozenset({"da", "dal", "dalla", "dallo", "dall", "dai", "dagli", "dalle"})
 _RELATIVES = frozenset({"che", "quale", "quali", "cui"})
 _LAST_NAMED = frozenset({"costui", "costei"})
@@ -363,6 +362,7 @@ class _Ctx:
         only_adverbs = True  # nothing but adverbs so far between k and the cue
         cue = self.cue_at.get(a)
         clause = cue is not None and cue.kind == "clause"
+        past_relative = False
         while k >= 0 and self.tokens[k].sent == sent and steps < max_tokens:
             t = self.tokens[k]
             if t.text == ")":  # "Bonaccini (Partito democratico) ha dichiarato"
@@ -382,6 +382,22 @@ class _Ctx:
                     else self.by_role(role_at, self.tokens[a].start)
             if self.names_last(k):
                 return self.last_named(self.tokens[k - 1].start if w in _ULTIMO else t.start)
+            if w in _RELATIVES and w != "che" and k > 0 \
+                    and _bare(self.tokens[k - 1].lower) in res.prepositions:
+                # "ha pubblicato un video in cui afferma": the clause's subject is the
+                # sentence's, not the antecedent (a person: "il post Facebook in cui si
+                # denuncia" is nobody's)
+                k -= 2
+                steps += 2
+                only_adverbs = False
+                past_relative = True  # then a person, not the post's platform
+                for e in self.ends.get(k, ()):
+                    # "il curriculum della capitana Carola Rackete in cui si parla": the
+                    # name right before is the antecedent's, not the subject
+                    steps += k - e.a + 1
+                    k = e.a - 1
+                    break
+                continue
             if w in _RELATIVES:
                 if not only_adverbs:
                     return None  # "il treno che Kim ha mostrato": Kim is found first
@@ -391,7 +407,7 @@ class _Ctx:
                 if self.in_complement(e) and self.institution(e) is None:
                     continue
                 who = self.who_is(e)
-                if who is not None and (who.person or steps < 4):
+                if who is not None and (who.person or steps < 4 and not past_relative):
                     hit = self.joined_before(e, who) if _plural(self.tokens[a].lower) else who
                     break
             if hit is not None:
@@ -808,13 +824,12 @@ def _opening_per(tokens: list[Token], k: int) -> int:
 
 def _noun_position(tokens: list[Token], k: int, res: Resources) -> bool:
     """A verb form after an article, a preposition or a determiner is a noun; not after
-    "lo" where the article "lo" cannot stand, before a vowel or most consonants: there
-    it is a pronoun ("Lo afferma Rossi", "lo dice", but "lo sfogo")."""
+    "lo", which before a finite form of speech is a pronoun ("Lo afferma Rossi", "lo
+    dice", "Lo scrive Rossi su Facebook": none of them is a masculine noun)."""
     if k == 0 or tokens[k - 1].sent != tokens[k].sent:
         return False
     w = _bare(tokens[k - 1].lower)
-    if w == "lo" and tokens[k - 1].end < tokens[k].start \
-            and not _LO_ARTICLE.match(tokens[k].lower):
+    if w == "lo" and tokens[k - 1].end < tokens[k].start:
         return False
     return w in res.articles or w in res.prepositions or w in _DETERMINERS
 
@@ -1042,6 +1057,18 @@ def _attribute_direct(ctx: _Ctx, o: int, c: int, previous: tuple[Who, int] | Non
     k = ctx.token_index(c + 1)
     while k < len(tokens) and tokens[k].text in ",.;:–—-":
         k += 1
+    if k + 1 < len(tokens) and _bare(tokens[k].lower) in ("lo", "l") and k + 1 in ctx.cue_at:
+        k += 1  # "«…». Lo afferma X", "«…». Lo ha detto X a Repubblica"
+    if k < len(tokens) and tokens[k].lower == "così":
+        # "«…». Così Mario Rossi su Twitter": the name, then nothing or a complement
+        end_of = ctx.sentence_bounds(tokens[k].start)[1]
+        who, name_end = ctx.named_after(k + 1, end_of)
+        j = ctx.token_index(name_end) if who is not None else len(tokens)
+        if who is not None and who.named and (
+                j >= len(tokens) or tokens[j].text in ".,;:" or tokens[j].sent != tokens[k].sent
+                or _bare(tokens[j].lower) in res.prepositions
+                or _bare(tokens[j].lower) in res.platform_prepositions):
+            return who, tokens[k].text, end_of, None
     cue = ctx.cue_at.get(k)
     if cue is not None and cue.kind in ("verb", "impersonal"):
         who = ctx.speaker_after(ctx.cue_span(cue)[1], len(text))
@@ -1186,6 +1213,8 @@ def _indirect(ctx: _Ctx, cue: Cue, speech: Speech, field_name: str) -> None:
         return
     start, end, clause = _content(ctx, cue, s_start, s_end)
     if not clause and ctx.tokens[cue.b - 1].lower in ctx.res.clause_only:
+        if cue.a > 0 and ctx.tokens[cue.a - 1].lower == "quanto":
+            _refer(ctx, speech, who, v_start)  # "è quanto sostiene Rossi": what was said
         return  # "per sostenere la sua nazione", "ha parlato in aula": not reported words
     if start >= end:
         _refer(ctx, speech, who, v_start)
