@@ -340,6 +340,13 @@ def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
      "amministratore delegato di Pfizer.", ["Albert Bourla"]),
     ("Questa foto dell’oppositore di Putin Alexei Navalny è falsa", "La foto circola sui "
      "social.", ["Vladimir Putin", "Alexei Navalny"]),
+    # a name of common English words only (Facta, Pagella)
+    ("", "La dichiarazione è stata ripresa da istituzioni e organizzazioni umanitarie, tra "
+     "cui Amnesty International , Education Cannot Wait e l’ Unione europea.", []),
+    ("", "Il post è stato pubblicato il 26 luglio su Facebook dalla pagina Cani Gatti & Co: "
+     "Luxury Pets.", []),
+    ("", "Hanno trovato l’accordo per una nuova linea di credito per il Mes – chiamata "
+     "Pandemic Crisis Support – che potrà erogare prestiti agli Stati.", []),
     # a place of the shipped list with a name of two words
     ("", "Colpi in Veneto (Bassano del Grappa, Roncade, Vicenza, Arquà Polesine, Castagnaro, "
      "Caldogno, Verona).", []),

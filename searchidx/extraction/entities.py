@@ -206,6 +206,9 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
             elif not _plausible_person(tokens, a, b) \
                     or b - a == 1 and tokens[a].lower.endswith(res.verb_endings):
                 continue  # "Verifichiamo.": a verb opening a sentence
+            elif b - a > 1 and tokens[a].lower not in res.lexicon.first_names \
+                    and all(t.lower in res.english_words for t in tokens[a:b] if t.upper):
+                kind = "org"  # "Education Cannot Wait", "Luxury Pets": English words only
             elif b - a == 1 and (_camel_case(tokens[a].text) or _acronym(tokens, a)):
                 kind = "org"  # "LinkedIn", "ImolaOggi", "GcMAF": brands; "(Bpco)"
             elif a > 0 and tokens[a - 1].lower in res.lexicon.prefixes \

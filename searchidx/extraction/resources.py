@@ -135,6 +135,7 @@ class Resources:
     media_nouns_at: frozenset[str]  # "ospite a Omnibus": a programme after "a"/"ad"
     place_nouns_of: frozenset[str]  # "l’aeroporto di Filton": a place after "di"
     verb_endings: tuple[str, ...]  # "Verifichiamo": a capitalised verb, not a name
+    english_words: frozenset[str]  # "Education Cannot Wait": a title, not a person
     function_words: frozenset[str]
     topic_terms: list[tuple[str, tuple[str, ...], float]]  # topic, term sequence, weight
     # first term of a sequence -> the indices of topic_terms that start with it
@@ -403,6 +404,7 @@ def _build(config: Config) -> Resources:
         media_nouns_at=_words(sources.get("media_nouns_at") or []),
         place_nouns_of=_words(gazetteer.get("place_nouns_of") or []),
         verb_endings=tuple(str(e).lower() for e in names.get("verb_endings") or []),
+        english_words=_lower(names.get("english_words") or []),
         function_words=_words(config["italian"]["stopwords"]),
         topic_terms=topic_terms, topic_starts=_first_terms(topic_terms),
         topic_settings=dict(topics.get("settings") or {}), keyphrase_settings=dict(kp),
