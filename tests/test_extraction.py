@@ -369,6 +369,14 @@ def test_a_common_given_name_opens_a_full_name(cfg):
     assert a.speakers == ["Antonina Ragusa"]
 
 
+def test_media_and_platforms_fact_checks_cite_are_no_people(cfg):
+    a = extract(cfg, "Si tratta di un articolo pubblicato il 31 gennaio 2021 da Dagospia. "
+                     "L’articolo di Dagospia cita due diversi finanzieri. Il video è circolato "
+                     "sui social media cinesi e in particolare su Weibo grazie ad un post.")
+    assert a.people == []
+    assert "Dagospia" in a.cited_media and "Weibo" in a.organizations
+
+
 def test_a_one_word_name_in_a_list_of_known_organisations_is_one(cfg):
     a = extract(cfg, "Ci sono i Rayban, i Dolce & Gabbana, gli Armani e Liu Jo, Versace, "
                      "Safilo e Luxottica.")
