@@ -329,6 +329,11 @@ def test_a_quote_whose_inside_verb_has_no_subject_is_the_last_speakers(cfg):
     assert [q.speaker for q in a.quotes] == ["Sandra Corradini", None]
 
 
+def test_two_cues_of_one_quote_make_one_quote(cfg):
+    a = extract(cfg, "Mario Rossi però conclude ammettendo che i conti non tornano.")
+    assert [(q.speaker, q.verb) for q in a.quotes] == [("Mario Rossi", "conclude")]
+
+
 def test_an_unnamed_speaker_is_never_guessed(cfg):
     a = extract(cfg, "Marco Riva era in piazza. «Non ci fermeremo davanti a nessuno», ha detto "
                      "un manifestante. «Il campo 87 resta aperto», si legge nel comunicato.")

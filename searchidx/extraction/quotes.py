@@ -1028,7 +1028,10 @@ def attribute(text: str, tokens: list[Token], entities: list[Entity], person: di
 
 
 def _record(ctx: _Ctx, speech: Speech, quote: Quote, who: Who) -> None:
-    speech.quotes.append(quote)
+    # "Rossi conclude ammettendo che …": two cues, one quote (the first cue's)
+    if not any(q.start == quote.start and q.end == quote.end and q.field == quote.field
+               for q in speech.quotes):
+        speech.quotes.append(quote)
     speech.add(who, quote.start)
     if who.person is not None:
         ctx.last = (quote.end, who.person)
