@@ -295,6 +295,8 @@ def test_a_name_listed_with_places_is_a_place(cfg, body, person):
     ("Secondo il post, il vaccino Fluenz Tertra si somministrebbe tramite tamponi nasali.", []),
     ("Avrebbe scoperto che «la proteina dell’enzima Nagalase veniva aggiunta ai vaccini».", []),
     ("No, il cane Willy non cerca casa, dice Mario Rossi.", ["Mario Rossi"]),
+    ("Il dato è falso e compare nel documentario negazionista Plandemic . A dispetto "
+     "dell’inganno, il video è stato visto milioni di volte.", []),
     # a list of names after a plural noun: streets, brands; an opener may come first
     ("Ha rubato una borsa dall'auto di una donna, giovedì mattina, tra le vie Aldo Moro e "
      "Carlo Marx.", []),
