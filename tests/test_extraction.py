@@ -342,6 +342,9 @@ def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
      "amministratore delegato di Pfizer.", ["Albert Bourla"]),
     ("Questa foto dell’oppositore di Putin Alexei Navalny è falsa", "La foto circola sui "
      "social.", ["Vladimir Putin", "Alexei Navalny"]),
+    # a virus is no one (Facta)
+    ("", "Non si parla di un generico coronavirus, ma del Sars-Cov-2. Hcov-NL63?  Hcov-HKU1?  "
+     "Sars-Cov?  Mers-Cov?  Sars-Cov-2.", []),
     # a name of common English words only (Facta, Pagella)
     ("", "La dichiarazione è stata ripresa da istituzioni e organizzazioni umanitarie, tra "
      "cui Amnesty International , Education Cannot Wait e l’ Unione europea.", []),
