@@ -382,6 +382,15 @@ def test_media_and_platforms_fact_checks_cite_are_no_people(cfg):
     assert "Dagospia" in a.cited_media and "Weibo" in a.organizations
 
 
+def test_a_short_form_in_brackets_is_an_organisation_also_after_a_role(cfg):
+    # Facta: "(Airc)" after its long form, then "ricercatore Airc"
+    a = extract(cfg, "La redazione ha richiesto il parere degli esperti dell’ Associazione "
+                     "Italia per la Ricerca contro il Cancro (Airc) , per la quale si è espresso "
+                     "il professor Francesco Perrone , nonché ricercatore Airc .")
+    assert [p.name for p in a.people] == ["Francesco Perrone"]
+    assert "Airc" in a.organizations and "Airc" not in a.places
+
+
 def test_a_one_word_name_in_a_list_of_known_organisations_is_one(cfg):
     a = extract(cfg, "Ci sono i Rayban, i Dolce & Gabbana, gli Armani e Liu Jo, Versace, "
                      "Safilo e Luxottica.")

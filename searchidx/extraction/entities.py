@@ -248,6 +248,8 @@ def find_entities(text: str, tokens: list[Token], res: Resources) -> list[Entity
         if canonical is None:
             cue = _cue(tokens, a, b, res)
             kind = cue[0] if cue else ("place" if _dateline(tokens, a, b) else kind)
+            if kind == "place" and b - a == 1 and _acronym(tokens, a):
+                kind = "org"  # "per la Ricerca contro il Cancro (Airc)": no place
         out.append(Entity(kind, a, b, canonical, tokens[a].start, tokens[b - 1].end,
                           text[tokens[a].start:tokens[b - 1].end]))
     return _places_in_lists(tokens, _listed_after_nouns(tokens, out, res), res)
@@ -526,28 +528,33 @@ def one_sense_per_article(title: tuple[list[Token], list[Entity]],
     noun that gives its kind (not a shop's: "il bar Lili" … "Lili, la titolare"), after
     an organisation's article ("dell’Airc") or a short form in brackets ("(Bpco)"). The
     names it relabels are no surname of a person named in full in the article nor of
-    config/people.yaml, open with no first name and follow no role ("il ministro
-    Alfano")."""
-    other: dict[str, str] = {}
+    config/people.yaml and open with no first name; after a role ("il ministro Alfano",
+    but "palazzo Marino") only the article or the brackets relabel it ("dell’Airc" …
+    "ricercatore Airc")."""
+    other: dict[str, tuple[str, bool]] = {}  # name -> its kind, and whether a role yields
     for tokens, entities in (title, body):
         for e in entities:
             if e.kind == "person" or e.canonical is not None or e.b - e.a != 1:
                 continue
             cue = _cue(tokens, e.a, e.b, res)
-            if cue is not None and cue[1] not in res.business_nouns or _acronym(tokens, e.a) \
-                    or e.a > 0 and tokens[e.a - 1].lower.rstrip("'’") in res.organisation_articles:
-                other.setdefault(e.text, e.kind)
+            strong = _acronym(tokens, e.a) or e.a > 0 \
+                and tokens[e.a - 1].lower.rstrip("'’") in res.organisation_articles
+            if strong:  # "(Airc)", "dell’Airc": an organisation, whatever the tagger read
+                other[e.text] = ("org", True)
+            elif cue is not None and cue[1] not in res.business_nouns and e.text not in other:
+                other[e.text] = (e.kind, False)
     if not other:
         return title[1], body[1]
 
     def relabel(tokens: list[Token], entities: list[Entity]) -> list[Entity]:
         out = []
         for e in entities:
-            kind = other.get(e.text) if e.kind == "person" and e.canonical is None else None
+            kind, strong = other.get(e.text, (None, False)) \
+                if e.kind == "person" and e.canonical is None else (None, False)
             if kind is not None and e.text not in names \
                     and name_key(e.text) not in res.person_keys \
                     and tokens[e.a].lower not in res.lexicon.first_names \
-                    and not (e.a > 0 and tokens[e.a - 1].lower in res.roles):
+                    and (strong or not (e.a > 0 and tokens[e.a - 1].lower in res.roles)):
                 e = Entity(kind, e.a, e.b, None, e.start, e.end, e.text)
             out.append(e)
         return out
