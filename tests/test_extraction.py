@@ -382,6 +382,12 @@ def test_media_and_platforms_fact_checks_cite_are_no_people(cfg):
     assert "Dagospia" in a.cited_media and "Weibo" in a.organizations
 
 
+def test_a_short_form_before_its_long_form_in_brackets_is_an_organisation(cfg):
+    a = extract(cfg, "Il ricercatore lavora per Crif (Centrale rischi finanziari) da dieci "
+                     "anni e conosce bene Crif.")
+    assert a.people == [] and a.organizations == ["Crif"]
+
+
 def test_a_short_form_in_brackets_is_an_organisation_also_after_a_role(cfg):
     # Facta: "(Airc)" after its long form, then "ricercatore Airc"
     a = extract(cfg, "La redazione ha richiesto il parere degli esperti dell’ Associazione "

@@ -306,8 +306,8 @@ def _places_in_lists(tokens: list[Token], entities: list[Entity],
                      res: Resources) -> list[Entity]:
     """A one-word "person" in a list of places is a place too: "dopo Lettonia, Lituania
     e Polonia", "tra Murano e Sant’Elena"; in a list of organisations known as such (by
-    the gazetteer or an organisation word) an organisation: "sviluppata da Bending
-    Spoons, Jakala e Centro medico Sant’Agostino". Joined by "e"/"o" to one, or by
+    the gazetteer or an organisation word) an organisation: "Versace, Safilo e
+    Luxottica". Joined by "e"/"o" to one, or by
     commas to ones on both sides or to one that continues the list; not after one comma
     only ("in Afghanistan, Dudallah, ha affermato"), nor a first name ("Carlo e Roma")."""
     def link(x: Entity, y: Entity) -> str | None:
@@ -531,7 +531,9 @@ def one_sense_per_article(title: tuple[list[Token], list[Entity]],
     config/people.yaml and open with no first name; after a role ("il ministro Alfano",
     but "palazzo Marino") only the article or the brackets relabel it ("dell’Airc" …
     "ricercatore Airc")."""
-    other: dict[str, tuple[str, bool]] = {}  # name -> its kind, and whether a role yields
+    # name -> its kind, and whether the evidence is an article or brackets (then a role
+    # before a mention does not keep it a person)
+    other: dict[str, tuple[str, bool]] = {}
     for tokens, entities in (title, body):
         for e in entities:
             if e.kind == "person" or e.canonical is not None or e.b - e.a != 1:

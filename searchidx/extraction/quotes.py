@@ -47,7 +47,6 @@ _TO_DI_INFINITIVE = re.compile(
 _OBJECT_A_INFINITIVE = re.compile(
     r"\s+(?:[^\s,.;:!?“”«»\"]+\s+){0,5}?(?P<a>a|ad)\s+"
     r"\w+(?:re|rsi|rlo|rla|rli|rle|rne|rci|rvi|rgli)\b", re.IGNORECASE)
-# what the article "lo" stands before: s + consonant, z, gn, ps, pn, x, y, i + vowel
 _DA = frozenset({"da", "dal", "dalla", "dallo", "dall", "dai", "dagli", "dalle"})
 _RELATIVES = frozenset({"che", "quale", "quali", "cui"})
 _LAST_NAMED = frozenset({"costui", "costei"})
