@@ -330,6 +330,9 @@ def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
      "L’immagine è accompagnata da questo testo: «Lui è Willy, tre anni.", []),
     ("", "La Lega chiede chiarezza sui rapporti tra la Neri e l'ente di formazione Memo. «È "
      "nota la collaborazione - continua Bargi - tra Memo e la Neri».", ["Bargi"]),
+    ("", "La notizia è stata pubblicata l’11 aprile 2020 dal sito di notizie argentino "
+     "Contexto de Tucumán , e si rifà a fatti reali. Nonostante tragga spunto da fatti "
+     "reali, la notizia diffusa da Contexto è però riportata in modo scorretto.", []),
     # ... but a shop is named after someone, who may be in the article too
     ("", "Furto nella notte al bar Lili di via della Pace. Lili, la titolare, ha commentato: "
      "«Non è la prima volta».", ["Lili"]),

@@ -526,7 +526,9 @@ def one_sense_per_article(title: tuple[list[Token], list[Entity]],
     everywhere in it: "il quotidiano tedesco Welt" … "l’articolo di Welt", "nel comune di
     Chiasso" … "A Chiasso non ci sono vittime". The evidence is a one-word name after a
     noun that gives its kind (not a shop's: "il bar Lili" … "Lili, la titolare"), after
-    an organisation's article ("dell’Airc") or a short form in brackets ("(Bpco)"). The
+    an organisation's article ("dell’Airc") or a short form in brackets ("(Bpco)"), and
+    the first word of a longer name the gazetteer knows or a noun names ("il sito di
+    notizie argentino Contexto de Tucumán" … "diffusa da Contexto"). The
     names it relabels are no surname of a person named in full in the article nor of
     config/people.yaml and open with no first name; after a role ("il ministro Alfano",
     but "palazzo Marino") only the article or the brackets relabel it ("dell’Airc" …
@@ -536,6 +538,11 @@ def one_sense_per_article(title: tuple[list[Token], list[Entity]],
     other: dict[str, tuple[str, bool]] = {}
     for tokens, entities in (title, body):
         for e in entities:
+            if e.kind != "person" and e.b - e.a > 1 and tokens[e.a].upper \
+                    and tokens[e.a].lower not in res.lexicon.first_names \
+                    and (e.canonical is not None or _cue(tokens, e.a, e.b, res) is not None):
+                # "il sito di notizie argentino Contexto de Tucumán" … "diffusa da Contexto"
+                other.setdefault(tokens[e.a].text, (e.kind, False))
             if e.kind == "person" or e.canonical is not None or e.b - e.a != 1:
                 continue
             cue = _cue(tokens, e.a, e.b, res)
