@@ -348,6 +348,9 @@ def test_what_a_noun_before_a_name_says_it_is(cfg, body, expected):
     # a virus is no one (Facta)
     ("", "Non si parla di un generico coronavirus, ma del Sars-Cov-2. Hcov-NL63?  Hcov-HKU1?  "
      "Sars-Cov?  Mers-Cov?  Sars-Cov-2.", []),
+    # a local business by its trade (DICE)
+    ("", "Il complesso ospita il bar Free Birds, Casa Graziella e lo showroom di Ceramiche "
+     "Ricchetti, dice Mario Rossi.", ["Mario Rossi"]),
     # a name of common English words only (Facta, Pagella)
     ("", "La dichiarazione è stata ripresa da istituzioni e organizzazioni umanitarie, tra "
      "cui Amnesty International , Education Cannot Wait e l’ Unione europea.", []),
