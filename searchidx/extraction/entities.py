@@ -307,9 +307,9 @@ def _places_in_lists(tokens: list[Token], entities: list[Entity],
     """A one-word "person" in a list of places is a place too: "dopo Lettonia, Lituania
     e Polonia", "tra Murano e Sant’Elena"; in a list of organisations known as such (by
     the gazetteer or an organisation word) an organisation: "Versace, Safilo e
-    Luxottica". Joined by "e"/"o" to one, or by
-    commas to ones on both sides or to one that continues the list; not after one comma
-    only ("in Afghanistan, Dudallah, ha affermato"), nor a first name ("Carlo e Roma")."""
+    Luxottica". Joined by "e"/"o" to one, or by commas to ones on both sides or to one
+    that continues the list; not after one comma only ("in Afghanistan, Dudallah, ha
+    affermato"), nor a first name ("Carlo e Roma")."""
     def link(x: Entity, y: Entity) -> str | None:
         """The word between two entities one token apart, if it joins a list."""
         if x.b + 1 != y.a:
@@ -545,12 +545,11 @@ def one_sense_per_article(title: tuple[list[Token], list[Entity]],
                 other.setdefault(tokens[e.a].text, (e.kind, False))
             if e.kind == "person" or e.canonical is not None or e.b - e.a != 1:
                 continue
-            cue = _cue(tokens, e.a, e.b, res)
-            strong = _acronym(tokens, e.a) or e.a > 0 \
-                and tokens[e.a - 1].lower.rstrip("'’") in res.organisation_articles
-            if strong:  # "(Airc)", "dell’Airc": an organisation, whatever the tagger read
-                other[e.text] = ("org", True)
-            elif cue is not None and cue[1] not in res.business_nouns and e.text not in other:
+            if _acronym(tokens, e.a) or e.a > 0 \
+                    and tokens[e.a - 1].lower.rstrip("'’") in res.organisation_articles:
+                other[e.text] = ("org", True)  # "(Airc)", "dell’Airc": whatever the tagger read
+            elif e.text not in other and (cue := _cue(tokens, e.a, e.b, res)) is not None \
+                    and cue[1] not in res.business_nouns:
                 other[e.text] = (e.kind, False)
     if not other:
         return title[1], body[1]

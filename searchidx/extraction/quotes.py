@@ -1065,12 +1065,12 @@ def _attribute_direct(ctx: _Ctx, o: int, c: int, previous: tuple[Who, int] | Non
         # "«…». Così Mario Rossi su Twitter": the name, then nothing or a complement
         end_of = ctx.sentence_bounds(tokens[k].start)[1]
         who, name_end = ctx.named_after(k + 1, end_of)
-        j = ctx.token_index(name_end) if who is not None else len(tokens)
-        if who is not None and who.named and (
-                j >= len(tokens) or tokens[j].text in ".,;:" or tokens[j].sent != tokens[k].sent
-                or _bare(tokens[j].lower) in res.prepositions
-                or _bare(tokens[j].lower) in res.platform_prepositions):
-            return who, tokens[k].text, end_of, None
+        if who is not None and who.named:
+            j = ctx.token_index(name_end)
+            if j >= len(tokens) or tokens[j].text in ".,;:" or tokens[j].sent != tokens[k].sent \
+                    or _bare(tokens[j].lower) in res.prepositions \
+                    or _bare(tokens[j].lower) in res.platform_prepositions:
+                return who, tokens[k].text, end_of, None
     cue = ctx.cue_at.get(k)
     if cue is not None and cue.kind in ("verb", "impersonal"):
         who = ctx.speaker_after(ctx.cue_span(cue)[1], len(text))
